@@ -1,0 +1,37 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from './builder.js';
+
+/**
+ * The pix2pix U-Net generator (paper section 3.2.1 and appendix 6.1.1): an encoder-decoder whose decoder
+ * level i also sees the encoder's level-i input through a skip connection.
+ *
+ * For 256x256 and `filters: 64` (n = 8): encoder C64-C128-C256-C512-C512-C512-C512-C512, decoder
+ * CD512-CD1024-CD1024-C1024-C1024-C512-C256-C128 (channel counts after each skip concat), then a
+ * transposed conv to `outputChannels` and tanh. 4x4 convs with stride 2 everywhere.
+ *
+ * Input `[batch, imageSize, imageSize, inputChannels]` in [-1, 1]; output
+ * `[batch, imageSize, imageSize, outputChannels]` in [-1, 1]. Trainable parameters with `filters: 64`,
+ * `norm: 'batch'`, 3 channels: 29,244,035 (64x64), 41,828,995 (128x128), 54,413,955 (256x256).
+ *
+ * Layer names (a contract: checkpoint import/export maps onto them), n = numDowns, level i = 1 (outermost)
+ * .. n (innermost):
+ * - `input`: the input layer.
+ * - `down{i}_lrelu` (i >= 2): LeakyReLU 0.2 before the conv.
+ * - `down{i}_conv`: Conv2D 4x4 stride 2 'same', `filters * min(2^(i-1), 8)` filters; kernel HWIO; bias only
+ *   under instance norm.
+ * - `down{i}_norm` (2 <= i <= n-1): the norm (absent for `norm: 'none'`).
+ * - `up{i}_relu`, `up{i}_deconv`: ReLU, then Conv2DTranspose 4x4 stride 2 'same' to the channels of the
+ *   level's input (`outputChannels` for i = 1); kernel `[h, w, out, in]`; bias under instance norm and always
+ *   on `up1_deconv`.
+ * - `up{i}_norm` (i >= 2), `up{i}_dropout` (where `dropoutPlacement` puts it, `dropout > 0`).
+ * - `up{i}_concat` (i >= 2): `[encoder input of level i, decoder output of level i]` on channels, feeding
+ *   level i-1 (as the reference's `torch.cat([x, model(x)], 1)`).
+ * - `output_tanh`: the final tanh.
+ *
+ * @param options see {@link GeneratorOptions}; all optional.
+ * @returns an unbuilt-for-training `tf.LayersModel` (call `predict`, `apply`, `save` as usual).
+ * @throws RangeError for invalid options, quoting the received value.
+ */
+export function unetGenerator(options: GeneratorOptions = {}): tfl.LayersModel {
+  return buildGenerator(resolveGeneratorOptions(options, 'unet_generator'), true);
+}
