@@ -11,10 +11,18 @@
  */
 
 // --- generator ---------------------------------------------------------------------------------
+export { unetGenerator } from './generator/unet_generator.js';
+export { encoderDecoderGenerator } from './generator/encoder_decoder_generator.js';
+export { unetNumDowns, DROPOUT_PLACEMENTS } from './generator/builder.js';
+export type { GeneratorOptions, DropoutPlacement } from './generator/builder.js';
 
 // --- discriminator -----------------------------------------------------------------------------
 
 // --- layers ------------------------------------------------------------------------------------
+export { InstanceNormalization } from './layers/instance_norm.js';
+export type { InstanceNormalizationArgs } from './layers/instance_norm.js';
+export { NORM_KINDS, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './layers/norm.js';
+export type { NormKind } from './layers/norm.js';
 
 // --- losses ------------------------------------------------------------------------------------
 
