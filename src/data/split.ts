@@ -1,0 +1,46 @@
+import type { ImageLike, RawImage } from './image.js';
+import { toRawImage } from './image.js';
+
+/**
+ * Splits a side-by-side A|B image (A on the left half, B on the right: the layout of the public
+ * pix2pix data sets) into its two halves.
+ * @param image - the combined image; its width must be even and equal to twice its height.
+ * @param name - the file name (or other label) quoted in errors. Default `'image'`.
+ * @throws RangeError naming `name` when the width is odd or not twice the height.
+ */
+export function splitAB(image: ImageLike, name = 'image'): { a: RawImage; b: RawImage } {
+  const src = toRawImage(image, name);
+  const { width, height, channels, data } = src;
+  if (width % 2 !== 0) {
+    throw new RangeError(`${name}: an A|B image must have an even width (got ${width}x${height})`);
+  }
+  if (width !== 2 * height) {
+    throw new RangeError(`${name}: an A|B image must be twice as wide as it is high (got ${width}x${height})`);
+  }
+  const half = width / 2;
+  const a = new Uint8Array(half * height * channels);
+  const b = new Uint8Array(half * height * channels);
+  const row = half * channels;
+  for (let y = 0; y < height; y++) {
+    a.set(data.subarray(y * width * channels, y * width * channels + row), y * row);
+    b.set(data.subarray(y * width * channels + row, (y + 1) * width * channels), y * row);
+  }
+  return { a: { width: half, height, channels, data: a }, b: { width: half, height, channels, data: b } };
+}
+
+/** Joins two images of equal height side by side (A left, B right): the inverse of {@link splitAB}. */
+export function joinAB(a: ImageLike, b: ImageLike): RawImage {
+  const A = toRawImage(a, 'A');
+  const B = toRawImage(b, 'B');
+  if (A.height !== B.height || A.channels !== B.channels) {
+    throw new RangeError(`joinAB: A and B must have the same height and channels (got ${A.width}x${A.height}x${A.channels} and ${B.width}x${B.height}x${B.channels})`);
+  }
+  const c = A.channels;
+  const width = A.width + B.width;
+  const data = new Uint8Array(width * A.height * c);
+  for (let y = 0; y < A.height; y++) {
+    data.set(A.data.subarray(y * A.width * c, (y + 1) * A.width * c), y * width * c);
+    data.set(B.data.subarray(y * B.width * c, (y + 1) * B.width * c), (y * width + A.width) * c);
+  }
+  return { width, height: A.height, channels: c, data };
+}
