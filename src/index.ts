@@ -47,20 +47,6 @@ export type { ImageLike, RawImage, ImageChannels } from './data/image.js';
 export { splitAB, joinAB } from './data/split.js';
 export { defaultLoadSize, drawJitter, preprocessPair } from './data/preprocess.js';
 export type { Jitter, PreprocessOptions } from './data/preprocess.js';
-export { facadeSample } from './data/facades/sample.js';
-export type { FacadeSample, FacadeSampleOptions } from './data/facades/sample.js';
-export { FACADE_CLASSES, FACADE_PALETTE, facadeClassId, facadeLabelToRgb, facadeRgbToLabel } from './data/facades/palette.js';
-export type { FacadeClass } from './data/facades/palette.js';
-export { facadePairs, facadeBatches } from './data/facades/source.js';
-export type { FacadePairsOptions, FacadeBatchesOptions } from './data/facades/source.js';
-export { pairedBatches, PairedBatches, DIRECTIONS } from './data/batches.js';
-export type { Direction, PairBatch, PairedBatchesOptions } from './data/batches.js';
-export type { PairSource, ImagePair } from './data/source.js';
-export { toRawImage, convertChannels, imageToTensor, tensorToImage } from './data/image.js';
-export type { ImageLike, RawImage, ImageChannels } from './data/image.js';
-export { splitAB, joinAB } from './data/split.js';
-export { defaultLoadSize, drawJitter, preprocessPair } from './data/preprocess.js';
-export type { Jitter, PreprocessOptions } from './data/preprocess.js';
 
 // --- io (checkpoint formats) -------------------------------------------------------------------
 
