@@ -29,6 +29,20 @@ export { NORM_KINDS, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './layers/no
 export type { NormKind } from './layers/norm.js';
 
 // --- losses ------------------------------------------------------------------------------------
+export type { LossParts, ObjectiveArgs, Objective } from './losses/types.js';
+export { ganLoss, GAN_MODES, type GanMode } from './losses/ganLoss.js';
+export { l1Loss } from './losses/l1Loss.js';
+export { l2Loss } from './losses/l2Loss.js';
+export { gradientPenalty, type GradientPenaltyOptions } from './losses/gradientPenalty.js';
+export {
+  compositeLoss,
+  type CompositeLossOptions,
+  type CompositeGan,
+  type CompositeReconstruction,
+} from './losses/compositeLoss.js';
+export { registerSecondOrderGradients } from './gradients/registerSecondOrderGradients.js';
+export { conv2DBackpropFilterGradConfig } from './gradients/conv2DBackpropFilterGrad.js';
+export { comparisonGradConfigs, ZERO_GRADIENT_KERNELS } from './gradients/comparisonGrads.js';
 
 // --- trainer -----------------------------------------------------------------------------------
 

@@ -22,6 +22,12 @@ export interface ObjectiveArgs {
   target: tf.Tensor4D;
   /** Generator output for `input`, NHWC in [-1, 1]. */
   fake: tf.Tensor4D;
+  /**
+   * Optional seed for this call's randomness (the WGAN-GP interpolation weights); a trainer derives one
+   * per step so that runs and resumed runs repeat exactly. When absent, the objective derives one from
+   * its own `seed` option and a call counter.
+   */
+  seed?: number;
 }
 
 /**
