@@ -35,9 +35,9 @@ export function facadeLayout(size: number, rng: Rng): FacadeLayout {
   const px = (u: number) => Math.max(0, Math.min(size, Math.round(u * size)));
   const rects: FacadeRect[] = [];
   const add = (cls: FacadeClass, x0: number, y0: number, x1: number, y1: number, minPx = 1) => {
-    let a = px(x0);
+    const a = px(x0);
     let b = px(x1);
-    let c = px(y0);
+    const c = px(y0);
     let d = px(y1);
     if (b - a < minPx) b = Math.min(size, a + minPx);
     if (d - c < minPx) d = Math.min(size, c + minPx);
