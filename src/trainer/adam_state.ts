@@ -1,0 +1,151 @@
+/**
+ * Exact access to the state of a tfjs `AdamOptimizer` (tfjs-core 4.22): learning rate, the bias
+ * correction accumulators `beta^t`, the step count and the first/second moments, in the positional
+ * order Adam itself uses (moment `i` belongs to the `i`-th variable of the var list it was stepped with).
+ *
+ * Adam's public `getWeights()`/`setWeights()` name moments after global variable names and rebuild the
+ * accumulators with `pow(beta, t + 1)`, which differs in the last bits from the product Adam keeps while
+ * training; resuming through them would not be bit-exact. This module is the one place that reads those
+ * fields, and it fails loudly if a tfjs version lays them out differently.
+ * @internal
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A tensor with a name, as tfjs IO encodes them. */
+export interface NamedTensor {
+  /** Name in the checkpoint. */
+  name: string;
+  /** The tensor. */
+  tensor: tf.Tensor;
+}
+
+interface MomentSlot {
+  originalName: string;
+  variable: tf.Variable;
+}
+
+interface AdamInternals {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: MomentSlot[];
+  accumulatedSecondMoment: MomentSlot[];
+  iterations_: number;
+}
+
+function internals(optimizer: tf.AdamOptimizer): AdamInternals {
+  const o = optimizer as unknown as AdamInternals;
+  const isVar = (v: unknown) => typeof (v as tf.Variable | undefined)?.assign === 'function';
+  if (o.iterations_ == null) o.iterations_ = optimizer.iterations; // lazily initialised by tfjs
+  if (
+    !isVar(o.accBeta1) ||
+    !isVar(o.accBeta2) ||
+    !Array.isArray(o.accumulatedFirstMoment) ||
+    !Array.isArray(o.accumulatedSecondMoment) ||
+    typeof o.iterations_ !== 'number' ||
+    typeof o.learningRate !== 'number'
+  ) {
+    throw new Error(
+      'this version of @tensorflow/tfjs-core lays out AdamOptimizer differently from 4.22; the Trainer cannot save or roll back its state',
+    );
+  }
+  return o;
+}
+
+/** Sets the learning rate used by the next `applyGradients`. */
+export function setAdamLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): void {
+  internals(optimizer).learningRate = learningRate;
+}
+
+/** The epsilon Adam resolved at construction (the backend's epsilon when none was given). */
+export function adamEpsilon(optimizer: tf.AdamOptimizer): number {
+  return internals(optimizer).epsilon;
+}
+
+/** Copies of an Adam state; hold tensors until {@link disposeAdamSnapshot}. */
+export interface AdamSnapshot {
+  iterations: number;
+  accBeta1: tf.Tensor;
+  accBeta2: tf.Tensor;
+  m: tf.Tensor[];
+  v: tf.Tensor[];
+}
+
+/** Takes a snapshot (tfjs clones share storage, so this copies no data). */
+export function snapshotAdam(optimizer: tf.AdamOptimizer): AdamSnapshot {
+  const o = internals(optimizer);
+  return {
+    iterations: o.iterations_,
+    accBeta1: tf.clone(o.accBeta1),
+    accBeta2: tf.clone(o.accBeta2),
+    m: o.accumulatedFirstMoment.map((s) => tf.clone(s.variable)),
+    v: o.accumulatedSecondMoment.map((s) => tf.clone(s.variable)),
+  };
+}
+
+/** Puts a snapshot back; moments created after the snapshot are disposed and dropped. */
+export function restoreAdam(optimizer: tf.AdamOptimizer, snap: AdamSnapshot): void {
+  const o = internals(optimizer);
+  o.iterations_ = snap.iterations;
+  o.accBeta1.assign(snap.accBeta1);
+  o.accBeta2.assign(snap.accBeta2);
+  const restoreSlots = (slots: MomentSlot[], saved: tf.Tensor[]) => {
+    for (let i = 0; i < saved.length; i++) slots[i]!.variable.assign(saved[i]!);
+    for (const extra of slots.splice(saved.length)) extra.variable.dispose();
+  };
+  restoreSlots(o.accumulatedFirstMoment, snap.m);
+  restoreSlots(o.accumulatedSecondMoment, snap.v);
+}
+
+/** Frees a snapshot's tensors. */
+export function disposeAdamSnapshot(snap: AdamSnapshot): void {
+  tf.dispose([snap.accBeta1, snap.accBeta2, ...snap.m, ...snap.v]);
+}
+
+/** Serializable Adam state: JSON part plus tensors (references to live optimizer tensors, not copies). */
+export interface AdamExport {
+  /** Number of updates applied so far. */
+  iterations: number;
+  /** Number of moment pairs (0 before the first update, else the number of trainable variables). */
+  moments: number;
+  /** `acc_beta1`, `acc_beta2`, `m/<i>`, `v/<i>` in this order. */
+  tensors: NamedTensor[];
+}
+
+/** Reads the state for a checkpoint. Tensor names are positional, never global variable names. */
+export function exportAdam(optimizer: tf.AdamOptimizer): AdamExport {
+  const o = internals(optimizer);
+  const n = o.accumulatedFirstMoment.length;
+  const tensors: NamedTensor[] = [
+    { name: 'acc_beta1', tensor: o.accBeta1 },
+    { name: 'acc_beta2', tensor: o.accBeta2 },
+    ...o.accumulatedFirstMoment.map((s, i) => ({ name: `m/${i}`, tensor: s.variable })),
+    ...o.accumulatedSecondMoment.map((s, i) => ({ name: `v/${i}`, tensor: s.variable })),
+  ];
+  return { iterations: o.iterations_, moments: n, tensors };
+}
+
+/**
+ * Installs a state read by {@link exportAdam} into a fresh optimizer. `get(name)` returns the saved tensor
+ * (copied into new variables here); `vars` is the var list the optimizer will be stepped with.
+ */
+export function importAdam(
+  optimizer: tf.AdamOptimizer,
+  state: { iterations: number; moments: number },
+  get: (name: string) => tf.Tensor,
+  vars: readonly tf.Variable[],
+): void {
+  const o = internals(optimizer);
+  if (o.accumulatedFirstMoment.length > 0) throw new Error('importAdam needs a fresh optimizer');
+  o.iterations_ = state.iterations;
+  o.accBeta1.assign(get('acc_beta1'));
+  o.accBeta2.assign(get('acc_beta2'));
+  for (let i = 0; i < state.moments; i++) {
+    const name = vars[i]!.name;
+    o.accumulatedFirstMoment.push({ originalName: `${name}/m`, variable: tf.variable(get(`m/${i}`), false) });
+    o.accumulatedSecondMoment.push({ originalName: `${name}/v`, variable: tf.variable(get(`v/${i}`), false) });
+  }
+}
