@@ -5,4 +5,14 @@
  * @packageDocumentation
  */
 
-export {};
+// --- data, images, reports (data/CLI) ---
+export { decodeImage, readImage, encodePng, encodeJpeg, writeImage, sniffImageFormat, IMAGE_EXTENSIONS } from './image_io.js';
+export type { ImageFormat } from './image_io.js';
+export { listImages, abFolderPairs, twoFolderPairs, folderPairs } from './folder_pairs.js';
+export type { FolderPairsOptions, FolderLayout } from './folder_pairs.js';
+export { sampleGrid, writeSampleGrid } from './sample_grid.js';
+export type { SampleGridOptions } from './sample_grid.js';
+export { writeReport, renderReport, lineChartSvg } from './report.js';
+export type { HistoryEntry, ReportContent } from './report.js';
+export { writeFacadeDataset } from './facade_dataset.js';
+export type { WriteFacadeDatasetOptions } from './facade_dataset.js';

@@ -1,0 +1,111 @@
+import { readdir } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { splitAB } from '../data/split.js';
+import { checkOneOf } from '../util/validate.js';
+import type { PairSource } from '../data/source.js';
+import { IMAGE_EXTENSIONS, readImage } from './image_io.js';
+
+/**
+ * The image files of a folder (by extension: `.png`, `.jpg`, `.jpeg`, any case), sorted by name,
+ * hidden files skipped. Not recursive.
+ * @throws Error naming the folder when it cannot be read or holds no image.
+ */
+export async function listImages(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    names = entries.filter((e) => !e.name.startsWith('.') && !e.isDirectory() && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase())).map((e) => e.name);
+  } catch (e) {
+    throw new Error(`${dir}: cannot read folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (names.length === 0) throw new Error(`${dir}: no images in folder (looked for ${IMAGE_EXTENSIONS.join(', ')})`);
+  return names.sort();
+}
+
+/**
+ * Paired data in the A|B layout: a folder of images each holding A on its left half and B on its right
+ * (the layout of the public pix2pix data sets and of `pix2pix make-dataset`). Files are read when a
+ * pair is loaded.
+ * @throws Error naming the folder when it is missing or empty; loads throw naming the file when it is
+ *   unreadable, not an image, or not twice as wide as high.
+ */
+export async function abFolderPairs(dir: string): Promise<PairSource> {
+  const files = (await listImages(dir)).map((n) => join(dir, n));
+  return {
+    length: files.length,
+    name: (i) => files[i]!,
+    load: async (i) => splitAB(await readImage(files[i]!), files[i]!),
+  };
+}
+
+/**
+ * Paired data in two folders: A images in `dirA`, B images in `dirB`, paired by file name without
+ * extension (`0001.png` in A pairs with `0001.jpg` in B).
+ * @throws Error listing unmatched names (up to 5 per side) or naming an empty or missing folder.
+ */
+export async function twoFolderPairs(dirA: string, dirB: string): Promise<PairSource> {
+  const stemMap = async (dir: string) => {
+    const m = new Map<string, string>();
+    for (const n of await listImages(dir)) {
+      const stem = basename(n, extname(n));
+      const prev = m.get(stem);
+      if (prev !== undefined) throw new Error(`${dir}: two images share the name '${stem}' (${prev}, ${n})`);
+      m.set(stem, n);
+    }
+    return m;
+  };
+  const a = await stemMap(dirA);
+  const b = await stemMap(dirB);
+  const onlyA = [...a.keys()].filter((s) => !b.has(s));
+  const onlyB = [...b.keys()].filter((s) => !a.has(s));
+  if (onlyA.length > 0 || onlyB.length > 0) {
+    const show = (xs: string[], m: Map<string, string>) => xs.slice(0, 5).map((s) => m.get(s)).join(', ') + (xs.length > 5 ? `, ... (${xs.length} in all)` : '');
+    const parts: string[] = [];
+    if (onlyA.length > 0) parts.push(`in ${dirA} but not in ${dirB}: ${show(onlyA, a)}`);
+    if (onlyB.length > 0) parts.push(`in ${dirB} but not in ${dirA}: ${show(onlyB, b)}`);
+    throw new Error(`unmatched file names in the two-folder layout: ${parts.join('; ')}`);
+  }
+  const stems = [...a.keys()].sort();
+  return {
+    length: stems.length,
+    name: (i) => `${join(dirA, a.get(stems[i]!)!)} + ${join(dirB, b.get(stems[i]!)!)}`,
+    load: async (i) => {
+      const s = stems[i]!;
+      const [imgA, imgB] = await Promise.all([readImage(join(dirA, a.get(s)!)), readImage(join(dirB, b.get(s)!))]);
+      return { a: imgA, b: imgB };
+    },
+  };
+}
+
+/** On-disk layouts of a paired data set: `'ab'` one folder of A|B images; `'folders'` subfolders `A` and `B` with matching names. */
+export type FolderLayout = 'ab' | 'folders';
+
+const OPEN_LAYOUT: Record<FolderLayout, (dir: string) => Promise<PairSource>> = {
+  ab: (dir) => abFolderPairs(dir),
+  folders: (dir) => twoFolderPairs(join(dir, 'A'), join(dir, 'B')),
+};
+
+/** Options of {@link folderPairs}. */
+export interface FolderPairsOptions {
+  /** The layout. Default: `'folders'` when `dir` has subfolders `A` and `B`, else `'ab'`. */
+  layout?: FolderLayout;
+}
+
+/**
+ * Opens a paired data set folder in either layout: `dir` of A|B images, or `dir/A` + `dir/B` with
+ * matching names (chosen automatically unless `layout` says).
+ */
+export async function folderPairs(dir: string, options: FolderPairsOptions = {}): Promise<PairSource> {
+  let layout = options.layout;
+  if (layout === undefined) {
+    let entries: string[] = [];
+    try {
+      entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch (e) {
+      throw new Error(`${dir}: cannot read folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    layout = entries.includes('A') && entries.includes('B') ? 'folders' : 'ab';
+  }
+  checkOneOf(layout, 'layout', ['ab', 'folders'] as const);
+  return OPEN_LAYOUT[layout](dir);
+}

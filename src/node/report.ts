@@ -1,0 +1,118 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One logged training step: the step number, the epoch, and named loss values. */
+export interface HistoryEntry {
+  /** Global step (1-based: the number of steps done). */
+  step: number;
+  /** Epoch (0-based). */
+  epoch: number;
+  /** Named scalar values of that step, e.g. `{ dTotal: 0.69, gTotal: 35.1, gReconstruction: 0.34 }`. */
+  [name: string]: number;
+}
+
+/** What {@link writeReport} puts on the page. */
+export interface ReportContent {
+  /** Page title. Default `'pix2pix training report'`. */
+  title?: string;
+  /** Loss history; one chart per value name. */
+  history: HistoryEntry[];
+  /** Sample grid images (paths relative to the report), newest last; the newest few are shown. */
+  samples: Array<{ path: string; step: number }>;
+  /** Key facts shown in a table (options, backend, timings, metrics). */
+  info?: Record<string, string | number>;
+  /** Number of sample grids to show. Default 4. */
+  maxSamples?: number;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Thins a series to at most `max` points by averaging buckets (keeps curves readable and the page small). */
+function thin(xs: number[], ys: number[], max: number): Array<[number, number]> {
+  if (xs.length <= max) return xs.map((x, i) => [x, ys[i]!]);
+  const out: Array<[number, number]> = [];
+  const per = xs.length / max;
+  for (let b = 0; b < max; b++) {
+    const lo = Math.floor(b * per);
+    const hi = Math.max(lo + 1, Math.floor((b + 1) * per));
+    let sx = 0;
+    let sy = 0;
+    for (let i = lo; i < hi; i++) {
+      sx += xs[i]!;
+      sy += ys[i]!;
+    }
+    out.push([sx / (hi - lo), sy / (hi - lo)]);
+  }
+  return out;
+}
+
+/** An inline SVG line chart of one series. */
+export function lineChartSvg(name: string, xs: number[], ys: number[], width = 420, height = 180): string {
+  const pts = thin(xs, ys, 300).filter(([, y]) => Number.isFinite(y));
+  const pad = { l: 52, r: 10, t: 22, b: 26 };
+  if (pts.length === 0) return `<svg width="${width}" height="${height}"><text x="10" y="20">${esc(name)}: no data</text></svg>`;
+  const x0 = Math.min(...pts.map((p) => p[0]));
+  const x1 = Math.max(...pts.map((p) => p[0]), x0 + 1);
+  let y0 = Math.min(...pts.map((p) => p[1]));
+  let y1 = Math.max(...pts.map((p) => p[1]));
+  if (y1 - y0 < 1e-9) {
+    y0 -= 0.5;
+    y1 += 0.5;
+  }
+  const sx = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (width - pad.l - pad.r);
+  const sy = (y: number) => height - pad.b - ((y - y0) / (y1 - y0)) * (height - pad.t - pad.b);
+  const d = pts.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+  const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(name)}">`,
+    `<rect x="${pad.l}" y="${pad.t}" width="${width - pad.l - pad.r}" height="${height - pad.t - pad.b}" fill="#fafafa" stroke="#ccc"/>`,
+    `<text x="${pad.l}" y="15" font-size="13" font-family="sans-serif">${esc(name)}</text>`,
+    `<text x="${pad.l - 4}" y="${pad.t + 10}" font-size="10" text-anchor="end" font-family="sans-serif">${fmt(y1)}</text>`,
+    `<text x="${pad.l - 4}" y="${height - pad.b}" font-size="10" text-anchor="end" font-family="sans-serif">${fmt(y0)}</text>`,
+    `<text x="${pad.l}" y="${height - 8}" font-size="10" font-family="sans-serif">step ${Math.round(x0)}</text>`,
+    `<text x="${width - pad.r}" y="${height - 8}" font-size="10" text-anchor="end" font-family="sans-serif">step ${Math.round(x1)}</text>`,
+    `<path d="${d}" fill="none" stroke="#1f6feb" stroke-width="1.5"/>`,
+    `</svg>`,
+  ].join('');
+}
+
+/** Renders the report page: loss curves as inline SVG, the latest sample grids, and an info table. */
+export function renderReport(content: ReportContent): string {
+  const title = content.title ?? 'pix2pix training report';
+  const h = content.history;
+  const names = [...new Set(h.flatMap((e) => Object.keys(e)))].filter((k) => k !== 'step' && k !== 'epoch');
+  const charts = names
+    .map((n) => {
+      const rows = h.filter((e) => typeof e[n] === 'number');
+      return lineChartSvg(n, rows.map((e) => e.step), rows.map((e) => e[n]!));
+    })
+    .join('\n');
+  const shown = content.samples.slice(-(content.maxSamples ?? 4)).reverse();
+  const samples = shown
+    .map((s) => `<figure><img src="${esc(s.path)}" alt="samples at step ${s.step}"><figcaption>step ${s.step} (input | output | target)</figcaption></figure>`)
+    .join('\n');
+  const info = Object.entries(content.info ?? {})
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>body{font-family:sans-serif;margin:2em;color:#222}svg{margin:4px}figure{display:inline-block;margin:8px}img{image-rendering:pixelated;max-width:100%}th{text-align:left;padding-right:1em}</style>
+</head><body>
+<h1>${esc(title)}</h1>
+<table>${info}</table>
+<h2>Losses</h2>
+${charts || '<p>No steps logged yet.</p>'}
+<h2>Latest samples</h2>
+${samples || '<p>No samples yet.</p>'}
+</body></html>
+`;
+}
+
+/** Writes `report.html` into `dir` (atomically: a temporary file renamed over the old report). */
+export async function writeReport(dir: string, content: ReportContent): Promise<string> {
+  const path = join(dir, 'report.html');
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, renderReport(content));
+  await rename(tmp, path);
+  return path;
+}
