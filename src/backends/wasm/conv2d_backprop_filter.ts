@@ -1,0 +1,119 @@
+/**
+ * `Conv2DBackpropFilter` for the wasm backend (tfjs' wasm backend has none: tfjs issue #8474).
+ *
+ * The weight gradient of a convolution is one matrix product:
+ * `dW[(kh,kw,ci), co] = sum_p col[(kh,kw,ci), p] * dy[p, co]`, where `p` runs over the
+ * `batch * outHeight * outWidth` output positions and `col` is the transposed im2col matrix of the
+ * input (row `(kh,kw,ci)` holds `x[b, oh*sh + kh - padTop, ow*sw + kw - padLeft, ci]`). It is built
+ * with memory-bound wasm kernels (one `Transpose` to channel-major, one `PadV2`, one strided `Slice`
+ * per filter tap, one `Concat`), and the product runs as a 1x1 `Conv2D` whose "pixels" are the
+ * `(kh,kw,ci)` rows and whose input channels are the `p` positions: XNNPACK's multithreaded GEMM path,
+ * exactly the convolution's flops (no zero-dilated or padded waste), and `dy` is used as the 1x1
+ * filter without any copy. See `bench/kernels.mjs` for the alternatives measured on pix2pix shapes.
+ *
+ * @internal
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelScope, padForChannelsLast, type WasmBackendLike } from './kernel_scope.js';
+
+/** Converts an NCHW tensor to NHWC (or returns it unchanged for NHWC). */
+function toChannelsLast(scope: KernelScope, t: tf.TensorInfo, dataFormat: string): tf.TensorInfo {
+  return dataFormat === 'NCHW' ? scope.transpose(t, [0, 2, 3, 1]) : t;
+}
+
+/**
+ * The kernel function: inputs `{x, dy}`, attrs `{strides, pad, dataFormat, dimRoundingMode,
+ * filterShape}` as tfjs' `conv2DBackpropFilter` op sends them.
+ */
+export function conv2DBackpropFilterWasm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: tf.KernelBackend;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const dataFormat = attrs.dataFormat ?? 'NHWC';
+  const scope = new KernelScope(args.backend as WasmBackendLike);
+  try {
+    const xs = toChannelsLast(scope, x, dataFormat);
+    const dys = toChannelsLast(scope, dy, dataFormat);
+    const info = tf.backend_util.computeConv2DInfo(
+      xs.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      padForChannelsLast(attrs.pad, dataFormat),
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
+    const { filterHeight: KH, filterWidth: KW, outChannels: Co, strideHeight: sh, strideWidth: sw } = info;
+    const top = info.padInfo.top;
+    const left = info.padInfo.left;
+    const P = B * OH * OW;
+    if (P === 0 || Ci === 0 || Co === 0) {
+      return scope.keep(scope.run('Fill', {}, { shape: [KH, KW, Ci, Co], value: 0, dtype: 'float32' }));
+    }
+
+    // Channel-major input [Ci, B, H, W], zero-padded so that every tap's strided window is in range.
+    const xT = scope.transpose(xs, [3, 0, 1, 2]);
+    const needH = (OH - 1) * sh + KH;
+    const needW = (OW - 1) * sw + KW;
+    const bottom = Math.max(0, needH - (H + top));
+    const right = Math.max(0, needW - (W + left));
+    const xp =
+      top + bottom + left + right > 0
+        ? scope.run('PadV2', { x: xT }, { paddings: [[0, 0], [0, 0], [top, bottom], [left, right]], constantValue: 0 })
+        : xT;
+
+    // One [Ci, B, OH, OW] window per tap, stacked tap-major: rows ordered (kh, kw, ci) like the filter.
+    const taps: tf.TensorInfo[] = [];
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        if (sh === 1 && sw === 1) {
+          taps.push(scope.run('Slice', { x: xp }, { begin: [0, 0, kh, kw], size: [Ci, B, OH, OW] }));
+        } else {
+          taps.push(
+            scope.run(
+              'StridedSlice',
+              { x: xp },
+              {
+                begin: [0, 0, kh, kw],
+                end: [Ci, B, kh + (OH - 1) * sh + 1, kw + (OW - 1) * sw + 1],
+                strides: [1, 1, sh, sw],
+                beginMask: 0,
+                endMask: 0,
+                ellipsisMask: 0,
+                newAxisMask: 0,
+                shrinkAxisMask: 0,
+              },
+            ),
+          );
+        }
+      }
+    }
+    const col = taps.length === 1 ? taps[0]! : scope.run('Concat', taps, { axis: 0 });
+
+    // dW = col · dy as a 1x1 convolution: input [1, 1, KH*KW*Ci, P], filter [1, 1, P, Co].
+    const rows = KH * KW * Ci;
+    const gemmIn = scope.reshape(col, [1, 1, rows, P]);
+    const gemmW = scope.reshape(dys, [1, 1, P, Co]);
+    const prod = scope.run(
+      'Conv2D',
+      { x: gemmIn, filter: gemmW },
+      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
+    );
+    return scope.keep(scope.reshape(prod, [KH, KW, Ci, Co]));
+  } finally {
+    scope.dispose();
+  }
+}
+
+/** Kernel config registered by `enableWasmTraining()`. */
+export const conv2DBackpropFilterWasmConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilterWasm as unknown as tf.KernelFunc,
+};

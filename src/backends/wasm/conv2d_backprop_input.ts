@@ -1,0 +1,175 @@
+/**
+ * `Conv2DBackpropInput` for the wasm backend, through XNNPACK's `Conv2D`.
+ *
+ * tfjs' own wasm kernel is a scalar C++ loop; it is both the input gradient of every convolution and
+ * the forward pass of every transposed convolution (the U-Net decoder), so it dominates a pix2pix
+ * step. This replacement splits the input gradient into its `strideH * strideW` phases: the rows
+ * `i = s*m + r` of `dx` only receive filter taps `k ≡ (r + pad) mod s`, so each phase is an ordinary
+ * stride-1 convolution of `dy` with a sub-filter (the flipped filter's taps `b0, b0+s, ...`, input and
+ * output channels swapped). For the pix2pix 4x4 stride-2 convolutions that is four 2x2 convolutions,
+ * exactly the transposed convolution's flops, all on XNNPACK's multithreaded convolution. The phases
+ * are then interleaved into `dx`.
+ *
+ * For one dimension with filter size `K`, stride `s`, leading pad `p`, phase `r`:
+ * `c = (r + p) mod s`, `J = ceil((K - c) / s)` taps, `q = floor((r + p) / s)`, and
+ * `dx[s*m + r] = sum_{t<J} dy[m + q - J + 1 + t] * wFlipped[K - 1 - c - s*(J - 1) + s*t]`.
+ *
+ * @internal
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelScope, padForChannelsLast, type WasmBackendLike } from './kernel_scope.js';
+
+/** One dimension of one phase of the input gradient. */
+interface PhaseDim {
+  /** Number of `dx` positions `s*m + r` inside the input (the phase's output length). */
+  readonly count: number;
+  /** Taps of the sub-filter along this dimension (0: the phase receives nothing). */
+  readonly taps: number;
+  /** First tap of the sub-filter in the flipped filter. */
+  readonly first: number;
+  /** `dy` index read by output 0 and tap 0 (may be negative: zero padding). */
+  readonly offset: number;
+}
+
+/** Plans phase `r` of a dimension with filter `k`, stride `s`, leading pad `p`, input length `n`. */
+export function planPhase(r: number, k: number, s: number, p: number, n: number): PhaseDim {
+  const count = Math.max(0, Math.ceil((n - r) / s));
+  const c = (((r + p) % s) + s) % s;
+  const taps = c < k ? Math.ceil((k - c) / s) : 0;
+  const q = Math.floor((r + p) / s);
+  return { count, taps, first: k - 1 - c - s * (taps - 1), offset: q - taps + 1 };
+}
+
+/**
+ * The kernel function: inputs `{dy, filter}`, attrs `{strides, pad, dataFormat, dimRoundingMode,
+ * inputShape}` as tfjs' `conv2DBackpropInput` op (and `conv2dTranspose`) sends them.
+ */
+export function conv2DBackpropInputWasm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: tf.KernelBackend;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const dataFormat = attrs.dataFormat ?? 'NHWC';
+  const backend = args.backend as WasmBackendLike;
+  const scope = new KernelScope(backend);
+  try {
+    const nhwcIn =
+      dataFormat === 'NCHW'
+        ? ([attrs.inputShape[0], attrs.inputShape[2], attrs.inputShape[3], attrs.inputShape[1]] as [number, number, number, number])
+        : (attrs.inputShape as [number, number, number, number]);
+    const dys = dataFormat === 'NCHW' ? scope.transpose(dy, [0, 2, 3, 1]) : dy;
+    const info = tf.backend_util.computeConv2DInfo(
+      nhwcIn,
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      padForChannelsLast(attrs.pad, dataFormat),
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
+    const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+
+    // Flipped filter with channels swapped: [KH, KW, Co, Ci]; each phase takes a strided window of it.
+    const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
+    const wT = scope.transpose(flipped, [0, 1, 3, 2]);
+
+    const phases: { rh: number; rw: number; ph: PhaseDim; pw: PhaseDim; out: tf.TensorInfo | null }[] = [];
+    for (let rh = 0; rh < sh; rh++) {
+      const ph = planPhase(rh, KH, sh, info.padInfo.top, H);
+      for (let rw = 0; rw < sw; rw++) {
+        const pw = planPhase(rw, KW, sw, info.padInfo.left, W);
+        phases.push({ rh, rw, ph, pw, out: phaseConv(scope, dys, wT, ph, pw, [sh, sw], [OH, OW]) });
+      }
+    }
+
+    if (phases.length === 1 && phases[0]!.out !== null) {
+      const only = phases[0]!.out;
+      return scope.keep(dataFormat === 'NCHW' ? scope.transpose(only, [0, 3, 1, 2]) : only);
+    }
+
+    // Interleave the phases: dx[b, s*m + rh, s*n + rw, :] = phase(rh, rw)[b, m, n, :].
+    const dx = scope.alloc([B, H, W, Ci]);
+    const out = backend.typedArrayFromHeap(dx) as Float32Array;
+    for (const { rh, rw, ph, pw, out: res } of phases) {
+      const src = res === null ? null : (backend.typedArrayFromHeap(res) as Float32Array);
+      const Mh = ph.count;
+      const Mw = pw.count;
+      for (let b = 0; b < B; b++) {
+        for (let m = 0; m < Mh; m++) {
+          const rowBase = (b * H + m * sh + rh) * W;
+          let s = ((b * Mh + m) * Mw) * Ci;
+          for (let n = 0; n < Mw; n++, s += Ci) {
+            const d = (rowBase + n * sw + rw) * Ci;
+            if (src === null) out.fill(0, d, d + Ci);
+            else if (Ci >= 16) out.set(src.subarray(s, s + Ci), d);
+            else for (let c = 0; c < Ci; c++) out[d + c] = src[s + c]!;
+          }
+        }
+      }
+    }
+    return scope.keep(dataFormat === 'NCHW' ? scope.transpose(dx, [0, 3, 1, 2]) : dx);
+  } finally {
+    scope.dispose();
+  }
+}
+
+/** The stride-1 convolution computing one phase, or `null` when the phase is identically zero. */
+function phaseConv(
+  scope: KernelScope,
+  dy: tf.TensorInfo,
+  wT: tf.TensorInfo,
+  ph: PhaseDim,
+  pw: PhaseDim,
+  [sh, sw]: [number, number],
+  [OH, OW]: [number, number],
+): tf.TensorInfo | null {
+  if (ph.count === 0 || pw.count === 0 || ph.taps === 0 || pw.taps === 0) return null;
+  // Rows of dy read: offset .. offset + count + taps - 2; clip to dy and pad the rest with zeros.
+  const lastH = ph.offset + ph.count + ph.taps - 2;
+  const lastW = pw.offset + pw.count + pw.taps - 2;
+  const startH = Math.max(0, ph.offset);
+  const startW = Math.max(0, pw.offset);
+  const endH = Math.min(OH - 1, lastH);
+  const endW = Math.min(OW - 1, lastW);
+  if (endH < startH || endW < startW) return null;
+  const src =
+    startH > 0 || startW > 0 || endH < OH - 1 || endW < OW - 1
+      ? scope.run('Slice', { x: dy }, { begin: [0, startH, startW, 0], size: [dy.shape[0]!, endH - startH + 1, endW - startW + 1, dy.shape[3]!] })
+      : dy;
+  const sub =
+    sh === 1 && sw === 1
+      ? wT
+      : scope.run(
+          'StridedSlice',
+          { x: wT },
+          {
+            begin: [ph.first, pw.first, 0, 0],
+            end: [ph.first + (ph.taps - 1) * sh + 1, pw.first + (pw.taps - 1) * sw + 1, wT.shape[2]!, wT.shape[3]!],
+            strides: [sh, sw, 1, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        );
+  const pad = [
+    [0, 0],
+    [Math.max(0, -ph.offset), Math.max(0, lastH - (OH - 1))],
+    [Math.max(0, -pw.offset), Math.max(0, lastW - (OW - 1))],
+    [0, 0],
+  ];
+  return scope.run('Conv2D', { x: src, filter: sub }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });
+}
+
+/** Kernel config registered by `enableWasmTraining()` (replacing tfjs-backend-wasm's own). */
+export const conv2DBackpropInputWasmConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInputWasm as unknown as tf.KernelFunc,
+};

@@ -1,0 +1,70 @@
+/**
+ * `enableWasmTraining()`: registers the kernels that make tfjs' wasm backend trainable.
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
+import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
+
+/**
+ * The kernels `enableWasmTraining()` installs on the wasm backend:
+ * - `Conv2DBackpropFilter` (missing from tfjs-backend-wasm 4.22, tfjs issue #8474): the weight
+ *   gradient of every convolution and transposed convolution, as im2col + one XNNPACK GEMM.
+ * - `Conv2DBackpropInput` (replaces the backend's scalar C++ loop): the input gradient of every
+ *   convolution and the forward pass of every transposed convolution, as `stride²` XNNPACK
+ *   stride-1 convolutions.
+ *
+ * Every other kernel a pix2pix training step dispatches (U-Net and PatchGAN of any receptive field,
+ * batch and instance norm in training mode, (Leaky)ReLU/tanh/sigmoid and their gradients, dropout,
+ * concat, pad, the vanilla/lsgan/wgangp losses and the gradient penalty's second-order gradients,
+ * Adam) is already registered by tfjs-backend-wasm; `test/backends` checks that list.
+ */
+export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [conv2DBackpropFilterWasmConfig, conv2DBackpropInputWasmConfig];
+
+/** What {@link enableWasmTraining} did. */
+export interface WasmTrainingStatus {
+  /** Kernel names newly registered by this call (empty when they were already in place). */
+  readonly registered: string[];
+  /** Kernel names whose previous wasm implementation this call replaced. */
+  readonly replaced: string[];
+}
+
+/**
+ * Makes the tfjs wasm backend able to train pix2pix (and other conv nets), fast.
+ *
+ * Registers, for the `'wasm'` backend only, the kernels listed in {@link WASM_TRAINING_KERNELS}. It is
+ * explicit (importing `@acme/pix2pix/wasm` registers nothing) and idempotent (a second call finds
+ * its kernels in place and changes nothing). Call it after importing `@tensorflow/tfjs-backend-wasm`
+ * (which registers the wasm kernels this builds on); before or after `tf.setBackend('wasm')` both work.
+ * {@link initWasmBackend} does both steps, with threads in Node.
+ *
+ * ```ts
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { enableWasmTraining } from '@acme/pix2pix/wasm';
+ * enableWasmTraining();
+ * await tf.setBackend('wasm');
+ * ```
+ *
+ * @returns which kernels were registered or replaced by this call.
+ * @throws Error when tfjs-backend-wasm's kernels are not registered (the package was not imported).
+ */
+export function enableWasmTraining(): WasmTrainingStatus {
+  if (tf.getKernel(tf.Conv2D, 'wasm') === undefined) {
+    throw new Error(
+      "enableWasmTraining: the wasm backend's kernels are not registered; import '@tensorflow/tfjs-backend-wasm' first (or use initWasmBackend())",
+    );
+  }
+  const registered: string[] = [];
+  const replaced: string[] = [];
+  for (const config of WASM_TRAINING_KERNELS) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current !== undefined) {
+      tf.unregisterKernel(config.kernelName, 'wasm');
+      replaced.push(config.kernelName);
+    }
+    tf.registerKernel(config);
+    registered.push(config.kernelName);
+  }
+  return { registered, replaced };
+}

@@ -1,0 +1,76 @@
+/**
+ * `initWasmBackend()`: selects tfjs' wasm backend, multithreaded in Node, ready to train.
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+import { check } from '../../util/validate.js';
+import { enableWasmTraining } from './enable_wasm_training.js';
+import { availableCores, withNodeThreads } from './node_threads.js';
+
+/** Options of {@link initWasmBackend}. */
+export interface WasmBackendOptions {
+  /**
+   * XNNPACK threads. Default: the number of logical CPUs (capped at 8, tfjs' pool size). In Node,
+   * more than 1 loads tfjs' threaded SIMD binary through `worker_threads` (tfjs itself never does
+   * there); in browsers tfjs picks threads on its own when the page is cross-origin isolated and this
+   * value is passed to its `setThreadsCount`. `1` keeps the single-threaded SIMD binary.
+   */
+  threads?: number;
+  /**
+   * Directory or URL prefix (ending in `/`) holding tfjs-backend-wasm's `.wasm` files, passed to its
+   * `setWasmPaths`. Default: tfjs' own lookup (in Node, the installed package's `dist/`).
+   */
+  wasmPaths?: string;
+  /** Also call {@link enableWasmTraining}. Default `true`. */
+  training?: boolean;
+}
+
+/** What {@link initWasmBackend} set up. */
+export interface WasmBackendInfo {
+  /** Threads XNNPACK uses (as reported by the backend). */
+  readonly threads: number;
+  /** Whether the SIMD binary is in use. */
+  readonly simd: boolean;
+  /** Whether the training kernels are registered. */
+  readonly training: boolean;
+}
+
+/**
+ * Imports `@tensorflow/tfjs-backend-wasm` (an optional peer dependency), registers the training
+ * kernels ({@link enableWasmTraining}), initialises the wasm backend (multithreaded in Node when
+ * `threads > 1`) and makes it the current backend.
+ *
+ * The thread count is fixed when the backend first initialises: later calls select the existing
+ * backend and report its thread count.
+ *
+ * ```ts
+ * import { initWasmBackend } from '@acme/pix2pix/wasm';
+ * const { threads } = await initWasmBackend();   // tf.getBackend() === 'wasm', trainable
+ * ```
+ */
+export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
+  const threads = options.threads ?? Math.min(8, availableCores());
+  check(Number.isInteger(threads) && threads >= 1 && threads <= 8, 'threads', 'an integer in [1, 8]', options.threads);
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const training = options.training ?? true;
+  if (training) enableWasmTraining();
+  const alreadyUp = tf.engine().registry['wasm'] !== undefined;
+  if (!alreadyUp) {
+    if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
+    wasm.setThreadsCount(threads);
+    const init = async (): Promise<void> => {
+      if (!(await tf.setBackend('wasm'))) throw new Error('initWasmBackend: the wasm backend failed to initialise');
+    };
+    const isNode = tf.env().getBool('IS_NODE');
+    if (!(isNode && threads > 1 && (await withNodeThreads(threads, init)))) await init();
+  } else if (!(await tf.setBackend('wasm'))) {
+    throw new Error('initWasmBackend: the wasm backend failed to initialise');
+  }
+  await tf.ready();
+  const backend = tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } };
+  return {
+    threads: backend.wasm.tfjs.getThreadsCount(),
+    simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean,
+    training,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Calls other wasm kernels from inside a kernel and frees the intermediates it made.
+ *
+ * Kernels registered with `tf.registerKernel` run inside the engine's kernel dispatch, so they must
+ * not call tfjs ops (those would be recorded on the gradient tape and counted as user tensors).
+ * They call the backend's own kernel functions instead, which work on `TensorInfo`s, and must free
+ * every intermediate `TensorInfo` they create. {@link KernelScope} does both.
+ *
+ * @internal
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The part of tfjs-backend-wasm's `BackendWasm` these kernels use (kept structural: no import). */
+export interface WasmBackendLike extends tf.KernelBackend {
+  /** Allocates an output tensor on the wasm heap. */
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A typed-array view of a tensor's bytes on the wasm heap (invalidated when the heap grows). */
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** Attribute values accepted by kernels (mirrors tfjs' `NamedAttrMap`). */
+export type Attrs = tf.NamedAttrMap;
+
+/**
+ * Runs wasm kernels by name and remembers every output so that {@link KernelScope.dispose} can free
+ * all of them except the ones passed to {@link KernelScope.keep}.
+ * @internal
+ */
+export class KernelScope {
+  private readonly made: tf.TensorInfo[] = [];
+  private readonly kept = new Set<object>();
+
+  /** @param backend - the wasm backend the calling kernel received. */
+  constructor(readonly backend: WasmBackendLike) {}
+
+  /** Runs the wasm kernel `name` on `inputs` with `attrs` and tracks its output. */
+  run(name: string, inputs: Record<string, tf.TensorInfo> | tf.TensorInfo[], attrs: Attrs = {}): tf.TensorInfo {
+    const config = tf.getKernel(name, 'wasm');
+    if (config === undefined) throw new Error(`wasm kernel '${name}' is not registered`);
+    const out = config.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: this.backend, attrs });
+    if (Array.isArray(out)) throw new Error(`wasm kernel '${name}' returned several outputs`);
+    this.made.push(out);
+    return out;
+  }
+
+  /** Allocates a tracked output tensor on the wasm heap. */
+  alloc(shape: number[], dtype: tf.DataType = 'float32'): tf.TensorInfo {
+    const out = this.backend.makeOutput(shape, dtype);
+    this.made.push(out);
+    return out;
+  }
+
+  /** `Reshape` (shares the data; only the reference count changes). */
+  reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+
+  /** `Transpose` with permutation `perm`. */
+  transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+    return this.run('Transpose', { x }, { perm });
+  }
+
+  /** Marks `info` as the caller's result: {@link KernelScope.dispose} will not free it. */
+  keep(info: tf.TensorInfo): tf.TensorInfo {
+    this.kept.add(info);
+    return info;
+  }
+
+  /** Frees every tracked output that was not kept. */
+  dispose(): void {
+    for (const info of this.made) {
+      if (!this.kept.has(info)) this.backend.disposeData(info.dataId);
+    }
+    this.made.length = 0;
+  }
+}
+
+/**
+ * A convolution's `pad` attribute for the NHWC layout: explicit paddings are given per dimension of the
+ * data format, so NCHW's `[[0,0],[0,0],[t,b],[l,r]]` becomes `[[0,0],[t,b],[l,r],[0,0]]`.
+ */
+export function padForChannelsLast<T>(pad: T, dataFormat: string): T {
+  if (dataFormat !== 'NCHW' || !Array.isArray(pad)) return pad;
+  const p = pad as unknown as number[][];
+  return [p[0], p[2], p[3], p[1]] as unknown as T;
+}

@@ -1,0 +1,159 @@
+// Property tests: every kernel enableWasmTraining() registers on wasm matches the cpu backend's kernel
+// (the independent reference) over random shapes, strides, paddings and data formats, rel. error <= 1e-4.
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { enableWasmTraining, initWasmBackend, WASM_TRAINING_KERNELS } from '../../src/backends/wasm/index.js';
+import { planPhase } from '../../src/backends/wasm/conv2d_backprop_input.js';
+import { Rng } from '../../src/util/random.js';
+import { on, randomData, relErr } from './wasm_helpers.js';
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+interface ConvCase {
+  x: [number, number, number, number]; // NHWC
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat: 'NHWC' | 'NCHW';
+}
+
+function nchw(s: readonly number[]): [number, number, number, number] {
+  return [s[0]!, s[3]!, s[1]!, s[2]!];
+}
+
+/** A random valid convolution (output at least 1x1). */
+function randomCase(rng: Rng): ConvCase {
+  for (;;) {
+    const x: ConvCase['x'] = [1 + rng.int(2), 1 + rng.int(10), 1 + rng.int(10), 1 + rng.int(5)];
+    const filter: ConvCase['filter'] = [1 + rng.int(5), 1 + rng.int(5), x[3], 1 + rng.int(5)];
+    const strides: [number, number] = [1 + rng.int(3), 1 + rng.int(3)];
+    const kind = rng.int(4);
+    const pad: Pad =
+      kind === 0 ? 'same' : kind === 1 ? 'valid' : kind === 2 ? rng.int(3) : [[0, 0], [rng.int(3), rng.int(3)], [rng.int(3), rng.int(3)], [0, 0]];
+    const dimRoundingMode = typeof pad === 'number' ? (['floor', 'round', 'ceil'] as const)[rng.int(3)] : undefined;
+    const dataFormat = rng.int(5) === 0 ? 'NCHW' : 'NHWC';
+    try {
+      const info = tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+      if (info.outHeight < 1 || info.outWidth < 1) continue;
+    } catch {
+      continue;
+    }
+    return { x, filter, strides, pad, dataFormat, ...(dimRoundingMode !== undefined ? { dimRoundingMode } : {}) };
+  }
+}
+
+function outShapeOf(c: ConvCase): number[] {
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, c.dimRoundingMode, false, 'channelsLast');
+  return info.outShape;
+}
+
+function attrsOf(c: ConvCase): tf.NamedAttrMap {
+  return {
+    strides: c.strides,
+    pad: c.dataFormat === 'NCHW' && Array.isArray(c.pad) ? [c.pad[0], c.pad[3], c.pad[1], c.pad[2]] : c.pad,
+    dataFormat: c.dataFormat,
+    dimRoundingMode: c.dimRoundingMode,
+  } as unknown as tf.NamedAttrMap;
+}
+
+/** Runs Conv2DBackpropFilter and Conv2DBackpropInput for `c` on `backend` with the given data. */
+async function backprops(backend: string, c: ConvCase, data: { x: Float32Array; dy: Float32Array; w: Float32Array }) {
+  return on(backend, () =>
+    tf.tidy(() => {
+      const xs = c.dataFormat === 'NCHW' ? nchw(c.x) : c.x;
+      const ys = c.dataFormat === 'NCHW' ? nchw(outShapeOf(c)) : outShapeOf(c);
+      const x = tf.tensor(data.x, xs);
+      const dy = tf.tensor(data.dy, ys);
+      const w = tf.tensor(data.w, c.filter);
+      const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...attrsOf(c), filterShape: c.filter }) as tf.Tensor;
+      const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...attrsOf(c), inputShape: xs }) as tf.Tensor;
+      return { dw: dw.dataSync().slice(), dwShape: dw.shape, dx: dx.dataSync().slice(), dxShape: dx.shape };
+    }),
+  );
+}
+
+function randomData3(rng: Rng, c: ConvCase) {
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  return { x: randomData(rng, size(c.x)), dy: randomData(rng, size(outShapeOf(c))), w: randomData(rng, size(c.filter)) };
+}
+
+beforeAll(async () => {
+  // Threads: 2 also exercises the Node worker_threads path of the threaded SIMD binary.
+  const info = await initWasmBackend({ threads: 2 });
+  expect(info.training).toBe(true);
+  expect(info.simd).toBe(true);
+  expect(info.threads).toBe(2);
+});
+
+describe('enableWasmTraining', () => {
+  it('registers its kernels for the wasm backend only, idempotently', () => {
+    for (const k of WASM_TRAINING_KERNELS) {
+      expect(k.backendName).toBe('wasm');
+      expect(tf.getKernel(k.kernelName, 'wasm')?.kernelFunc).toBe(k.kernelFunc);
+      expect(tf.getKernel(k.kernelName, 'cpu')?.kernelFunc).not.toBe(k.kernelFunc);
+    }
+    expect(enableWasmTraining()).toEqual({ registered: [], replaced: [] });
+    expect(tf.getKernelsForBackend('wasm').map((k) => k.kernelName)).toContain('Conv2DBackpropFilter');
+  });
+});
+
+describe('planPhase (hand-derived: 4x4 stride-2 pad-1 transposed conv)', () => {
+  it('splits rows into two 2-tap phases reading dy[m-1], dy[m] and dy[m], dy[m+1]', () => {
+    // dx[2m] = dy[m-1] w3 + dy[m] w1; flipped filter wr[k] = w[3-k] -> taps wr[0], wr[2].
+    expect(planPhase(0, 4, 2, 1, 8)).toEqual({ count: 4, taps: 2, first: 0, offset: -1 });
+    // dx[2m+1] = dy[m] w2 + dy[m+1] w0 -> taps wr[1], wr[3].
+    expect(planPhase(1, 4, 2, 1, 8)).toEqual({ count: 4, taps: 2, first: 1, offset: 0 });
+    // A 1-tap filter with stride 2 leaves odd rows without taps.
+    expect(planPhase(1, 1, 2, 0, 5).taps).toBe(0);
+  });
+});
+
+describe('wasm backprop kernels equal the cpu kernels', () => {
+  it('on pix2pix layer shapes (4x4 s2 same, 4x4 s1 explicit pad 1, 1x1)', async () => {
+    const rng = new Rng(7);
+    const cases: ConvCase[] = [
+      { x: [1, 16, 16, 6], filter: [4, 4, 6, 8], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' },
+      { x: [2, 8, 8, 8], filter: [4, 4, 8, 16], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' },
+      { x: [1, 8, 8, 8], filter: [4, 4, 8, 1], strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC' },
+      { x: [1, 16, 16, 6], filter: [1, 1, 6, 8], strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' },
+      { x: [1, 2, 2, 16], filter: [4, 4, 16, 16], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' },
+    ];
+    for (const c of cases) {
+      const data = randomData3(rng, c);
+      const ref = await backprops('cpu', c, data);
+      const got = await backprops('wasm', c, data);
+      expect(got.dwShape).toEqual(ref.dwShape);
+      expect(got.dxShape).toEqual(ref.dxShape);
+      expect(relErr(got.dw, ref.dw), `dW ${JSON.stringify(c)}`).toBeLessThanOrEqual(1e-4);
+      expect(relErr(got.dx, ref.dx), `dx ${JSON.stringify(c)}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('on 80 random shapes, strides 1-3, paddings same/valid/number/explicit, NHWC and NCHW', async () => {
+    const rng = new Rng(20261128);
+    for (let i = 0; i < 80; i++) {
+      const c = randomCase(rng);
+      const data = randomData3(rng, c);
+      const ref = await backprops('cpu', c, data);
+      const got = await backprops('wasm', c, data);
+      const what = JSON.stringify(c);
+      expect(got.dwShape, what).toEqual(ref.dwShape);
+      expect(got.dxShape, what).toEqual(ref.dxShape);
+      expect(relErr(got.dw, ref.dw), `dW ${what}`).toBeLessThanOrEqual(1e-4);
+      expect(relErr(got.dx, ref.dx), `dx ${what}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('leaves no tensors behind', async () => {
+    await tf.setBackend('wasm');
+    const c: ConvCase = { x: [1, 8, 8, 3], filter: [4, 4, 3, 4], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' };
+    const data = randomData3(new Rng(1), c);
+    await backprops('wasm', c, data);
+    const before = tf.memory().numTensors;
+    const bytesBefore = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    await backprops('wasm', c, data);
+    expect(tf.memory().numTensors).toBe(before);
+    expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(bytesBefore);
+  });
+});
