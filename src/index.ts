@@ -45,6 +45,37 @@ export { conv2DBackpropFilterGradConfig } from './gradients/conv2DBackpropFilter
 export { comparisonGradConfigs, ZERO_GRADIENT_KERNELS } from './gradients/comparisonGrads.js';
 
 // --- trainer -----------------------------------------------------------------------------------
+export { Trainer, NonFiniteLossError } from './trainer/trainer.js';
+export type {
+  TrainerOptions,
+  StepStats,
+  EpochStats,
+  FitOptions,
+  FitResult,
+  GenerateOptions,
+  TrainerLoadOptions,
+  CheckpointTarget,
+} from './trainer/trainer.js';
+export type { TrainingBatch, TrainingData, DatasetLike, EpochSource } from './trainer/data.js';
+export {
+  SCHEDULE_POLICIES,
+  learningRateFactor,
+  resolveSchedule,
+  linearSchedule,
+  stepSchedule,
+  cosineSchedule,
+  constantSchedule,
+} from './trainer/schedules/index.js';
+export type {
+  SchedulePolicy,
+  ScheduleOptions,
+  ResolvedSchedule,
+  SchedulePlan,
+  ScheduleFn,
+  StepScheduleOptions,
+} from './trainer/schedules/index.js';
+export { CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './trainer/checkpoint.js';
+export type { TrainerCheckpointState, OptimizerCheckpointState } from './trainer/checkpoint.js';
 
 // --- data --------------------------------------------------------------------------------------
 export { facadeSample } from './data/facades/sample.js';

@@ -16,3 +16,6 @@ export { writeReport, renderReport, lineChartSvg } from './report.js';
 export type { HistoryEntry, ReportContent } from './report.js';
 export { writeFacadeDataset } from './facade_dataset.js';
 export type { WriteFacadeDatasetOptions } from './facade_dataset.js';
+
+// --- checkpoints (trainer) ---
+export { fileCheckpoint, fileCheckpointRouter, CHECKPOINT_JSON, CHECKPOINT_WEIGHTS } from './checkpoint.js';
