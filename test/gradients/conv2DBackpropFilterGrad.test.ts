@@ -12,7 +12,8 @@ function backpropFilter(x: tf.Tensor, dy: tf.Tensor, filterShape: number[], stri
   } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
-const cases: Array<{ name: string; x: number[]; f: number[]; strides: number; pad: Pad; format?: 'NHWC' | 'NCHW' }> = [
+type Shape4 = [number, number, number, number];
+const cases: Array<{ name: string; x: Shape4; f: Shape4; strides: number; pad: Pad }> = [
   { name: "3x3 stride 1 'same'", x: [1, 5, 5, 2], f: [3, 3, 2, 3], strides: 1, pad: 'same' },
   { name: "4x4 stride 2 'same' (PatchGAN down-sampling)", x: [2, 6, 6, 2], f: [4, 4, 2, 3], strides: 2, pad: 'same' },
   { name: "4x4 stride 1 'valid' (after ZeroPadding2D)", x: [1, 6, 6, 2], f: [4, 4, 2, 2], strides: 1, pad: 'valid' },
