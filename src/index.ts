@@ -96,5 +96,24 @@ export type { Jitter, PreprocessOptions } from './data/preprocess.js';
 // --- io (checkpoint formats) -------------------------------------------------------------------
 
 // --- metrics -----------------------------------------------------------------------------------
+export { l1 } from './metrics/l1.js';
+export { l2 } from './metrics/l2.js';
+export { psnr } from './metrics/psnr.js';
+export { ssim } from './metrics/ssim.js';
+export type { PixelRange, ImageMetricOptions } from './metrics/range.js';
+export { imageMetrics } from './metrics/imageMetrics.js';
+export type { ImageMetrics, MetricValues } from './metrics/imageMetrics.js';
+export { confusionMatrix, addToConfusionMatrix } from './metrics/confusionMatrix.js';
+export type { ConfusionMatrix, ConfusionMatrixOptions } from './metrics/confusionMatrix.js';
+export { segmentationScores } from './metrics/segmentationScores.js';
+export type { SegmentationScores } from './metrics/segmentationScores.js';
+export { segmentationNetwork, predictLabels } from './metrics/segmentationNetwork.js';
+export type { SegmentationNetworkOptions } from './metrics/segmentationNetwork.js';
+export { trainSegmentationNetwork } from './metrics/trainSegmentationNetwork.js';
+export type { SegmentationData, TrainSegmentationOptions, TrainSegmentationResult } from './metrics/trainSegmentationNetwork.js';
+export { segmentationScore } from './metrics/segmentationScore.js';
+export type { SegmentationScoreOptions } from './metrics/segmentationScore.js';
+export { facadeTensors, trainFacadeSegmenter } from './metrics/facadeSegmenter.js';
+export type { FacadeSplitOptions, FacadeTensors, FacadeSegmenterOptions } from './metrics/facadeSegmenter.js';
 
 export {};

@@ -19,3 +19,7 @@ export type { WriteFacadeDatasetOptions } from './facade_dataset.js';
 
 // --- checkpoints (trainer) ---
 export { fileCheckpoint, fileCheckpointRouter, CHECKPOINT_JSON, CHECKPOINT_WEIGHTS } from './checkpoint.js';
+
+// --- metrics (segmentation scorer cache) ---
+export { cachedModel, cachedFacadeSegmenter } from '../metrics/cachedModel.js';
+export type { CachedModel, CachedModelOptions, CachedFacadeSegmenterOptions } from '../metrics/cachedModel.js';
