@@ -1,6 +1,7 @@
-// Imports the BUILT package (dist/, via the package.json `exports` map) as ESM and as CommonJS, so a broken
-// exports map, a missing entry or a CJS/ESM mismatch cannot land. `npm test` builds before vitest runs.
-import { createRequire } from 'node:module';
+// Imports the BUILT package (dist/, through the package.json `exports` map) as ESM and as CommonJS in plain
+// Node child processes, exactly as a user's app would, so a broken exports map, a missing entry or a CJS/ESM
+// mismatch cannot land. `npm test` builds before vitest runs.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,24 +9,35 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
   name: string;
-  exports: Record<string, unknown>;
+  exports: Record<string, { import: { types: string; default: string }; require: { types: string; default: string } }>;
   bin: Record<string, string>;
 };
-const require = createRequire(`${root}package.json`);
 
-// The public names DESIGN.md section 2 fixes for each entry point.
+// Public names DESIGN.md section 2 and the issues fix for each entry point.
 const required: Record<string, string[]> = {
   '.': ['unetGenerator', 'encoderDecoderGenerator', 'patchDiscriminator', 'compositeLoss', 'Trainer'],
   './node': [],
   './wasm': ['enableWasmTraining'],
 };
 
+/** Runs `code` in a fresh Node process in the repository root; it prints JSON of the export names and types. */
+function exportsOf(spec: string, mode: 'esm' | 'cjs'): Record<string, string> {
+  const body =
+    mode === 'esm'
+      ? `const m = await import(${JSON.stringify(spec)});`
+      : `const m = require(${JSON.stringify(spec)});`;
+  const code = `${body} const o = {}; for (const k of Object.keys(m)) if (k !== 'default' && k !== 'module.exports') o[k] = typeof m[k]; console.log(JSON.stringify(o));`;
+  const args = mode === 'esm' ? ['--input-type=module', '-e', code] : ['--input-type=commonjs', '-e', code];
+  const out = execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, string>;
+}
+
 describe('package exports map', () => {
-  it('declares the three entry points with import, require and types', () => {
+  it('declares the three entry points with import, require and types, all built', () => {
     for (const entry of Object.keys(required)) {
-      const e = pkg.exports[entry] as { import: { types: string; default: string }; require: { types: string; default: string } };
+      const e = pkg.exports[entry];
       expect(e, entry).toBeDefined();
-      for (const file of [e.import.types, e.import.default, e.require.types, e.require.default]) {
+      for (const file of [e!.import.types, e!.import.default, e!.require.types, e!.require.default]) {
         expect(existsSync(`${root}${file}`), `${entry} -> ${file} exists (run npm run build)`).toBe(true);
       }
     }
@@ -34,15 +46,11 @@ describe('package exports map', () => {
 
   for (const [entry, names] of Object.entries(required)) {
     const spec = entry === '.' ? pkg.name : `${pkg.name}${entry.slice(1)}`;
-    it(`${spec}: ESM import and CommonJS require expose the same names`, async () => {
-      const esm = (await import(/* @vite-ignore */ spec)) as Record<string, unknown>;
-      const cjs = require(spec) as Record<string, unknown>;
-      const esmNames = Object.keys(esm).filter((k) => k !== 'default' && k !== 'module.exports').sort();
-      const cjsNames = Object.keys(cjs).sort();
-      expect(esmNames).toEqual(cjsNames);
-      for (const name of names) {
-        expect(typeof esm[name], `${spec} exports ${name}`).toBe('function');
-      }
+    it(`${spec}: ESM import and CommonJS require expose the same names`, () => {
+      const esm = exportsOf(spec, 'esm');
+      const cjs = exportsOf(spec, 'cjs');
+      expect(esm).toEqual(cjs);
+      for (const name of names) expect(esm[name], `${spec} exports ${name}`).toBe('function');
     });
   }
 });
