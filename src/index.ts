@@ -25,6 +25,8 @@ export { discriminatorLayerCount, discriminatorOutputShape, receptiveFieldOf } f
 // --- layers ------------------------------------------------------------------------------------
 export { InstanceNormalization } from './layers/instance_norm.js';
 export type { InstanceNormalizationArgs } from './layers/instance_norm.js';
+export { SeededDropout } from './layers/seeded_dropout.js';
+export type { SeededDropoutArgs } from './layers/seeded_dropout.js';
 export { NORM_KINDS, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './layers/norm.js';
 export type { NormKind } from './layers/norm.js';
 
@@ -94,6 +96,16 @@ export { defaultLoadSize, drawJitter, preprocessPair } from './data/preprocess.j
 export type { Jitter, PreprocessOptions } from './data/preprocess.js';
 
 // --- io (checkpoint formats) -------------------------------------------------------------------
+export { importTorchWeights, exportTorchWeights } from './io/torch/weights.js';
+export type { ExportTorchWeightsOptions } from './io/torch/weights.js';
+export { importTorchCheckpoint, inferTorchArchitecture, TORCH_ARCHS } from './io/torch/checkpoint.js';
+export type { TorchArch, TorchArchitecture, ImportTorchCheckpointOptions } from './io/torch/checkpoint.js';
+export { readTorchStateDict } from './io/torch/read.js';
+export type { TorchTensor } from './io/torch/read.js';
+export { writeTorchStateDict } from './io/torch/write.js';
+export type { TorchTensorInput, TorchWriteDType, WriteTorchStateDictOptions } from './io/torch/write.js';
+export { TORCH_DTYPES } from './io/torch/dtypes.js';
+export type { TorchDType, TorchTensorData } from './io/torch/dtypes.js';
 
 // --- metrics -----------------------------------------------------------------------------------
 export { l1 } from './metrics/l1.js';

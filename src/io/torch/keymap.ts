@@ -188,8 +188,8 @@ export function torchKeyMap(model: tfl.LayersModel): TorchKeyMap {
         torchKey: `${path}.${param}`,
         layerName: layer.name,
         weightIndex,
-        shape: w.shape.slice(),
-        torchShape: torchShapeOf(w.shape, layout),
+        shape: (w.shape as number[]).slice(),
+        torchShape: torchShapeOf(w.shape as number[], layout),
         layout,
       });
     });
