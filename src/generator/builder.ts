@@ -6,7 +6,8 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { check, checkInt, checkOneOf, checkRange, assertNever } from '../util/validate.js';
-import { kernelInitializer } from '../layers/init.js';
+import { kernelInitializer, layerSeed } from '../layers/init.js';
+import { SeededDropout } from '../layers/seeded_dropout.js';
 import { convBias, createNorm, NORM_KINDS, type NormKind } from '../layers/norm.js';
 
 /**
@@ -50,8 +51,9 @@ export interface GeneratorOptions {
   /** Model name. Default `'unet_generator'` or `'encoder_decoder_generator'`. */
   name?: string;
   /**
-   * Seed (integer >= 0) for the weight initialisation; the same seed gives identical weights, each layer
-   * derives its own seed from it and its name. Default: random. Dropout masks are not seeded by this.
+   * Seed (integer >= 0) for the weight initialisation and the dropout masks; the same seed gives identical
+   * weights and, call for call, identical dropout masks ({@link SeededDropout}). Each layer derives its own
+   * seed from it and its name. Default: random.
    */
   seed?: number;
 }
@@ -223,7 +225,10 @@ function block(ctx: BuildContext, level: number, x: tfl.SymbolicTensor): tfl.Sym
   if (role === 'outermost') return apply(tfl.layers.activation({ activation: 'tanh', name: 'output_tanh' }), h);
   const norm = createNorm(o.norm, `up${level}_norm`, o.seed);
   if (norm) h = apply(norm, h);
-  if (ctx.dropoutAt.has(level)) h = apply(tfl.layers.dropout({ rate: o.dropout, name: `up${level}_dropout` }), h);
+  if (ctx.dropoutAt.has(level)) {
+    const name = `up${level}_dropout`;
+    h = apply(new SeededDropout({ rate: o.dropout, seed: layerSeed(o.seed, name), name }), h);
+  }
   if (ctx.skips) h = apply(tfl.layers.concatenate({ axis: -1, name: `up${level}_concat` }), [x, h]);
   return h;
 }

@@ -23,7 +23,7 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * - `up{i}_relu`, `up{i}_deconv`: ReLU, then Conv2DTranspose 4x4 stride 2 'same' to the channels of the
  *   level's input (`outputChannels` for i = 1); kernel `[h, w, out, in]`; bias under instance norm and always
  *   on `up1_deconv`.
- * - `up{i}_norm` (i >= 2), `up{i}_dropout` (where `dropoutPlacement` puts it, `dropout > 0`).
+ * - `up{i}_norm` (i >= 2), `up{i}_dropout` ({@link SeededDropout}, where `dropoutPlacement` puts it, `dropout > 0`).
  * - `up{i}_concat` (i >= 2): `[encoder input of level i, decoder output of level i]` on channels, feeding
  *   level i-1 (as the reference's `torch.cat([x, model(x)], 1)`).
  * - `output_tanh`: the final tanh.

@@ -166,6 +166,7 @@ describe('generator structure', () => {
     expect(g.getLayer('down3_lrelu').getConfig().alpha).toBeCloseTo(0.2, 7);
     expect(g.getLayer('output_tanh').getConfig().activation).toBe('tanh');
     expect(g.getLayer('up3_dropout').getConfig().rate).toBe(0.5);
+    expect(g.getLayer('up3_dropout').getClassName()).toBe('SeededDropout');
     g.dispose();
   });
 
@@ -220,6 +221,26 @@ describe('generator seeding and initialisation', () => {
     expect(k5.shape).toEqual(u5.shape);
     expect(Array.from(k5.dataSync())).not.toEqual(Array.from(u5.dataSync()));
     [a, b, c, d, e].forEach((m) => m.dispose());
+  });
+
+  it('same seed gives the same dropout masks, call for call, in training mode', () => {
+    const run = (seed: number) => {
+      const g = unetGenerator({ imageSize: 32, filters: 4, norm: 'instance', seed });
+      const x = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 9);
+      const outs = [0, 1].map(() => {
+        const y = g.apply(x, { training: true }) as tf.Tensor;
+        const v = Array.from(y.dataSync());
+        y.dispose();
+        return v;
+      });
+      x.dispose();
+      g.dispose();
+      return outs;
+    };
+    const a = run(31);
+    expect(run(31)).toEqual(a);
+    expect(a[0]).not.toEqual(a[1]);
+    expect(run(32)[0]).not.toEqual(a[0]);
   });
 
   it('initialises kernels N(0, 0.02), biases 0, BN gamma N(1, 0.02), beta 0, moving stats 0 / 1', () => {
