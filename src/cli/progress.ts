@@ -1,0 +1,89 @@
+import cliProgress from 'cli-progress';
+
+/** Values shown on the progress line. */
+export interface ProgressValues {
+  step: number;
+  epoch: number;
+  epochs: number;
+  losses: Record<string, number>;
+}
+
+const fmtTime = (s: number) => {
+  if (!Number.isFinite(s)) return '--:--';
+  s = Math.round(s);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return `${h > 0 ? `${h}:` : ''}${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+};
+
+const fmtLoss = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+
+/**
+ * Training progress: a cli-progress bar on a terminal (step, epoch, losses, steps/s, ETA), or a plain
+ * line every `logEvery` steps when stderr is not a terminal (logs, CI, tests).
+ */
+export class TrainProgress {
+  private readonly bar: cliProgress.SingleBar | null;
+  private readonly startStep: number;
+  private readonly started = Date.now();
+  private lastLog = 0;
+
+  constructor(
+    private readonly total: number,
+    startStep: number,
+    private readonly logEvery: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.startStep = startStep;
+    if (stream.isTTY) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: 'step {value}/{total} |{bar}| epoch {ep} | {losses} | {rate} steps/s | ETA {etaText}',
+          barsize: 24,
+          hideCursor: true,
+          stream,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(total, startStep, { ep: '-', losses: '', rate: '-', etaText: '--:--' });
+    } else this.bar = null;
+  }
+
+  /** Steps per second since this session started. */
+  rate(step: number): number {
+    const dt = (Date.now() - this.started) / 1000;
+    return dt > 0 ? (step - this.startStep) / dt : 0;
+  }
+
+  /** Updates the bar / logs a line. */
+  update(v: ProgressValues): void {
+    const rate = this.rate(v.step);
+    const eta = rate > 0 ? (this.total - v.step) / rate : Infinity;
+    const losses = Object.entries(v.losses)
+      .map(([k, x]) => `${k} ${fmtLoss(x)}`)
+      .join(' ');
+    const ep = `${v.epoch + 1}/${v.epochs}`;
+    if (this.bar) {
+      this.bar.update(v.step, { ep, losses, rate: rate.toFixed(2), etaText: fmtTime(eta) });
+    } else if (v.step - this.lastLog >= this.logEvery || v.step === this.total) {
+      this.lastLog = v.step;
+      this.stream.write(`step ${v.step}/${this.total} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`);
+    }
+  }
+
+  /** Prints a message without breaking the bar. */
+  log(message: string): void {
+    if (this.bar) {
+      this.bar.stop();
+      this.stream.write(`${message}\n`);
+      this.bar.start(this.total, this.bar.getProgress() * this.total);
+    } else this.stream.write(`${message}\n`);
+  }
+
+  /** Stops the bar. */
+  stop(): void {
+    this.bar?.stop();
+  }
+}
