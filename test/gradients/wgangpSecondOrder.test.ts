@@ -76,9 +76,9 @@ describe('WGAN-GP second-order gradients (cpu backend)', () => {
     it(`trains a wgangp patchDiscriminator (RF 16, norm '${norm}'): finite gradients for every D variable, flat memory`, () => {
       const D = patchDiscriminator({ receptiveField: 16, inputChannels: 3, targetChannels: 3, filters: 4, norm, conditional: true, seed: 3 });
       const loss = compositeLoss({ gan: 'wgangp', seed: 9 });
-      const input = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-      const target = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
-      const fake = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
+      const input = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+      const target = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+      const fake = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
       const vars = D.trainableWeights.map((w) => w.read() as tf.Variable);
       const args = { discriminator: D, input, target, fake };
 
