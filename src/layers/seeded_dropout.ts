@@ -31,8 +31,11 @@ export class SeededDropout extends tfl.layers.Layer {
   static className = 'SeededDropout';
   /** Drop rate. */
   readonly rate: number;
-  /** Base seed of the mask sequence, or undefined for unseeded masks. */
-  readonly seed: number | undefined;
+  /**
+   * Base seed of the mask sequence, or undefined for unseeded masks. Mutable: a trainer may re-seed the layer
+   * per step (together with {@link SeededDropout.step}) to make masks depend on the step alone.
+   */
+  seed: number | undefined;
   /** Masks drawn so far; the next mask uses `deriveSeed(seed, step)`. Set it to resume a run's sequence. */
   step = 0;
 
