@@ -9,6 +9,8 @@ import { deriveSeed } from '../util/random.js';
 
 interface SeededLayer {
   seed?: number;
+  /** `SeededDropout`'s mask counter (its masks are `deriveSeed(seed, step++)`); absent on tfjs Dropout. */
+  step?: number;
 }
 
 function isDropoutLike(layer: tfl.layers.Layer): boolean {
@@ -30,18 +32,27 @@ export function dropoutLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
 }
 
 /**
- * Runs `fn` with dropout layer `i` seeded `deriveSeed(seed, i)`, then restores the layers' own seeds.
+ * Runs `fn` with dropout layer `i` (in {@link dropoutLayers} order, which a saved topology reproduces)
+ * seeded `deriveSeed(seed, i)`, then restores the layers' own seeds. Layers with their own mask counter
+ * (`SeededDropout.step`) have it pinned to 0 during `fn` and restored after, so the masks depend on
+ * `seed` alone: not on how often the layer ran before, which a checkpoint does not record.
  * tfjs draws a dropout mask from a PRNG rebuilt from the seed on every call, so the same seed gives the
  * same mask: callers pass a new `seed` per step (and the same one where the same mask is wanted).
  */
 export function withDropoutSeeds<T>(layers: readonly tfl.layers.Layer[], seed: number, fn: () => T): T {
   const seeded = layers as unknown as SeededLayer[];
-  const saved = seeded.map((l) => l.seed);
-  seeded.forEach((l, i) => (l.seed = deriveSeed(seed, i)));
+  const saved = seeded.map((l) => ({ seed: l.seed, step: l.step }));
+  seeded.forEach((l, i) => {
+    l.seed = deriveSeed(seed, i);
+    if (typeof saved[i]!.step === 'number') l.step = 0;
+  });
   try {
     return fn();
   } finally {
-    seeded.forEach((l, i) => (l.seed = saved[i]));
+    seeded.forEach((l, i) => {
+      l.seed = saved[i]!.seed;
+      if (typeof saved[i]!.step === 'number') l.step = saved[i]!.step;
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, test } from 'vitest';
 import { NonFiniteLossError, Trainer } from '../../src/trainer/trainer.js';
 import type { Objective, ObjectiveArgs } from '../../src/losses/types.js';
+import { SeededDropout } from '../../src/layers/seeded_dropout.js';
 import { batch, tinyDiscriminator, tinyGenerator, tinyObjective, weightsOf } from './helpers.js';
 
 async function run(seed: number, steps: number) {
@@ -17,13 +18,17 @@ async function run(seed: number, steps: number) {
   return { t, losses, g: weightsOf(t.generator), d: weightsOf(t.discriminator!) };
 }
 
-/** G = tanh(dropout(conv1x1(x))): its output is exactly 0 where dropout dropped a unit. */
-function maskGenerator(): tfl.LayersModel {
+/**
+ * G = tanh(dropout(conv1x1(x))): its output is exactly 0 where dropout dropped a unit. `kind` picks
+ * tfjs-layers' Dropout or the package's SeededDropout (used by the generators; it has its own counter).
+ */
+function maskGenerator(kind: 'tfjs' | 'seeded'): tfl.LayersModel {
   const x = tfl.input({ shape: [8, 8, 3] });
   let h = tfl.layers
     .conv2d({ filters: 3, kernelSize: 1, useBias: false, kernelInitializer: tfl.initializers.randomUniform({ minval: 0.5, maxval: 1, seed: 4 }) })
     .apply(x) as tfl.SymbolicTensor;
-  h = tfl.layers.dropout({ rate: 0.5 }).apply(h) as tfl.SymbolicTensor;
+  const drop = kind === 'tfjs' ? tfl.layers.dropout({ rate: 0.5 }) : new SeededDropout({ rate: 0.5, seed: 3, name: 'seeded_dropout' });
+  h = drop.apply(h) as tfl.SymbolicTensor;
   return tfl.model({ inputs: x, outputs: tfl.layers.activation({ activation: 'tanh' }).apply(h) as tfl.SymbolicTensor });
 }
 
@@ -144,10 +149,10 @@ describe('Trainer.trainStep', () => {
     expect(c.losses).not.toEqual(a.losses);
   });
 
-  test('dropout masks differ between steps, repeat across runs, and the D step and G step of one step share them', async () => {
+  test.each(['tfjs', 'seeded'] as const)('%s dropout: masks differ between steps, repeat across runs, and the D step and G step of one step share them', async (kind) => {
     const masks = async (seed: number) => {
       const { obj, seen } = recording(tinyObjective());
-      const t = new Trainer({ generator: maskGenerator(), discriminator: tinyDiscriminator(), loss: obj, seed });
+      const t = new Trainer({ generator: maskGenerator(kind), discriminator: tinyDiscriminator(), loss: obj, seed });
       const b = batch(0);
       for (let i = 0; i < 3; i++) await t.trainStep(b);
       tf.dispose([b.input, b.target]);
