@@ -38,7 +38,7 @@ export interface GradientPenaltyOptions {
  * @param real Real target images `[batch, h, w, cOut]`.
  * @param fake Generated images, same shape as `real`.
  * @param options See {@link GradientPenaltyOptions}.
- * @returns The scalar penalty, already multiplied by `weight`.
+ * @returns The scalar penalty, already multiplied by `weight` (0 without running D when `weight` is 0).
  */
 export function gradientPenalty(
   discriminator: LayersModel,
@@ -55,6 +55,7 @@ export function gradientPenalty(
     real.shape.length === 4 && fake.shape.length === 4 && real.shape.every((d, i) => d === fake.shape[i]),
     'gradientPenalty real and fake', 'NHWC tensors of the same shape', { real: real.shape, fake: fake.shape },
   );
+  if (weight === 0) return tf.scalar(0); // nothing to penalise: skip D's extra forward and backward pass
   registerSecondOrderGradients();
   const conditional = discriminator.inputs.length === 2;
   return tf.tidy(() => {

@@ -26,6 +26,7 @@ describe('gradientPenalty', () => {
     expect(num(gradientPenalty(D, rand(2, 1), rand(2, 2), rand(2, 3)))).toBeCloseTo(10 * 9, 3);
     expect(num(gradientPenalty(D, rand(2, 1), rand(2, 2), rand(2, 3), { weight: 1 }))).toBeCloseTo(9, 4);
     expect(num(gradientPenalty(D, rand(2, 1), rand(2, 2), rand(2, 3), { targetNorm: 4 }))).toBeCloseTo(0, 4);
+    expect(num(gradientPenalty(D, rand(2, 1), rand(2, 2), rand(2, 3), { weight: 0 }))).toBe(0);
   });
 
   it('its gradient w.r.t. D weights equals the hand derivative (second order through a conv)', () => {
