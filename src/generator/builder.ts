@@ -33,7 +33,8 @@ export interface GeneratorOptions {
   /**
    * Number of stride-2 downsampling levels n (>= 2). Default `log2(imageSize)` (8 for 256, 7 for 128), which
    * takes the bottleneck to 1x1 as in the reference's `unet_256` / `unet_128`. When both are given,
-   * `imageSize` must be >= `2^numDowns`.
+   * `imageSize` must be >= `2^numDowns`. The reference needs n >= 5; smaller n (tiny test nets) keep the same
+   * width rule.
    */
   numDowns?: number;
   /** Channels of the input image. Default 3. */
