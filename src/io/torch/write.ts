@@ -88,7 +88,8 @@ function encode(data: TorchTensorInput['data'], dtype: TorchWriteDType, n: numbe
   switch (dtype) {
     case 'float32': {
       if (data instanceof BigInt64Array) throw new RangeError(`'${name}': BigInt64Array data cannot be written as float32`);
-      return new Uint8Array(Float32Array.from(data as ArrayLike<number>).buffer);
+      const f = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+      return new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
     }
     case 'float16': {
       if (data instanceof BigInt64Array) throw new RangeError(`'${name}': BigInt64Array data cannot be written as float16`);
