@@ -46,6 +46,15 @@ interface Report {
     loadedParams: number;
     originalParams: number;
   };
+  checkpoint: {
+    generateMaxAbsDiff: number;
+    stepOriginal: number;
+    stepResumed: number;
+    gLossOriginal: number;
+    gLossResumed: number;
+    dLossOriginal: number;
+    dLossResumed: number;
+  };
   tensorsAtStart: number;
   tensorsAtEnd: number;
 }
@@ -125,6 +134,17 @@ describe.skipIf(skip)('GPU backends in headless Chromium', () => {
       expect(db.loadedParams).toBe(db.originalParams);
       expect(db.generatorMaxAbsDiff).toBe(0);
       expect(db.discriminatorMaxAbsDiff).toBe(0);
+
+      // The Trainer's checkpoint through IndexedDB: same images, and the resumed run takes the same step 4.
+      const ck = report.checkpoint;
+      expect(ck.generateMaxAbsDiff).toBe(0);
+      expect(ck.stepOriginal).toBe(4);
+      expect(ck.stepResumed).toBe(4);
+      expect(Math.abs(ck.gLossResumed - ck.gLossOriginal)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(ck.gLossOriginal)));
+      expect(Math.abs(ck.dLossResumed - ck.dLossOriginal)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(ck.dLossOriginal)));
+
+      // Nothing created by the scenario outlives it.
+      expect(report.tensorsAtEnd).toBe(report.tensorsAtStart);
     });
   }
 });

@@ -22,7 +22,7 @@ export interface HarnessServer {
   /** Stops the server. */
   close(): Promise<void>;
 }
-/** Starts the static server; `extraRoots` maps URL prefixes ('/app/') to directories. */
-export function startServer(options?: { extraRoots?: Record<string, string> }): Promise<HarnessServer>;
+/** Starts the static server; `extraRoots` maps URL prefixes ('/app/') to directories; `distDir` is the built package (default PIX2PIX_DIST or dist/). */
+export function startServer(options?: { extraRoots?: Record<string, string>; distDir?: string }): Promise<HarnessServer>;
 /** Opens a page and forwards its errors to `log`. */
 export function openPage(browser: Browser, baseUrl: string, path: string, log?: (line: string) => void): Promise<Page>;

@@ -64,6 +64,8 @@ export function importMap() {
     '@acme/pix2pix': '/dist/index.js',
     '@acme/pix2pix/wasm': '/dist/wasm.js',
     seedrandom: '/shim/seedrandom.js',
+    // Runtime dependencies of the built core (package.json "dependencies") that ship browser ESM.
+    fflate: '/node_modules/fflate/esm/browser.js',
   };
   for (const [name, file] of Object.entries(tfjsPackages)) imports[name] = `/tfjs/${file}`;
   return { imports };
@@ -95,16 +97,18 @@ function inside(dir, rel) {
 }
 
 /**
- * Starts a static server on 127.0.0.1 (random free port). Routes: `/dist/` -> the built package,
- * `/tfjs/<pkg>/dist/` -> node_modules/@tensorflow/<pkg>/dist, `/shim/seedrandom.js`, `/pages/` ->
- * test/browser/pages, plus `extraRoots` (URL prefix -> directory). HTML responses get the import map
+ * Starts a static server on 127.0.0.1 (random free port). Routes: `/dist/` -> the built package
+ * (`distDir`, default PIX2PIX_DIST or the repository's dist/),
+ * `/tfjs/<pkg>/dist/` -> node_modules/@tensorflow/<pkg>/dist, `/node_modules/`, `/shim/seedrandom.js`,
+ * `/pages/` -> test/browser/pages, plus `extraRoots` (URL prefix -> directory). HTML responses get the import map
  * inserted where the page says `<!--importmap-->`.
  */
-export async function startServer({ extraRoots = {} } = {}) {
+export async function startServer({ extraRoots = {}, distDir = process.env.PIX2PIX_DIST ?? join(repoRoot, 'dist') } = {}) {
   const roots = {
-    '/dist/': join(repoRoot, 'dist'),
+    '/dist/': distDir,
     '/tfjs/': join(repoRoot, 'node_modules/@tensorflow'),
     '/pages/': join(repoRoot, 'test/browser/pages'),
+    '/node_modules/': join(repoRoot, 'node_modules'),
     ...extraRoots,
   };
   const mapTag = `<script type="importmap">${JSON.stringify(importMap())}</script>`;

@@ -77,7 +77,7 @@ async function runBackendChecks(name, steps = 3) {
   const trainer = new Trainer({ generator: G, discriminator: D, loss: compositeLoss({ lambda: 100, gan: 'vanilla', reconstruction: 'l1' }), seed: 103 });
 
   const input = tf.randomUniform(shape, -1, 1, 'float32', 104);
-  const target = tf.tanh(tf.randomNormal(shape, 0, 1, 'float32', 105));
+  const target = tf.tidy(() => tf.tanh(tf.randomNormal(shape, 0, 1, 'float32', 105)));
   report.stats = [];
   report.numTensors = [];
   report.stepMs = [];
@@ -145,11 +145,30 @@ async function runBackendChecks(name, steps = 3) {
   await tf.io.removeModel(gUrl);
   await tf.io.removeModel(dUrl);
 
-  // Everything created here is released again (trainer, models, data).
+  // The Trainer's own checkpoint (both networks, Adam state, counters) through IndexedDB: a loaded
+  // Trainer generates the same images and takes the same next step.
+  const ckptUrl = `indexeddb://pix2pix-browser-test-${name}-trainer`;
+  await trainer.save(ckptUrl);
+  const resumed = await Trainer.load(ckptUrl);
+  const before = await tensorData(trainer.generate(x, { mode: 'inference' }));
+  const after = await tensorData(resumed.generate(x, { mode: 'inference' }));
+  const nextOriginal = await trainer.trainStep({ input, target });
+  const nextResumed = await resumed.trainStep({ input, target });
+  report.checkpoint = {
+    generateMaxAbsDiff: maxAbsDiff(before.data, after.data),
+    stepOriginal: nextOriginal.step,
+    stepResumed: nextResumed.step,
+    gLossOriginal: nextOriginal.gLoss,
+    gLossResumed: nextResumed.gLoss,
+    dLossOriginal: nextOriginal.dLoss,
+    dLossResumed: nextResumed.dLoss,
+  };
+  await tf.io.removeModel(ckptUrl).catch(() => undefined);
+
+  // Everything created here is released again (trainers, models, data).
   for (const t of [input, target, x, xt[1]]) t.dispose();
-  for (const m of [G2, D2]) m.dispose();
-  if (typeof trainer.dispose === 'function') trainer.dispose();
-  else for (const m of [G, D]) m.dispose();
+  for (const t of [trainer, resumed]) t.dispose();
+  for (const m of [G, D, G2, D2, resumed.generator, resumed.discriminator]) m?.dispose();
   report.tensorsAtStart = tensorsAtStart;
   report.tensorsAtEnd = tf.memory().numTensors;
   return report;

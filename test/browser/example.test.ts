@@ -1,0 +1,135 @@
+// The browser example (examples/browser/) end to end: build it with Vite into a temporary folder, open it
+// in headless Chromium, train a few steps on webgl in its Web Worker, draw a label map with the mouse,
+// translate it, and check the output canvas. Saves a screenshot to tmp/browser/example.png.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, chromiumPath, launchChromium, openPage, repoRoot, startServer, type HarnessServer } from './harness.mjs';
+
+const skip = !chromiumAvailable() && !process.env.CI;
+// A few steps: enough to run the worker's training loop, progress and samples end to end. A barely trained
+// generator outputs near-uniform grey (weights start at N(0, 0.02)), so "non-blank" below means opaque,
+// many distinct colours and some spatial variation, not a plausible photo.
+const STEPS = 5;
+
+/** RGBA pixels of a canvas, read in the page. */
+async function pixels(page: Page, id: string): Promise<{ width: number; height: number; data: number[] }> {
+  return page.evaluate((canvasId) => {
+    const c = document.getElementById(canvasId) as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+    return { width: d.width, height: d.height, data: Array.from(d.data) };
+  }, id);
+}
+
+/** Drags the mouse across the input canvas between two points given as fractions of its size. */
+async function drag(page: Page, from: [number, number], to: [number, number]): Promise<void> {
+  const box = (await page.locator('#input').boundingBox())!;
+  await page.mouse.move(box.x + from[0] * box.width, box.y + from[1] * box.height);
+  await page.mouse.down();
+  await page.mouse.move(box.x + ((from[0] + to[0]) / 2) * box.width, box.y + ((from[1] + to[1]) / 2) * box.height, { steps: 3 });
+  await page.mouse.move(box.x + to[0] * box.width, box.y + to[1] * box.height, { steps: 3 });
+  await page.mouse.up();
+}
+
+describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
+  let browser: Browser;
+  let server: HarnessServer;
+  let outDir: string;
+
+  beforeAll(async () => {
+    if (!chromiumAvailable()) throw new Error(`Chromium is missing at ${chromiumPath} and CI is set: the browser suite must run`);
+    outDir = mkdtempSync(join(tmpdir(), 'pix2pix-example-'));
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(repoRoot, 'examples/browser/vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+      { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    server = await startServer({ extraRoots: { '/app/': outDir } });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it(`trains ${STEPS} steps on webgl, translates a drawn label map, shows a non-blank output that differs from it`, async () => {
+    const page = await openPage(browser, server.url, '/app/index.html');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // A tiny model on webgl; the page shows the backend the worker really runs.
+    await page.selectOption('#size', '32');
+    await page.selectOption('#filters', '4');
+    await page.selectOption('#backend', 'webgl'); // already selected: no change event
+    await page.click('#apply');
+    await page.waitForSelector('#backend-in-use[data-backend="webgl"]', { timeout: 60_000 });
+    expect(await page.textContent('#backend-in-use')).toBe('webgl');
+    expect(await page.textContent('#model-info')).toContain('32x32');
+
+    // Train in the worker, with progress and live samples.
+    await page.fill('#steps', String(STEPS));
+    await page.click('#train');
+    await page.waitForSelector(`#train-status[data-trained-steps="${STEPS}"]`, { timeout: 120_000 });
+    expect(await page.getAttribute('#progress', 'value')).toBe(String(STEPS));
+    expect(await page.textContent('#train-status')).toMatch(/Done after \d+ steps/);
+    const sample = await pixels(page, 'sample-output');
+    expect(sample.width).toBe(32);
+
+    // Draw: a wall, a window (rectangle) and a door (rectangle), a balcony stroke with the brush.
+    await page.click('#clear');
+    await page.click('#palette button[data-class="window"]');
+    await drag(page, [0.15, 0.15], [0.45, 0.4]);
+    await page.click('#palette button[data-class="door"]');
+    await drag(page, [0.6, 0.55], [0.85, 0.95]);
+    await page.check('input[name="tool"][value="brush"]');
+    await page.click('#palette button[data-class="balcony"]');
+    await drag(page, [0.1, 0.5], [0.5, 0.5]);
+    const input = await pixels(page, 'input');
+    const at = (img: typeof input, fx: number, fy: number) => {
+      const i = 4 * (Math.floor(fy * img.height) * img.width + Math.floor(fx * img.width));
+      return img.data.slice(i, i + 3);
+    };
+    expect(at(input, 0.3, 0.28)).toEqual([0, 170, 255]); // window
+    expect(at(input, 0.72, 0.75)).toEqual([170, 255, 85]); // door
+    expect(at(input, 0.95, 0.05)).toEqual([0, 0, 255]); // wall
+
+    // Translate the drawing.
+    await page.click('#translate');
+    await page.waitForSelector('#output[data-translations="1"]', { timeout: 60_000 });
+    const output = await pixels(page, 'output');
+    mkdirSync(join(repoRoot, 'tmp/browser'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'tmp/browser/example.png'), fullPage: true });
+    expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+
+    // Non-blank: opaque, and not one flat colour.
+    expect([output.width, output.height]).toEqual([32, 32]);
+    const n = output.width * output.height;
+    let mean = 0;
+    let alphaMin = 255;
+    const colours = new Set<string>();
+    for (let p = 0; p < n; p++) {
+      const [r, g, b, a] = output.data.slice(4 * p, 4 * p + 4) as [number, number, number, number];
+      mean += (r + g + b) / (3 * n);
+      alphaMin = Math.min(alphaMin, a);
+      colours.add(`${r},${g},${b}`);
+    }
+    let variance = 0;
+    for (let p = 0; p < n; p++) {
+      const v = (output.data[4 * p]! + output.data[4 * p + 1]! + output.data[4 * p + 2]!) / 3;
+      variance += (v - mean) ** 2 / n;
+    }
+    let diff = 0;
+    for (let i = 0; i < output.data.length; i++) if (i % 4 !== 3) diff += Math.abs(output.data[i]! - input.data[i]!) / (3 * n);
+    console.info(`[browser example] output: ${colours.size} colours, mean ${mean.toFixed(1)}, std ${Math.sqrt(variance).toFixed(2)}; mean |output - input| ${diff.toFixed(1)}`);
+    expect(alphaMin).toBe(255);
+    expect(colours.size).toBeGreaterThanOrEqual(8);
+    expect(Math.sqrt(variance)).toBeGreaterThan(0.2);
+    expect(diff).toBeGreaterThan(20);
+
+    await page.close();
+  });
+});
