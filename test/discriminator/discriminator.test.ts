@@ -27,6 +27,10 @@ describe('patchDiscriminator parameter counts (DESIGN.md table, filters 64, batc
       const d = patchDiscriminator({ receptiveField: rf, inputChannels: 3, targetChannels: 3, filters: 64, norm: 'batch', conditional: true, seed: 1 });
       try {
         expect(trainableCount(d)).toBe(expected);
+        expect(d.inputs.map((i) => i.shape)).toEqual([
+          [null, null, null, 3],
+          [null, null, null, 3],
+        ]);
       } finally {
         d.dispose();
       }

@@ -32,6 +32,10 @@ describe('generator parameter counts (DESIGN.md table, filters 64, batch norm, 3
       const model = factory({ imageSize: size, filters: 64, norm: 'batch', inputChannels: 3, outputChannels: 3, seed: 1 });
       try {
         expect(trainableCount(model)).toBe(expected);
+        expect(model.inputs[0]!.shape).toEqual([null, size, size, 3]);
+        expect(model.outputs[0]!.shape).toEqual([null, size, size, 3]);
+        // Bottleneck 1x1 with 8 * 64 channels at level n = log2(size).
+        expect(model.getLayer(`down${Math.log2(size)}_conv`).outputShape).toEqual([null, 1, 1, 512]);
       } finally {
         model.dispose();
       }
