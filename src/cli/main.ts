@@ -1,8 +1,11 @@
 // The `pix2pix` command line (bin entry, built to dist/cli.js).
+import * as tf from '@tensorflow/tfjs-core';
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
+  // An application, not a library: silence tfjs' "install tfjs-node" banner and debug checks.
+  tf.env().set('PROD', true);
   const stop = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
