@@ -101,6 +101,25 @@ describe('hostile and broken files', () => {
     }
   });
 
+  it('fails with an Error (never a hang or a crash) on randomly corrupted files', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const name of ['pixel_instance_legacy.pth', 'pixel_batch.pth']) {
+      const good = fixture(name);
+      expect(readTorchStateDict(good).size).toBeGreaterThan(0);
+      for (let trial = 0; trial < 150; trial++) {
+        const bad = good.slice();
+        const at = Math.floor(rand() * Math.min(bad.length, 900));
+        bad[at] = Math.floor(rand() * 256);
+        try {
+          readTorchStateDict(bad);
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error);
+        }
+      }
+    }
+  });
+
   it('rejects things that are not checkpoints', () => {
     expect(() => readTorchStateDict(new TextEncoder().encode('hello world'))).toThrow(/unrecognised format/);
     expect(() => readTorchStateDict(new Uint8Array(0))).toThrow(/unrecognised format/);
