@@ -105,7 +105,7 @@ export type { TorchTensor } from './io/torch/read.js';
 export { writeTorchStateDict } from './io/torch/write.js';
 export type { TorchTensorInput, TorchWriteDType, WriteTorchStateDictOptions } from './io/torch/write.js';
 export { TORCH_DTYPES } from './io/torch/dtypes.js';
-export type { TorchDType, TorchTensorData } from './io/torch/dtypes.js';
+export type { TorchDType, TorchDTypeInfo, TorchTensorData } from './io/torch/dtypes.js';
 
 // --- metrics -----------------------------------------------------------------------------------
 export { l1 } from './metrics/l1.js';

@@ -23,8 +23,16 @@ export type TorchDType =
  */
 export type TorchTensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
 
+/** Facts about one {@link TorchDType}. */
+export interface TorchDTypeInfo {
+  /** Bytes per element on disk. */
+  bytes: number;
+  /** Name of the `torch.<Name>` storage class that pickles use for this type, e.g. `'FloatStorage'`. */
+  storage: string;
+}
+
 /** Bytes per element, and the `torch.*Storage` class name that pickles use for each type. */
-export const TORCH_DTYPES: Readonly<Record<TorchDType, { bytes: number; storage: string }>> = {
+export const TORCH_DTYPES: Readonly<Record<TorchDType, TorchDTypeInfo>> = {
   float32: { bytes: 4, storage: 'FloatStorage' },
   float16: { bytes: 2, storage: 'HalfStorage' },
   bfloat16: { bytes: 2, storage: 'BFloat16Storage' },
