@@ -152,9 +152,12 @@ export function fileCheckpoint(dir: string): tf.io.IOHandler {
  * `tf.io.registerSaveRouter(fileCheckpointRouter); tf.io.registerLoadRouter(fileCheckpointRouter);`.
  *
  * @param url - what was passed to `save` / `load`.
- * @returns A handler for plain paths, else null.
+ * @returns A handler for plain paths; null for anything else (typed as `IOHandler`, the `tf.io.IORouter`
+ *   signature, although tfjs routers signal "not mine" with null).
  */
-export function fileCheckpointRouter(url: string | string[]): tf.io.IOHandler | null {
-  if (typeof url !== 'string' || url.length === 0 || /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return null;
+export function fileCheckpointRouter(url: string | string[]): tf.io.IOHandler {
+  if (typeof url !== 'string' || url.length === 0 || /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    return null as unknown as tf.io.IOHandler;
+  }
   return fileCheckpoint(url);
 }

@@ -358,11 +358,10 @@ export class Trainer {
     let fake: tf.Tensor4D | null = null;
     let committed = false;
     try {
-      fake = tf.tidy(gForward);
-      const args: ObjectiveArgs = { discriminator: D ?? NO_DISCRIMINATOR, input, target, fake, seed: lossSeed };
-
       let dValues: Record<string, number> = {};
       if (useD) {
+        fake = tf.tidy(gForward);
+        const args: ObjectiveArgs = { discriminator: D, input, target, fake, seed: lossSeed };
         dWeights = snapshotVariables(D.weights);
         dAdam = snapshotAdam(this.dOptimizer!);
         const dVars = trainableVars(D);
@@ -377,10 +376,13 @@ export class Trainer {
       }
 
       const gVars = trainableVars(G);
-      // The fake above already moved G's statistics once for this step; the re-run inside the gradient
-      // scope (same dropout masks, same batch) must not move them again.
+      const gArgs = (f: tf.Tensor4D): ObjectiveArgs => ({ discriminator: D ?? NO_DISCRIMINATOR, input, target, fake: f, seed: lossSeed });
+      // With a D step, the fake above already moved G's statistics once for this step; the re-run inside
+      // the gradient scope (same dropout masks, same batch) must not move them again.
       const { grads, values: gValues } = await this.gradients(this.gOptimizer, gVars, () =>
-        withFrozenStatistics(G, () => this.loss.generator({ ...args, fake: gForward() })),
+        fake === null
+          ? this.loss.generator(gArgs(gForward()))
+          : withFrozenStatistics(G, () => this.loss.generator(gArgs(gForward()))),
       );
       const bad = isFiniteRecord(gValues);
       if (bad) {

@@ -219,9 +219,14 @@ describe('Trainer.trainStep', () => {
         throw new Error('must not be called');
       },
     };
-    const t = new Trainer({ generator: tinyGenerator(), loss: l1, seed: 1 });
+    const G = tinyGenerator();
+    const t = new Trainer({ generator: G, loss: l1, seed: 1 });
     const b = batch(0);
+    const conv = G.layers.find((l) => l.getClassName() === 'Conv2D')!;
+    const batchMean = Array.from(tf.mean(conv.apply(b.input) as tf.Tensor, [0, 1, 2]).dataSync());
     const s = await t.trainStep(b);
+    const movingMean = G.nonTrainableWeights.find((w) => w.originalName.includes('moving_mean'))!.read().dataSync();
+    batchMean.forEach((m, i) => expect(movingMean[i]).toBeCloseTo(0.1 * m, 6)); // moved once, not zero or twice
     expect(s.dLoss).toBe(0);
     expect(s.discriminator).toEqual({});
     expect(s.gLoss).toBe(s.generator.reconstruction);
