@@ -157,22 +157,30 @@ export interface TrainerLoadOptions {
 
 /** Thrown when a step's loss is NaN or infinite; the step was refused and no weight changed. */
 export class NonFiniteLossError extends Error {
+  /** 1-based number of the refused step. */
+  readonly step: number;
+  /** Which objective went non-finite. */
+  readonly network: 'generator' | 'discriminator';
+  /** The first non-finite part (e.g. `'total'`, `'reconstruction'`). */
+  readonly part: string;
+  /** Its value (NaN or +-Infinity). */
+  readonly value: number;
+
   /**
    * @param step - 1-based number of the refused step.
    * @param network - which objective went non-finite.
-   * @param part - the first non-finite part (e.g. `'total'`, `'reconstruction'`).
+   * @param part - the first non-finite part.
    * @param value - its value.
    */
-  constructor(
-    readonly step: number,
-    readonly network: 'generator' | 'discriminator',
-    readonly part: string,
-    readonly value: number,
-  ) {
+  constructor(step: number, network: 'generator' | 'discriminator', part: string, value: number) {
     super(
       `step ${step}: the ${network} loss part '${part}' is ${value}; the step was refused and no weights or optimizer state changed`,
     );
     this.name = 'NonFiniteLossError';
+    this.step = step;
+    this.network = network;
+    this.part = part;
+    this.value = value;
   }
 }
 
