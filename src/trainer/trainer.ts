@@ -198,6 +198,12 @@ function isFiniteRecord(values: Record<string, number>): [string, number] | null
   return null;
 }
 
+/** Duck-typed, so models from another copy of tfjs-layers (bundlers) are accepted too. */
+function isLayersModel(x: unknown): x is tfl.LayersModel {
+  const m = x as tfl.LayersModel | null | undefined;
+  return m != null && typeof m.apply === 'function' && typeof m.predict === 'function' && Array.isArray(m.trainableWeights) && typeof m.toJSON === 'function';
+}
+
 function trainableVars(model: tfl.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
@@ -255,7 +261,7 @@ export class Trainer {
 
   /** @param options - see {@link TrainerOptions}. */
   constructor(options: TrainerOptions) {
-    check(options != null && options.generator instanceof tfl.LayersModel, 'generator', 'a tf.LayersModel', options?.generator);
+    check(options != null && isLayersModel(options.generator), 'generator', 'a tf.LayersModel', options?.generator === undefined ? undefined : typeof options.generator);
     const loss = options.loss;
     check(
       loss != null && typeof loss.generator === 'function' && typeof loss.discriminator === 'function',
@@ -265,9 +271,9 @@ export class Trainer {
     );
     const D = options.discriminator ?? null;
     if (loss.usesDiscriminator) {
-      check(D instanceof tfl.LayersModel, 'discriminator', 'a tf.LayersModel when the loss uses a discriminator', D);
+      check(isLayersModel(D), 'discriminator', 'a tf.LayersModel when the loss uses a discriminator', D === null ? null : typeof D);
     } else if (D !== null) {
-      check(D instanceof tfl.LayersModel, 'discriminator', 'a tf.LayersModel or null', D);
+      check(isLayersModel(D), 'discriminator', 'a tf.LayersModel or null', typeof D);
     }
     const learningRate = options.learningRate ?? 2e-4;
     const beta1 = options.beta1 ?? 0.5;

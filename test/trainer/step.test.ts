@@ -4,6 +4,9 @@ import { describe, expect, test } from 'vitest';
 import { NonFiniteLossError, Trainer } from '../../src/trainer/trainer.js';
 import type { Objective, ObjectiveArgs } from '../../src/losses/types.js';
 import { SeededDropout } from '../../src/layers/seeded_dropout.js';
+import { unetGenerator } from '../../src/generator/unet_generator.js';
+import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
+import { compositeLoss } from '../../src/losses/compositeLoss.js';
 import { batch, tinyDiscriminator, tinyGenerator, tinyObjective, weightsOf } from './helpers.js';
 
 async function run(seed: number, steps: number) {
@@ -231,6 +234,25 @@ describe('Trainer.trainStep', () => {
     expect(s.discriminator).toEqual({});
     expect(s.gLoss).toBe(s.generator.reconstruction);
     tf.dispose([b.input, b.target]);
+  });
+
+  test("compositeLoss({ gan: 'wgangp' }) trains through the Trainer, with the penalty's randomness seeded per step", async () => {
+    const make = () =>
+      new Trainer({
+        generator: unetGenerator({ imageSize: 16, filters: 4, seed: 1 }),
+        discriminator: patchDiscriminator({ receptiveField: 16, filters: 4, norm: 'instance', seed: 2 }),
+        loss: compositeLoss({ gan: 'wgangp' }), // its own seed is random: the Trainer's per-step seed decides
+        seed: 5,
+      });
+    const [a, b] = [make(), make()];
+    const x = batch(0, 16);
+    for (let i = 0; i < 2; i++) {
+      const [sa, sb] = [await a.trainStep(x), await b.trainStep(x)];
+      expect(sa.discriminator.gradientPenalty).toBeGreaterThan(0);
+      expect(Number.isFinite(sa.dLoss)).toBe(true);
+      expect(sb).toEqual(sa);
+    }
+    tf.dispose([x.input, x.target]);
   });
 
   test('validates its options and batches, quoting what it got', () => {
