@@ -58,7 +58,7 @@ export type {
   TrainerLoadOptions,
   CheckpointTarget,
 } from './trainer/trainer.js';
-export type { TrainingBatch, TrainingData, DatasetLike, EpochSource } from './trainer/data.js';
+export type { TrainingBatch, TrainingData, DatasetLike, DatasetIterator, EpochSource } from './trainer/data.js';
 export {
   SCHEDULE_POLICIES,
   learningRateFactor,
@@ -77,7 +77,7 @@ export type {
   StepScheduleOptions,
 } from './trainer/schedules/index.js';
 export { CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './trainer/checkpoint.js';
-export type { TrainerCheckpointState, OptimizerCheckpointState } from './trainer/checkpoint.js';
+export type { TrainerCheckpointState, OptimizerCheckpointState, CheckpointOptimizers } from './trainer/checkpoint.js';
 
 // --- data --------------------------------------------------------------------------------------
 export { facadeSample } from './data/facades/sample.js';

@@ -55,8 +55,16 @@ export interface TrainerCheckpointState {
   schedule: ResolvedSchedule;
   /** The objective's resolved options (`Objective.config`). */
   loss: Record<string, string | number>;
-  /** Adam state of each network (discriminator null when the run has none). */
-  optimizers: { generator: OptimizerCheckpointState; discriminator: OptimizerCheckpointState | null };
+  /** Adam state of each network. */
+  optimizers: CheckpointOptimizers;
+}
+
+/** The Adam step counts stored in a checkpoint, per network. */
+export interface CheckpointOptimizers {
+  /** The generator's optimizer. */
+  generator: OptimizerCheckpointState;
+  /** The discriminator's optimizer (null when the run has no discriminator). */
+  discriminator: OptimizerCheckpointState | null;
 }
 
 /** What a Trainer hands to {@link encodeCheckpoint}. */

@@ -12,10 +12,16 @@ export interface TrainingBatch {
   target: tf.Tensor4D;
 }
 
+/** One pass over a {@link DatasetLike} (tfjs' `LazyIterator`). */
+export interface DatasetIterator<T = TrainingBatch> {
+  /** The next element, or `{ done: true }` at the end of the pass. */
+  next(): Promise<IteratorResult<T>>;
+}
+
 /** A `tf.data.Dataset` of batches, or anything with the same `iterator()` method. */
 export interface DatasetLike<T = TrainingBatch> {
   /** Starts a pass over the data. */
-  iterator(): Promise<{ next(): Promise<IteratorResult<T>> }>;
+  iterator(): Promise<DatasetIterator<T>>;
 }
 
 /** A source that can iterate a given epoch, such as `pairedBatches(...)` (preferred by `fit` when present). */

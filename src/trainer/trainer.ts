@@ -112,7 +112,8 @@ export interface FitOptions {
   epochsDecay?: number;
   /**
    * Steps per epoch. Default: one pass over the data (until its iterator ends). When set, an epoch ends
-   * after this many steps and the data is re-opened whenever it runs out.
+   * after this many steps and the data is re-opened whenever it runs out (a Trainer resumed mid-epoch
+   * then runs the epoch's remaining steps from a fresh pass).
    */
   stepsPerEpoch?: number;
   /** Called after every step (awaited). */
