@@ -42,11 +42,13 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
   beforeAll(async () => {
     if (!chromiumAvailable()) throw new Error(`Chromium is missing at ${chromiumPath} and CI is set: the browser suite must run`);
     outDir = mkdtempSync(join(tmpdir(), 'pix2pix-example-'));
-    execFileSync(
-      process.execPath,
-      [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(repoRoot, 'examples/browser/vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
-    );
+    const args = [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(repoRoot, 'examples/browser/vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'];
+    try {
+      execFileSync(process.execPath, args, { cwd: repoRoot, stdio: 'pipe', encoding: 'utf8' });
+    } catch (e) {
+      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+      throw new Error(`vite build of examples/browser failed:\n${stdout ?? ''}\n${stderr ?? ''}`);
+    }
     server = await startServer({ extraRoots: { '/app/': outDir } });
     browser = await launchChromium();
   });
@@ -57,7 +59,7 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
-  it(`trains ${STEPS} steps on webgl, translates a drawn label map, shows a non-blank output that differs from it`, async () => {
+  it(`trains ${STEPS} steps on webgl, translates a drawn label map (non-blank, differs from it), saves and reloads the model`, async () => {
     const page = await openPage(browser, server.url, '/app/index.html');
     await page.setViewportSize({ width: 1280, height: 900 });
 
@@ -130,6 +132,16 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
     expect(Math.sqrt(variance)).toBeGreaterThan(0.2);
     expect(diff).toBeGreaterThan(20);
 
+
+    // Save the generator to IndexedDB, load it back (a new session in the worker) and translate again:
+    // the same drawing gives the same image.
+    await page.click('#save');
+    await page.waitForFunction(() => document.getElementById('store-status')?.textContent?.startsWith('Saved to indexeddb://'));
+    await page.click('#load');
+    await page.waitForFunction(() => document.getElementById('store-status')?.textContent?.startsWith('Loaded a 32x32 generator'));
+    await page.click('#translate');
+    await page.waitForSelector('#output[data-translations="2"]', { timeout: 60_000 });
+    expect((await pixels(page, 'output')).data).toEqual(output.data);
     await page.close();
   });
 });
