@@ -5,8 +5,8 @@
  * `dW[(kh,kw,ci), co] = sum_p col[(kh,kw,ci), p] * dy[p, co]`, where `p` runs over the
  * `batch * outHeight * outWidth` output positions and `col` is the transposed im2col matrix of the
  * input (row `(kh,kw,ci)` holds `x[b, oh*sh + kh - padTop, ow*sw + kw - padLeft, ci]`). It is built
- * with memory-bound wasm kernels (one `Transpose` to channel-major, one `PadV2`, one strided `Slice`
- * per filter tap, one `Concat`), and the product runs as a 1x1 `Conv2D` whose "pixels" are the
+ * in one JavaScript pass over the heap (tfjs-backend-wasm's generic `StridedSlice`, `Reverse` and
+ * `Transpose` kernels were several times slower on these shapes), and the product runs as a 1x1 `Conv2D` whose "pixels" are the
  * `(kh,kw,ci)` rows and whose input channels are the `p` positions: XNNPACK's multithreaded GEMM path,
  * exactly the convolution's flops (no zero-dilated or padded waste), and `dy` is used as the 1x1
  * filter without any copy. See `bench/kernels.mjs` for the alternatives measured on pix2pix shapes.
@@ -57,47 +57,35 @@ export function conv2DBackpropFilterWasm(args: {
       return scope.keep(scope.run('Fill', {}, { shape: [KH, KW, Ci, Co], value: 0, dtype: 'float32' }));
     }
 
-    // Channel-major input [Ci, B, H, W], zero-padded so that every tap's strided window is in range.
-    const xT = scope.transpose(xs, [3, 0, 1, 2]);
-    const needH = (OH - 1) * sh + KH;
-    const needW = (OW - 1) * sw + KW;
-    const bottom = Math.max(0, needH - (H + top));
-    const right = Math.max(0, needW - (W + left));
-    const xp =
-      top + bottom + left + right > 0
-        ? scope.run('PadV2', { x: xT }, { paddings: [[0, 0], [0, 0], [top, bottom], [left, right]], constantValue: 0 })
-        : xT;
-
-    // One [Ci, B, OH, OW] window per tap, stacked tap-major: rows ordered (kh, kw, ci) like the filter.
-    const taps: tf.TensorInfo[] = [];
+    // Transposed im2col, rows ordered (kh, kw, ci) like the filter, columns p = (b, oh, ow):
+    // col[(kh, kw, ci), p] = x[b, oh*sh + kh - top, ow*sw + kw - left, ci] (0 outside the input).
+    const rows = KH * KW * Ci;
+    const col = scope.alloc([rows, P]);
+    const xv = scope.backend.typedArrayFromHeap(xs) as Float32Array;
+    const cv = scope.backend.typedArrayFromHeap(col) as Float32Array;
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++) {
-        if (sh === 1 && sw === 1) {
-          taps.push(scope.run('Slice', { x: xp }, { begin: [0, 0, kh, kw], size: [Ci, B, OH, OW] }));
-        } else {
-          taps.push(
-            scope.run(
-              'StridedSlice',
-              { x: xp },
-              {
-                begin: [0, 0, kh, kw],
-                end: [Ci, B, kh + (OH - 1) * sh + 1, kw + (OW - 1) * sw + 1],
-                strides: [1, 1, sh, sw],
-                beginMask: 0,
-                endMask: 0,
-                ellipsisMask: 0,
-                newAxisMask: 0,
-                shrinkAxisMask: 0,
-              },
-            ),
-          );
+        const rowBase = (kh * KW + kw) * Ci * P;
+        let p = 0;
+        for (let b = 0; b < B; b++) {
+          for (let oh = 0; oh < OH; oh++) {
+            const ih = oh * sh + kh - top;
+            const inH = ih >= 0 && ih < H;
+            for (let ow = 0; ow < OW; ow++, p++) {
+              const iw = ow * sw + kw - left;
+              if (inH && iw >= 0 && iw < W) {
+                const src = ((b * H + ih) * W + iw) * Ci;
+                for (let c = 0, d = rowBase + p; c < Ci; c++, d += P) cv[d] = xv[src + c]!;
+              } else {
+                for (let c = 0, d = rowBase + p; c < Ci; c++, d += P) cv[d] = 0;
+              }
+            }
+          }
         }
       }
     }
-    const col = taps.length === 1 ? taps[0]! : scope.run('Concat', taps, { axis: 0 });
 
     // dW = col · dy as a 1x1 convolution: input [1, 1, KH*KW*Ci, P], filter [1, 1, P, Co].
-    const rows = KH * KW * Ci;
     const gemmIn = scope.reshape(col, [1, 1, rows, P]);
     const gemmW = scope.reshape(dys, [1, 1, P, Co]);
     const prod = scope.run(

@@ -18,7 +18,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelScope, padForChannelsLast, type WasmBackendLike } from './kernel_scope.js';
+import { KernelScope, padForChannelsLast, transposeInto, type WasmBackendLike } from './kernel_scope.js';
 
 /** One dimension of one phase of the input gradient. */
 interface PhaseDim {
@@ -74,18 +74,31 @@ export function conv2DBackpropInputWasm(args: {
     const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
 
-    // Flipped filter with channels swapped: [KH, KW, Co, Ci]; each phase takes a strided window of it.
-    const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
-    const wT = scope.transpose(flipped, [0, 1, 3, 2]);
-
-    const phases: { rh: number; rw: number; ph: PhaseDim; pw: PhaseDim; out: tf.TensorInfo | null }[] = [];
+    // Plan the phases; build each phase's sub-filter [Jh, Jw, Co, Ci] (flipped taps, channels swapped)
+    // in one JavaScript pass, then run the phase convolutions.
+    const Co = info.outChannels;
+    const plans: { rh: number; rw: number; ph: PhaseDim; pw: PhaseDim; sub: tf.TensorInfo | null }[] = [];
     for (let rh = 0; rh < sh; rh++) {
       const ph = planPhase(rh, KH, sh, info.padInfo.top, H);
       for (let rw = 0; rw < sw; rw++) {
         const pw = planPhase(rw, KW, sw, info.padInfo.left, W);
-        phases.push({ rh, rw, ph, pw, out: phaseConv(scope, dys, wT, ph, pw, [sh, sw], [OH, OW]) });
+        const live = ph.count > 0 && pw.count > 0 && ph.taps > 0 && pw.taps > 0;
+        plans.push({ rh, rw, ph, pw, sub: live ? scope.alloc([ph.taps, pw.taps, Co, Ci]) : null });
       }
     }
+    const wv = backend.typedArrayFromHeap(filter) as Float32Array;
+    for (const { ph, pw, sub } of plans) {
+      if (sub === null) continue;
+      const sv = backend.typedArrayFromHeap(sub) as Float32Array;
+      for (let th = 0; th < ph.taps; th++) {
+        const kh = KH - 1 - (ph.first + sh * th);
+        for (let tw = 0; tw < pw.taps; tw++) {
+          const kw = KW - 1 - (pw.first + sw * tw);
+          transposeInto(wv, (kh * KW + kw) * Ci * Co, Ci, Co, sv, (th * pw.taps + tw) * Co * Ci);
+        }
+      }
+    }
+    const phases = plans.map((p) => ({ ...p, out: p.sub === null ? null : phaseConv(scope, dys, p.sub, p.ph, p.pw, [OH, OW]) }));
 
     if (phases.length === 1 && phases[0]!.out !== null) {
       const only = phases[0]!.out;
@@ -118,17 +131,8 @@ export function conv2DBackpropInputWasm(args: {
   }
 }
 
-/** The stride-1 convolution computing one phase, or `null` when the phase is identically zero. */
-function phaseConv(
-  scope: KernelScope,
-  dy: tf.TensorInfo,
-  wT: tf.TensorInfo,
-  ph: PhaseDim,
-  pw: PhaseDim,
-  [sh, sw]: [number, number],
-  [OH, OW]: [number, number],
-): tf.TensorInfo | null {
-  if (ph.count === 0 || pw.count === 0 || ph.taps === 0 || pw.taps === 0) return null;
+/** The stride-1 convolution computing one phase with its sub-filter, or `null` when it is all zeros. */
+function phaseConv(scope: KernelScope, dy: tf.TensorInfo, sub: tf.TensorInfo, ph: PhaseDim, pw: PhaseDim, [OH, OW]: [number, number]): tf.TensorInfo | null {
   // Rows of dy read: offset .. offset + count + taps - 2; clip to dy and pad the rest with zeros.
   const lastH = ph.offset + ph.count + ph.taps - 2;
   const lastW = pw.offset + pw.count + pw.taps - 2;
@@ -141,23 +145,6 @@ function phaseConv(
     startH > 0 || startW > 0 || endH < OH - 1 || endW < OW - 1
       ? scope.run('Slice', { x: dy }, { begin: [0, startH, startW, 0], size: [dy.shape[0]!, endH - startH + 1, endW - startW + 1, dy.shape[3]!] })
       : dy;
-  const sub =
-    sh === 1 && sw === 1
-      ? wT
-      : scope.run(
-          'StridedSlice',
-          { x: wT },
-          {
-            begin: [ph.first, pw.first, 0, 0],
-            end: [ph.first + (ph.taps - 1) * sh + 1, pw.first + (pw.taps - 1) * sw + 1, wT.shape[2]!, wT.shape[3]!],
-            strides: [sh, sw, 1, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          },
-        );
   const pad = [
     [0, 0],
     [Math.max(0, -ph.offset), Math.max(0, lastH - (OH - 1))],
@@ -167,9 +154,31 @@ function phaseConv(
   return scope.run('Conv2D', { x: src, filter: sub }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });
 }
 
-/** Kernel config registered by `enableWasmTraining()` (replacing tfjs-backend-wasm's own). */
-export const conv2DBackpropInputWasmConfig: tf.KernelConfig = {
-  kernelName: tf.Conv2DBackpropInput,
-  backendName: 'wasm',
-  kernelFunc: conv2DBackpropInputWasm as unknown as tf.KernelFunc,
-};
+/**
+ * Below this many `dx` pixels (batch x height x width) the phase convolutions cost more in filter
+ * rearrangement and XNNPACK weight packing than they save, and tfjs' own loop is faster (measured
+ * with `bench/kernels.mjs` on the U-Net's 1x1 to 4x4 innermost layers).
+ */
+export const SMALL_INPUT_PIXELS = 32;
+
+/**
+ * The kernel config registered by `enableWasmTraining()`, replacing tfjs-backend-wasm's own
+ * `Conv2DBackpropInput` (`previous`), which it still uses for tiny spatial sizes (see
+ * {@link SMALL_INPUT_PIXELS}) on NHWC data.
+ */
+export function makeConv2DBackpropInputWasmConfig(previous: tf.KernelConfig | undefined): tf.KernelConfig {
+  const setUp = new WeakSet<object>();
+  const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): tf.TensorInfo => {
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const [b, h, w] = attrs.inputShape;
+    if (previous !== undefined && (attrs.dataFormat ?? 'NHWC') === 'NHWC' && b * h * w <= SMALL_INPUT_PIXELS) {
+      if (!setUp.has(args.backend)) {
+        previous.setupFunc?.(args.backend);
+        setUp.add(args.backend);
+      }
+      return previous.kernelFunc(args) as tf.TensorInfo;
+    }
+    return conv2DBackpropInputWasm(args);
+  };
+  return { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}

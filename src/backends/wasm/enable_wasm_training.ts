@@ -4,22 +4,36 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
-import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
+import { makeConv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
 
 /**
- * The kernels `enableWasmTraining()` installs on the wasm backend:
+ * The names of the kernels `enableWasmTraining()` installs on the wasm backend:
  * - `Conv2DBackpropFilter` (missing from tfjs-backend-wasm 4.22, tfjs issue #8474): the weight
  *   gradient of every convolution and transposed convolution, as im2col + one XNNPACK GEMM.
  * - `Conv2DBackpropInput` (replaces the backend's scalar C++ loop): the input gradient of every
  *   convolution and the forward pass of every transposed convolution, as `stride²` XNNPACK
- *   stride-1 convolutions.
+ *   stride-1 convolutions (tfjs' loop is kept for inputs of at most 32 pixels, where it is faster).
  *
  * Every other kernel a pix2pix training step dispatches (U-Net and PatchGAN of any receptive field,
  * batch and instance norm in training mode, (Leaky)ReLU/tanh/sigmoid and their gradients, dropout,
  * concat, pad, the vanilla/lsgan/wgangp losses and the gradient penalty's second-order gradients,
  * Adam) is already registered by tfjs-backend-wasm; `test/backends` checks that list.
  */
-export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [conv2DBackpropFilterWasmConfig, conv2DBackpropInputWasmConfig];
+export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput];
+
+/** Marks the kernel functions registered here, so that a second call recognises them. */
+const MARK = 'pix2pixWasmTraining';
+
+function isOurs(config: tf.KernelConfig | undefined): boolean {
+  return config !== undefined && (config.kernelFunc as unknown as Record<string, unknown>)[MARK] === true;
+}
+
+function configFor(name: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
+  const config = name === tf.Conv2DBackpropFilter ? { ...conv2DBackpropFilterWasmConfig } : makeConv2DBackpropInputWasmConfig(previous);
+  const marked = ((args: Parameters<tf.KernelFunc>[0]) => config.kernelFunc(args)) as tf.KernelFunc;
+  (marked as unknown as Record<string, unknown>)[MARK] = true;
+  return { ...config, kernelFunc: marked };
+}
 
 /** What {@link enableWasmTraining} did. */
 export interface WasmTrainingStatus {
@@ -56,15 +70,15 @@ export function enableWasmTraining(): WasmTrainingStatus {
   }
   const registered: string[] = [];
   const replaced: string[] = [];
-  for (const config of WASM_TRAINING_KERNELS) {
-    const current = tf.getKernel(config.kernelName, 'wasm');
-    if (current?.kernelFunc === config.kernelFunc) continue;
+  for (const name of WASM_TRAINING_KERNELS) {
+    const current = tf.getKernel(name, 'wasm');
+    if (isOurs(current)) continue;
     if (current !== undefined) {
-      tf.unregisterKernel(config.kernelName, 'wasm');
-      replaced.push(config.kernelName);
+      tf.unregisterKernel(name, 'wasm');
+      replaced.push(name);
     }
-    tf.registerKernel(config);
-    registered.push(config.kernelName);
+    tf.registerKernel(configFor(name, current));
+    registered.push(name);
   }
   return { registered, replaced };
 }

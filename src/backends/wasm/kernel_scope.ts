@@ -85,3 +85,21 @@ export function padForChannelsLast<T>(pad: T, dataFormat: string): T {
   const p = pad as unknown as number[][];
   return [p[0], p[2], p[3], p[1]] as unknown as T;
 }
+
+/**
+ * Transposes the `rows x cols` row-major matrix at `src[srcOff..]` into `dst[dstOff..]` (`cols x rows`),
+ * in 32x32 blocks so that both sides stay in cache.
+ */
+export function transposeInto(src: Float32Array, srcOff: number, rows: number, cols: number, dst: Float32Array, dstOff: number): void {
+  const T = 32;
+  for (let r0 = 0; r0 < rows; r0 += T) {
+    const r1 = Math.min(rows, r0 + T);
+    for (let c0 = 0; c0 < cols; c0 += T) {
+      const c1 = Math.min(cols, c0 + T);
+      for (let r = r0; r < r1; r++) {
+        const s = srcOff + r * cols;
+        for (let c = c0; c < c1; c++) dst[dstOff + c * rows + r] = src[s + c]!;
+      }
+    }
+  }
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Per-kernel timings on the pix2pix 256x256 convolution shapes (U-Net + 70x70 PatchGAN), wasm backend:
+// tfjs' own kernels against the ones enableWasmTraining() registers. Alternatives are measured in
+// the same process, interleaved, so their ratios are comparable on a noisy machine.
+//
+//   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd]
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const dist = path.resolve(opt('dist', path.join(here, '..', 'dist')));
+const reps = Number(opt('reps', 3));
+const size = Number(opt('size', 256));
+const only = opt('only', null);
+const threads = opt('threads', null);
+
+const { initWasmBackend } = await import(pathToFileURL(path.join(dist, 'wasm.js')).href);
+const original = {
+  Conv2DBackpropInput: tf.getKernel('Conv2DBackpropInput', 'wasm'),
+};
+// Import the backend first to capture its own Conv2DBackpropInput before enableWasmTraining replaces it.
+await import('@tensorflow/tfjs-backend-wasm');
+original.Conv2DBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+const info = await initWasmBackend(threads ? { threads: Number(threads) } : {});
+const ours = { Conv2DBackpropInput: tf.getKernel('Conv2DBackpropInput', 'wasm'), Conv2DBackpropFilter: tf.getKernel('Conv2DBackpropFilter', 'wasm') };
+console.log(`wasm threads=${info.threads} simd=${info.simd}`);
+
+/** The convolutions of the U-Net encoder / PatchGAN (stride 2 and 1) and the decoder (transposed). */
+function shapes(S) {
+  const out = [];
+  const n = Math.log2(S);
+  const ch = [3, ...Array.from({ length: n }, (_, i) => Math.min(64 * 2 ** i, 512))];
+  let s = S;
+  for (let i = 0; i < n; i++) {
+    out.push({ name: `G down${i} ${s}->${s / 2} ${ch[i]}->${ch[i + 1]}`, x: [1, s, s, ch[i]], w: [4, 4, ch[i], ch[i + 1]], strides: 2, pad: 'same' });
+    s /= 2;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const cin = ch[i + 1] * (i === n - 1 ? 1 : 2);
+    // transposed conv s -> 2s, cin -> cout == input gradient of a conv 2s -> s, cout -> cin
+    out.push({ name: `G up${i} ${s}->${2 * s} ${cin}->${ch[i]}`, x: [1, 2 * s, 2 * s, ch[i]], w: [4, 4, ch[i], cin], strides: 2, pad: 'same' });
+    s *= 2;
+  }
+  const dch = [6, 64, 128, 256];
+  s = S;
+  for (let i = 0; i < 3; i++) {
+    out.push({ name: `D conv${i} ${s}->${s / 2} ${dch[i]}->${dch[i + 1]}`, x: [1, s, s, dch[i]], w: [4, 4, dch[i], dch[i + 1]], strides: 2, pad: 'same' });
+    s /= 2;
+  }
+  const p1 = [[0, 0], [1, 1], [1, 1], [0, 0]];
+  out.push({ name: `D conv3 ${s}->${s - 1} 256->512 s1`, x: [1, s, s, 256], w: [4, 4, 256, 512], strides: 1, pad: p1 });
+  out.push({ name: `D conv4 ${s - 1}->${s - 2} 512->1 s1`, x: [1, s - 1, s - 1, 512], w: [4, 4, 512, 1], strides: 1, pad: p1 });
+  return out;
+}
+
+function time(fn) {
+  fn();
+  const ms = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return ms[ms.length >> 1];
+}
+
+const backend = tf.backend();
+original.Conv2DBackpropInput.setupFunc?.(backend); // unregistered before init: never set up
+function runKernel(config, inputs, attrs) {
+  const out = config.kernelFunc({ inputs, backend, attrs });
+  backend.disposeData(out.dataId);
+}
+
+let tot = { fwd: 0, dxOrig: 0, dx: 0, dw: 0 };
+for (const c of shapes(size)) {
+  const x = tf.randomNormal(c.x);
+  const w = tf.randomNormal(c.w);
+  const y = tf.conv2d(x, w, c.strides, c.pad);
+  const dy = tf.randomNormal(y.shape);
+  const macs = y.shape[1] * y.shape[2] * c.w.reduce((a, b) => a * b, 1);
+  const attrs = { strides: [c.strides, c.strides], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+  const row = [c.name.padEnd(34)];
+  const gf = (ms) => `${ms.toFixed(1).padStart(8)} ms ${((2 * macs) / ms / 1e6).toFixed(1).padStart(5)} GF/s`;
+  if (!only || only === 'fwd') {
+    const ms = time(() => tf.tidy(() => tf.conv2d(x, w, c.strides, c.pad).dataSync()));
+    tot.fwd += ms;
+    row.push(`fwd ${gf(ms)}`);
+  }
+  if (!only || only === 'dx') {
+    const ms = time(() => runKernel(ours.Conv2DBackpropInput, { dy, filter: w }, { ...attrs, inputShape: c.x }));
+    tot.dx += ms;
+    row.push(`dx ${gf(ms)}`);
+    if (macs < 2e9 && process.env.ORIG !== '0') {
+      const ms0 = time(() => runKernel(original.Conv2DBackpropInput, { dy, filter: w }, { ...attrs, inputShape: c.x }));
+      tot.dxOrig += ms0;
+      row.push(`dx(tfjs) ${gf(ms0)}`);
+    }
+  }
+  if (!only || only === 'dw') {
+    const ms = time(() => runKernel(ours.Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape: c.w }));
+    tot.dw += ms;
+    row.push(`dW ${gf(ms)}`);
+  }
+  console.log(row.join(' | '));
+  tf.dispose([x, w, y, dy]);
+}
+console.log('totals (ms):', Object.fromEntries(Object.entries(tot).map(([k, v]) => [k, Math.round(v)])));

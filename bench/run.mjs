@@ -1,0 +1,256 @@
+#!/usr/bin/env node
+// `npm run bench`: pix2pix training-step and generator-inference times on every Node backend present,
+// against the PyTorch CPU reference (bench/torch_reference.py) run from this same script.
+//
+// Each (backend, size) runs in its own child process so that its peak RSS is its own. Results: a
+// Markdown table on stdout and JSON in bench/results/. Not part of `npm test`.
+//
+//   node bench/run.mjs [--sizes 64,128,256] [--backends wasm,cpu,tensorflow] [--reps 5] [--warmup 1]
+//                      [--threads N] [--torch-threads 2] [--no-torch] [--profile 256] [--dist DIR]
+//   (child) node bench/run.mjs --child <backend> <size> [same options]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+
+function parseArgs(argv) {
+  const o = {
+    sizes: [64, 128, 256],
+    backends: ['wasm', 'cpu', 'tensorflow'],
+    reps: 5,
+    warmup: 1,
+    cpuReps: null,
+    threads: null,
+    torchThreads: 2,
+    torch: true,
+    profile: null,
+    dist: path.join(root, 'dist'),
+    child: null,
+    python: '/usr/bin/python3',
+    out: path.join(here, 'results'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === '--sizes') o.sizes = next().split(',').map(Number);
+    else if (a === '--backends') o.backends = next().split(',');
+    else if (a === '--reps') o.reps = Number(next());
+    else if (a === '--cpu-reps') o.cpuReps = Number(next());
+    else if (a === '--warmup') o.warmup = Number(next());
+    else if (a === '--threads') o.threads = Number(next());
+    else if (a === '--torch-threads') o.torchThreads = Number(next());
+    else if (a === '--no-torch') o.torch = false;
+    else if (a === '--profile') o.profile = Number(next());
+    else if (a === '--dist') o.dist = path.resolve(next());
+    else if (a === '--python') o.python = next();
+    else if (a === '--out') o.out = path.resolve(next());
+    else if (a === '--child') o.child = { backend: next(), size: Number(next()) };
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Multiply-add flops of one forward pass (2 per MAC) of a LayersModel, from its conv layers' shapes. */
+function forwardFlops(model) {
+  let flops = 0;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls !== 'Conv2D' && cls !== 'Conv2DTranspose') continue;
+    const [kh, kw, a, b] = layer.getWeights()[0].shape; // Conv2D [kh,kw,in,out]; transposed [kh,kw,out,in]
+    const outShape = layer.outputShape;
+    if (cls === 'Conv2D') flops += 2 * outShape[1] * outShape[2] * kh * kw * a * b;
+    else {
+      const [sh, sw] = layer.getConfig().strides; // every input pixel scatters a kh x kw x out block
+      flops += 2 * (outShape[1] / sh) * (outShape[2] / sw) * kh * kw * a * b;
+    }
+  }
+  return flops;
+}
+
+// ------------------------------------------------------------------------------------------------ child
+
+async function child(o) {
+  const { backend, size } = o.child;
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-layers');
+  const note = [];
+  let threads = 1;
+  if (backend === 'wasm') {
+    const { initWasmBackend } = await import(pathToFileURL(path.join(o.dist, 'wasm.js')).href);
+    const info = await initWasmBackend(o.threads ? { threads: o.threads } : {});
+    threads = info.threads;
+    note.push(`simd=${info.simd}`);
+  } else if (backend === 'cpu') {
+    await import('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+  } else if (backend === 'tensorflow') {
+    await import('@tensorflow/tfjs-node');
+    await tf.setBackend('tensorflow');
+  } else {
+    throw new Error(`unknown backend ${backend}`);
+  }
+  await tf.ready();
+  const p2p = await import(pathToFileURL(path.join(o.dist, 'index.js')).href);
+  const G = p2p.unetGenerator({ imageSize: size, inputChannels: 3, outputChannels: 3, filters: 64, norm: 'batch', dropout: 0.5, seed: 1 });
+  const D = p2p.patchDiscriminator({ receptiveField: 70, inputChannels: 3, targetChannels: 3, filters: 64, norm: 'batch', conditional: true, imageSize: size, seed: 2 });
+  const trainer = new p2p.Trainer({ generator: G, discriminator: D, loss: p2p.compositeLoss({ lambda: 100, gan: 'vanilla', reconstruction: 'l1' }), seed: 3 });
+  const input = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 4);
+  const target = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 5);
+  const gFlops = forwardFlops(G);
+  const dFlops = forwardFlops(D);
+  const reps = backend === 'cpu' && o.cpuReps ? o.cpuReps : o.reps;
+
+  const timed = async (fn) => {
+    for (let i = 0; i < o.warmup; i++) await fn();
+    const ms = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await fn();
+      ms.push(performance.now() - t0);
+    }
+    return ms;
+  };
+  const infer = async () => {
+    const y = G.predict(input);
+    await y.data();
+    y.dispose();
+  };
+  const inferMs = await timed(infer);
+  const tensorsBefore = tf.memory().numTensors;
+  const stepMs = await timed(() => trainer.trainStep({ input, target }));
+  const leaked = tf.memory().numTensors - tensorsBefore;
+
+  let profile = null;
+  if (o.profile === size) {
+    const prof = await tf.profile(() => trainer.trainStep({ input, target }));
+    const byKernel = new Map();
+    for (const k of prof.kernels) {
+      const t = await k.kernelTimeMs;
+      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += typeof t === 'number' ? t : 0;
+      e.calls++;
+      byKernel.set(k.name, e);
+    }
+    profile = [...byKernel.entries()].map(([name, e]) => ({ name, ms: Math.round(e.ms), calls: e.calls })).sort((a, b) => b.ms - a.ms);
+  }
+  const out = {
+    backend,
+    size,
+    threads,
+    stepMs,
+    inferMs,
+    flops: { generatorForward: gFlops, discriminatorForward: dFlops, step: 3 * gFlops + 9 * dFlops },
+    peakRssKb: process.resourceUsage().maxRSS,
+    leakedTensorsPerStep: leaked / (o.warmup + reps) || 0,
+    note: note.join(' '),
+    profile,
+  };
+  process.stdout.write(`\n@@RESULT ${JSON.stringify(out)}\n`);
+  process.exit(0);
+}
+
+// ------------------------------------------------------------------------------------------------ parent
+
+function runChild(o, backend, size) {
+  const args = [fileURLToPath(import.meta.url), '--child', backend, String(size), '--reps', String(o.reps), '--warmup', String(o.warmup), '--dist', o.dist];
+  if (o.cpuReps) args.push('--cpu-reps', String(o.cpuReps));
+  if (o.threads) args.push('--threads', String(o.threads));
+  if (o.profile) args.push('--profile', String(o.profile));
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('@@RESULT '));
+  if (!line) return { backend, size, error: (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
+  return JSON.parse(line.slice('@@RESULT '.length));
+}
+
+function runTorch(o, size) {
+  const probe = spawnSync(o.python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { backend: 'pytorch', size, error: `${o.python} has no torch: PyTorch reference skipped` };
+  const r = spawnSync(
+    o.python,
+    [path.join(here, 'torch_reference.py'), '--size', String(size), '--reps', String(o.reps), '--warmup', String(o.warmup), '--threads', String(o.torchThreads)],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  if (r.status !== 0) return { backend: 'pytorch', size, error: (r.stderr || '').trim().split('\n').slice(-3).join(' | ') };
+  const res = JSON.parse(r.stdout.trim().split('\n').pop());
+  return { backend: `pytorch`, size, threads: res.threads, stepMs: res.stepMs, inferMs: res.inferMs, peakRssKb: res.peakRssKb, note: `torch ${res.torch}`, params: res.params };
+}
+
+function table(results) {
+  const torchBy = new Map(results.filter((r) => r.backend === 'pytorch' && !r.error).map((r) => [r.size, r]));
+  const flopsBy = new Map(results.filter((r) => r.flops).map((r) => [r.size, r.flops]));
+  const rows = [
+    '| backend | size | threads | train ms/step | GFLOP/s | ratio to PyTorch | infer ms | infer ratio | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    if (r.error) {
+      rows.push(`| ${r.backend} | ${r.size} | | skipped: ${r.error.replace(/\|/g, '/')} | | | | | |`);
+      continue;
+    }
+    const step = median(r.stepMs);
+    const inf = median(r.inferMs);
+    const f = flopsBy.get(r.size);
+    const t = torchBy.get(r.size);
+    const gflops = f ? (f.step / step / 1e6).toFixed(1) : '';
+    const ratio = t && r.backend !== 'pytorch' ? (step / median(t.stepMs)).toFixed(2) : '';
+    const iratio = t && r.backend !== 'pytorch' ? (inf / median(t.inferMs)).toFixed(2) : '';
+    rows.push(
+      `| ${r.backend} | ${r.size} | ${r.threads ?? ''} | ${step.toFixed(0)} | ${gflops} | ${ratio} | ${inf.toFixed(0)} | ${iratio} | ${(r.peakRssKb / 1024).toFixed(0)} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (o.child) return child(o);
+  const results = [];
+  const log = (s) => process.stderr.write(`${s}\n`);
+  for (const size of o.sizes) {
+    if (o.torch) {
+      log(`pytorch ${size} ...`);
+      results.push(runTorch(o, size));
+    }
+    for (const backend of o.backends) {
+      if (backend === 'cpu' && size !== 64) continue; // pure JS: ~minutes per step beyond 64x64
+      if (backend === 'tensorflow') {
+        try {
+          await import('@tensorflow/tfjs-node');
+        } catch {
+          if (size === o.sizes[0]) results.push({ backend, size, error: '@tensorflow/tfjs-node is not installed' });
+          continue;
+        }
+      }
+      log(`${backend} ${size} ...`);
+      results.push(runChild(o, backend, size));
+    }
+  }
+  const md = table(results);
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
+    loadavg: os.loadavg(),
+    reps: o.reps,
+    warmup: o.warmup,
+    command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  };
+  fs.mkdirSync(o.out, { recursive: true });
+  const file = path.join(o.out, `bench-${meta.date.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({ meta, results }, null, 2));
+  process.stdout.write(`${md}\n\nstep GFLOP/s use the nominal flops of one PyTorch-style step (3 x G forward + 9 x D forward); medians of ${o.reps} after ${o.warmup} warm-up.\n`);
+  for (const r of results) if (r.profile) process.stdout.write(`\nkernel profile (${r.backend} ${r.size}, one step, ms): ${r.profile.slice(0, 15).map((k) => `${k.name} ${k.ms} (${k.calls})`).join(', ')}\n`);
+  process.stdout.write(`\nJSON: ${path.relative(root, file)}\n`);
+}
+
+await main();
