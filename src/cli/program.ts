@@ -160,7 +160,7 @@ export function buildProgram(io: ProgramIo): Command {
       .option('--size <px>', 'image size', intArg(16), 64)
       .option('--count <n>', 'training pairs', intArg(1), 400)
       .option('--test-count <n>', 'held-out test pairs', intArg(1), 40)
-      .option('--filters <n>', 'generator and discriminator filters', intArg(1), 32)
+      .option('--filters <n>', 'generator and discriminator filters', intArg(1), 16)
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
       .option('--seed <n>', 'seed', intArg(0), 0)
       .action(async (o: { out: string; minutes: number; size: number; count: number; testCount: number; filters: number; backend: CliBackend; seed: number }) => {

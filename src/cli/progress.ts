@@ -21,13 +21,14 @@ const fmtLoss = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3)
 
 /**
  * Training progress: a cli-progress bar on a terminal (step, epoch, losses, steps/s, ETA), or a plain
- * line every `logEvery` steps when stderr is not a terminal (logs, CI, tests).
+ * line every `logEvery` steps (and at least every 15 s) when stderr is not a terminal (logs, CI, tests).
  */
 export class TrainProgress {
   private readonly bar: cliProgress.SingleBar | null;
   private readonly startStep: number;
   private readonly started = Date.now();
   private lastLog = 0;
+  private lastLogTime = Date.now();
 
   constructor(
     private readonly total: number,
@@ -67,8 +68,9 @@ export class TrainProgress {
     const ep = `${v.epoch + 1}/${v.epochs}`;
     if (this.bar) {
       this.bar.update(v.step, { ep, losses, rate: rate.toFixed(2), etaText: fmtTime(eta) });
-    } else if (v.step - this.lastLog >= this.logEvery || v.step === this.total) {
+    } else if (v.step - this.lastLog >= this.logEvery || v.step === this.total || Date.now() - this.lastLogTime >= 15_000) {
       this.lastLog = v.step;
+      this.lastLogTime = Date.now();
       this.stream.write(`step ${v.step}/${this.total} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`);
     }
   }

@@ -199,7 +199,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   let total = totalEpochs * data.batchesPerEpoch;
   if (o.maxSteps !== undefined) total = Math.min(total, o.maxSteps);
   const progress = new TrainProgress(total, trainer.step, Math.max(1, Math.floor(total / 25)), log);
-  log.write(`pix2pix train: ${source.length} pairs from ${o.data}, ${o.size}x${o.size}, ${o.direction}, backend ${backend}, step ${trainer.step} -> ${total}\n`);
+  log.write(`pix2pix train: ${source.length} pairs from ${o.data}, ${o.size}x${o.size}, ${o.direction}, backend ${backend}, step ${trainer.step} -> ${total}${o.timeLimit !== undefined ? ` or ${o.timeLimit} s` : ''}\n`);
 
   const stop = new AbortController();
   const state: { reason: TrainRunResult['reason'] } = { reason: 'done' };

@@ -96,7 +96,7 @@ export function renderReport(content: ReportContent): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:sans-serif;margin:2em;color:#222}svg{margin:4px}figure{display:inline-block;margin:8px}img{image-rendering:pixelated;max-width:100%}th{text-align:left;padding-right:1em}</style>
+<style>body{font-family:sans-serif;margin:2em;color:#222}svg{margin:4px}figure{display:inline-block;margin:8px}img{image-rendering:pixelated;min-width:420px;max-width:100%}th{text-align:left;padding-right:1em}</style>
 </head><body>
 <h1>${esc(title)}</h1>
 <table>${info}</table>
