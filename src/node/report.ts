@@ -17,11 +17,11 @@ export interface ReportContent {
   title?: string;
   /** Loss history; one chart per value name. */
   history: HistoryEntry[];
-  /** Sample grid images (paths relative to the report), newest last; the newest few are shown. */
+  /** Sample grid images (paths relative to the report), oldest first; the newest few and the first are shown. */
   samples: Array<{ path: string; step: number }>;
   /** Key facts shown in a table (options, backend, timings, metrics). */
   info?: Record<string, string | number>;
-  /** Number of sample grids to show. Default 4. */
+  /** Number of sample grids to show (the first one and the newest ones). Default 4. */
   maxSamples?: number;
 }
 
@@ -87,7 +87,9 @@ export function renderReport(content: ReportContent): string {
       return lineChartSvg(n, rows.map((e) => e.step), rows.map((e) => e[n]!));
     })
     .join('\n');
-  const shown = content.samples.slice(-(content.maxSamples ?? 4)).reverse();
+  // The newest grids, newest first, and the very first one (before training) for comparison.
+  const max = content.maxSamples ?? 4;
+  const shown = content.samples.length > max ? [...content.samples.slice(-(max - 1)).reverse(), content.samples[0]!] : [...content.samples].reverse();
   const samples = shown
     .map((s) => `<figure><img src="${esc(s.path)}" alt="samples at step ${s.step}"><figcaption>step ${s.step} (input | output | target)</figcaption></figure>`)
     .join('\n');

@@ -194,3 +194,12 @@ describe('grids and report', () => {
     expect((await readFile(path, 'utf8')).startsWith('<!doctype html>')).toBe(true);
   });
 });
+
+describe('report sample selection', () => {
+  it('shows the newest grids first and keeps the first (untrained) one for comparison', () => {
+    const samples = [0, 50, 100, 150, 200, 250].map((step) => ({ path: `s${step}.png`, step }));
+    const html = renderReport({ history: [], samples, maxSamples: 3 });
+    const order = [...html.matchAll(/src="(s\d+\.png)"/g)].map((m) => m[1]);
+    expect(order).toEqual(['s250.png', 's200.png', 's0.png']);
+  });
+});
