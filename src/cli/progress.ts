@@ -35,6 +35,8 @@ export class TrainProgress {
     startStep: number,
     private readonly logEvery: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    /** Time (ms since epoch) at which training stops anyway (a time limit); caps the ETA. */
+    private readonly deadline = Infinity,
   ) {
     this.startStep = startStep;
     if (stream.isTTY) {
@@ -61,7 +63,7 @@ export class TrainProgress {
   /** Updates the bar / logs a line. */
   update(v: ProgressValues): void {
     const rate = this.rate(v.step);
-    const eta = rate > 0 ? (this.total - v.step) / rate : Infinity;
+    const eta = Math.min(rate > 0 ? (this.total - v.step) / rate : Infinity, (this.deadline - Date.now()) / 1000);
     const losses = Object.entries(v.losses)
       .map(([k, x]) => `${k} ${fmtLoss(x)}`)
       .join(' ');

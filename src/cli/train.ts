@@ -198,7 +198,9 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   const totalEpochs = o.epochs + o.epochsDecay;
   let total = totalEpochs * data.batchesPerEpoch;
   if (o.maxSteps !== undefined) total = Math.min(total, o.maxSteps);
-  const progress = new TrainProgress(total, trainer.step, Math.max(1, Math.floor(total / 25)), log);
+  const t0 = Date.now();
+  const deadline = o.timeLimit !== undefined ? t0 + o.timeLimit * 1000 : Infinity;
+  const progress = new TrainProgress(total, trainer.step, Math.max(1, Math.floor(total / 25)), log, deadline);
   log.write(`pix2pix train: ${source.length} pairs from ${o.data}, ${o.size}x${o.size}, ${o.direction}, backend ${backend}, step ${trainer.step} -> ${total}${o.timeLimit !== undefined ? ` or ${o.timeLimit} s` : ''}\n`);
 
   const stop = new AbortController();
@@ -209,7 +211,6 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   };
   opts.signal?.addEventListener('abort', onAbort);
   if (opts.signal?.aborted) onAbort();
-  const t0 = Date.now();
   if (trainer.step === 0) await writeSamples();
   try {
     if (trainer.step < total) {
