@@ -50,6 +50,7 @@ const OPTIONS = {
   'eval-mode': { type: 'string', default: 'paper', help: "'paper' (dropout on, test-batch statistics, batch 1) or 'inference'" },
   'seg-steps': { type: 'string', default: '600', help: 'training steps of the segmentation scorer' },
   'seg-filters': { type: 'string', default: '16', help: 'base filters of the segmentation scorer' },
+  'seg-batch': { type: 'string', default: '8', help: 'batch size of the segmentation scorer' },
   'grid-rows': { type: 'string', default: '4', help: 'test examples shown in each image grid' },
   backend: { type: 'string', default: 'wasm', help: "'wasm' (with @acme/pix2pix/wasm's training kernels) or 'cpu'" },
   threads: { type: 'string', default: '2', help: 'wasm threads' },
@@ -81,6 +82,7 @@ const cfg = {
   evalMode: args['eval-mode'],
   segSteps: int('seg-steps'),
   segFilters: int('seg-filters'),
+  segBatch: int('seg-batch'),
   gridRows: int('grid-rows'),
   backend: args.backend,
   threads: int('threads'),
@@ -155,6 +157,7 @@ const scorer = await cachedFacadeSegmenter({
   count: cfg.trainCount,
   filters: cfg.segFilters,
   steps: cfg.segSteps,
+  batchSize: cfg.segBatch,
   onStep: (step, loss) => {
     if ((step + 1) % 100 === 0) console.log(`  segmentation scorer: step ${step + 1}/${cfg.segSteps}, cross-entropy ${loss.toFixed(3)}`);
   },
