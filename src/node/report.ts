@@ -46,22 +46,41 @@ function thin(xs: number[], ys: number[], max: number): Array<[number, number]> 
   return out;
 }
 
-/** An inline SVG line chart of one series. */
+/** Moving average over a centred window of `w` points (edges use the points available). */
+function smooth(ys: number[], w: number): number[] {
+  const half = Math.floor(w / 2);
+  const prefix = [0];
+  for (const y of ys) prefix.push(prefix[prefix.length - 1]! + y);
+  return ys.map((_, i) => {
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(ys.length, i + half + 1);
+    return (prefix[hi]! - prefix[lo]!) / (hi - lo);
+  });
+}
+
+/**
+ * An inline SVG line chart of one series: the values (light) and their moving average over about 1/25
+ * of the run (dark), so trends show through the noise of batch-size-1 losses.
+ */
 export function lineChartSvg(name: string, xs: number[], ys: number[], width = 420, height = 180): string {
-  const pts = thin(xs, ys, 300).filter(([, y]) => Number.isFinite(y));
-  const pad = { l: 52, r: 10, t: 22, b: 26 };
+  const finite = xs.map((x, i) => [x, ys[i]!] as [number, number]).filter(([, y]) => Number.isFinite(y));
+  const pts = thin(finite.map((p) => p[0]), finite.map((p) => p[1]), 300);
+  const pad = { l: 58, r: 10, t: 22, b: 26 };
   if (pts.length === 0) return `<svg width="${width}" height="${height}"><text x="10" y="20">${esc(name)}: no data</text></svg>`;
+  const trend = smooth(finite.map((p) => p[1]), Math.max(1, Math.round(finite.length / 25)));
+  const trendPts = thin(finite.map((p) => p[0]), trend, 300);
   const x0 = Math.min(...pts.map((p) => p[0]));
   const x1 = Math.max(...pts.map((p) => p[0]), x0 + 1);
   let y0 = Math.min(...pts.map((p) => p[1]));
   let y1 = Math.max(...pts.map((p) => p[1]));
-  if (y1 - y0 < 1e-9) {
-    y0 -= 0.5;
-    y1 += 0.5;
+  if (y1 - y0 <= 1e-6 * Math.max(Math.abs(y0), Math.abs(y1), 1e-30)) {
+    const m = Math.max(Math.abs(y0) * 0.1, 1e-12);
+    y0 -= m;
+    y1 += m;
   }
   const sx = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (width - pad.l - pad.r);
   const sy = (y: number) => height - pad.b - ((y - y0) / (y1 - y0)) * (height - pad.t - pad.b);
-  const d = pts.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+  const path = (ps: Array<[number, number]>) => ps.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
   const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(name)}">`,
@@ -71,7 +90,8 @@ export function lineChartSvg(name: string, xs: number[], ys: number[], width = 4
     `<text x="${pad.l - 4}" y="${height - pad.b}" font-size="10" text-anchor="end" font-family="sans-serif">${fmt(y0)}</text>`,
     `<text x="${pad.l}" y="${height - 8}" font-size="10" font-family="sans-serif">step ${Math.round(x0)}</text>`,
     `<text x="${width - pad.r}" y="${height - 8}" font-size="10" text-anchor="end" font-family="sans-serif">step ${Math.round(x1)}</text>`,
-    `<path d="${d}" fill="none" stroke="#1f6feb" stroke-width="1.5"/>`,
+    `<path d="${path(pts)}" fill="none" stroke="#a8c8f8" stroke-width="1"/>`,
+    `<path d="${path(trendPts)}" fill="none" stroke="#0b3d91" stroke-width="2"/>`,
     `</svg>`,
   ].join('');
 }
@@ -80,7 +100,8 @@ export function lineChartSvg(name: string, xs: number[], ys: number[], width = 4
 export function renderReport(content: ReportContent): string {
   const title = content.title ?? 'pix2pix training report';
   const h = content.history;
-  const names = [...new Set(h.flatMap((e) => Object.keys(e)))].filter((k) => k !== 'step' && k !== 'epoch');
+  // One chart per logged value, except values that are 0 throughout (parts switched off, e.g. a gradient penalty).
+  const names = [...new Set(h.flatMap((e) => Object.keys(e)))].filter((k) => k !== 'step' && k !== 'epoch' && h.some((e) => (e[k] ?? 0) !== 0));
   const charts = names
     .map((n) => {
       const rows = h.filter((e) => typeof e[n] === 'number');
