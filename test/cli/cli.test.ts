@@ -165,4 +165,15 @@ describe('pix2pix CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`checkpoint saved at step ${steps + 1}`);
   });
+  it('demo: data set, short training on wasm, checkpoint, report, held-out L1/PSNR before and after', async () => {
+    const r = await pix2pix('demo', '--out', 'demo', '--minutes', '0.02', '--size', '32', '--count', '4', '--test-count', '2', '--filters', '4', '--backend', 'wasm');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/backend wasm/);
+    expect(r.stderr).toMatch(/untrained generator\s+\d\.\d{4}\s+\d+\.\d{2}\s+\d\.\d{4}\s+\d+\.\d{2}/);
+    expect(r.stderr).toMatch(/trained \(\s*\d+ steps\)\s+\d\.\d{4}\s+\d+\.\d{2}/);
+    expect(await exists(join(tmp, 'demo', 'train', 'checkpoint', 'model.json'))).toBe(true);
+    expect(await exists(join(tmp, 'demo', 'train', 'report.html'))).toBe(true);
+    expect((await readdir(join(tmp, 'demo', 'data', 'test'))).length).toBe(2);
+    noStack(r.stderr);
+  });
 });
