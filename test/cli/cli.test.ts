@@ -64,7 +64,10 @@ describe('pix2pix CLI', () => {
     const e = await pix2pix('translate', '--model', 'nowhere', '--input', 'x', '--output', 'y');
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(/^pix2pix: error: --model nowhere: not a folder/);
-    for (const r of [a, b, c, d, e]) noStack(r.stderr);
+    const f = await pix2pix('train', '--data', 'x', '--out', 'r-tf', '--backend', 'tensorflow');
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/--backend tensorflow needs the optional package '@tensorflow\/tfjs-node', which is not installed/);
+    for (const r of [a, b, c, d, e, f]) noStack(r.stderr);
   });
 
   it('reports bad data cleanly: empty folder, non-image file', async () => {
