@@ -6,6 +6,7 @@
 //   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd]
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -89,7 +90,7 @@ for (const c of shapes(size)) {
   const row = [c.name.padEnd(34)];
   const gf = (ms) => `${ms.toFixed(1).padStart(8)} ms ${((2 * macs) / ms / 1e6).toFixed(1).padStart(5)} GF/s`;
   if (!only || only === 'fwd') {
-    const ms = time(() => tf.tidy(() => tf.conv2d(x, w, c.strides, c.pad).dataSync()));
+    const ms = time(() => { const t = tf.conv2d(x, w, c.strides, c.pad); t.dataSync(); t.dispose(); });
     tot.fwd += ms;
     row.push(`fwd ${gf(ms)}`);
   }
