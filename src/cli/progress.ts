@@ -77,15 +77,6 @@ export class TrainProgress {
     }
   }
 
-  /** Prints a message without breaking the bar. */
-  log(message: string): void {
-    if (this.bar) {
-      this.bar.stop();
-      this.stream.write(`${message}\n`);
-      this.bar.start(this.total, this.bar.getProgress() * this.total);
-    } else this.stream.write(`${message}\n`);
-  }
-
   /** Stops the bar. */
   stop(): void {
     this.bar?.stop();
