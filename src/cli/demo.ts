@@ -7,6 +7,7 @@ import { compositeLoss } from '../losses/compositeLoss.js';
 import { l1 } from '../metrics/l1.js';
 import { psnr } from '../metrics/psnr.js';
 import { writeFacadeDataset } from '../node/facade_dataset.js';
+import { writeSampleGrid } from '../node/sample_grid.js';
 import { Trainer } from '../trainer/trainer.js';
 import { type CliBackend } from './backend.js';
 import { runTrain } from './train.js';
@@ -101,9 +102,18 @@ export async function runDemo(o: DemoOptions): Promise<{ before: DemoScores; aft
   const G0 = unetGenerator({ imageSize: o.size, filters: o.filters, norm: 'batch', seed: o.seed });
   const untrained = new Trainer({ generator: G0, loss: compositeLoss({ gan: 'none' }), seed: o.seed });
   const before = await score(untrained, test, o.size);
+  const after = await score(run.trainer, test, o.size);
+  // A picture of the same: held-out input | untrained output | trained output | target.
+  const heldOut = join(o.out, 'held-out.png');
+  for await (const { input, target } of pairedBatches(test, { imageSize: o.size, jitter: false, shuffle: false, batchSize: Math.min(6, o.testCount) }).epoch(0)) {
+    const y0 = untrained.generate(input, { mode: 'paper' });
+    const y1 = run.trainer.generate(input, { mode: 'paper' });
+    await writeSampleGrid(heldOut, [input, y0, y1, target]);
+    tf.dispose([input, target, y0, y1]);
+    break;
+  }
   untrained.dispose();
   G0.dispose();
-  const after = await score(run.trainer, test, o.size);
   const f = (x: number, d: number) => x.toFixed(d).padStart(8);
   log.write(
     [
@@ -114,6 +124,7 @@ export async function runDemo(o: DemoOptions): Promise<{ before: DemoScores; aft
       `trained (${String(run.step).padStart(5)} steps) ${f(after.l1Paper, 4)}    ${f(after.psnrPaper, 2)}         ${f(after.l1Inference, 4)}        ${f(after.psnrInference, 2)}`,
       `(L1 on [-1, 1] images, lower is better; PSNR higher is better. 'paper' = dropout and batch statistics at test time.)`,
       '',
+      `held-out:   ${heldOut} (input | untrained | trained | target)`,
       `report:     ${run.report}`,
       `samples:    ${join(o.out, 'train', 'samples')}`,
       `checkpoint: ${run.checkpoint}`,

@@ -176,6 +176,7 @@ describe('pix2pix CLI', () => {
     expect(r.stderr).toMatch(/trained \(\s*\d+ steps\)\s+\d\.\d{4}\s+\d+\.\d{2}/);
     expect(await exists(join(tmp, 'demo', 'train', 'checkpoint', 'model.json'))).toBe(true);
     expect(await exists(join(tmp, 'demo', 'train', 'report.html'))).toBe(true);
+    expect(decodeImage(await readFile(join(tmp, 'demo', 'held-out.png'))).width).toBe(4 * 32 + 5 * 2);
     expect((await readdir(join(tmp, 'demo', 'data', 'test'))).length).toBe(2);
     noStack(r.stderr);
   });
