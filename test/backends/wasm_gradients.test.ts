@@ -30,7 +30,7 @@ function randomWeights(rng: Rng): Weights {
 
 /** conv s2 -> LeakyReLU -> pad + conv s1 -> batch-norm (moments) -> ReLU -> transposed conv s2 -> tanh. */
 function net(v: Record<keyof Weights, tf.Tensor>, x: tf.Tensor4D): tf.Tensor4D {
-  const h1 = tf.leakyRelu(tf.add(tf.conv2d(x, v.w1 as tf.Tensor4D, 2, 'same'), v.b1), 0.2);
+  const h1 = tf.leakyRelu(tf.add(tf.conv2d(x, v.w1 as tf.Tensor4D, 2, 'same'), v.b1), 0.2) as tf.Tensor4D;
   const h2 = tf.conv2d(tf.pad(h1, [[0, 0], [1, 1], [1, 1], [0, 0]]), v.w2 as tf.Tensor4D, 1, 'valid');
   const { mean, variance } = tf.moments(h2, [0, 1, 2]);
   const h3 = tf.relu(tf.div(tf.sub(h2, mean), tf.sqrt(tf.add(variance, 1e-5))));
@@ -50,7 +50,7 @@ async function gradsOn(backend: string, w: Weights, xData: Float32Array, tData: 
         const l1 = tf.mean(tf.abs(tf.sub(out, target)));
         if (!secondOrder) return l1 as tf.Scalar;
         // Gradient penalty: || d head(out) / d x ||^2, differentiated again w.r.t. the weights.
-        const head = (xx: tf.Tensor4D) => tf.sum(tf.conv2d(net(vars, xx), vars.w4 as tf.Tensor4D, 1, 'valid'));
+        const head = (xx: tf.Tensor) => tf.sum(tf.conv2d(net(vars, xx as tf.Tensor4D), vars.w4 as tf.Tensor4D, 1, 'valid'));
         const g = tf.grad(head)(x);
         return tf.add(l1, tf.mean(tf.square(g))) as tf.Scalar;
       }, Object.values(vars));
