@@ -1,5 +1,6 @@
-// End-to-end tests of the `pix2pix` bin: the CLI is bundled from src with tsup into .cache/ (the same
-// bundler and settings as dist/cli.js, independent of whether dist/ is stale) and run with node.
+// End-to-end tests of the `pix2pix` bin: the CLI is bundled from src with tsup into node_modules/.cache/
+// (the same bundler and settings as dist/cli.js, independent of whether dist/ is stale; out of eslint's
+// and git's way) and run with node.
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -8,19 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, encodePng } from '../../src/node/index.js';
 
 const root = resolve(__dirname, '../..');
+const cacheDir = join(root, 'node_modules', '.cache', 'pix2pix-cli-test');
 const run = promisify(execFile);
 let cli: string;
 let tmp: string;
 
 beforeAll(async () => {
-  const out = join(root, '.cache', `cli-test-${process.pid}`);
+  await mkdir(cacheDir, { recursive: true });
+  const out = join(cacheDir, `cli-test-${process.pid}`);
   await run('npx', ['tsup', 'src/cli/main.ts', '--no-config', '--format', 'esm', '--target', 'es2022', '--out-dir', out, '--silent'], { cwd: root });
   cli = join(out, 'main.js');
-  tmp = await mkdtemp(join(root, '.cache', 'cli-run-'));
+  tmp = await mkdtemp(join(cacheDir, 'cli-run-'));
 }, 120_000);
 
 afterAll(async () => {
-  await rm(join(root, '.cache', `cli-test-${process.pid}`), { recursive: true, force: true });
+  await rm(join(cacheDir, `cli-test-${process.pid}`), { recursive: true, force: true });
   await rm(tmp, { recursive: true, force: true });
 });
 
