@@ -24,7 +24,7 @@ import {
   type TrainerCheckpointState,
 } from './checkpoint.js';
 import { openBatches, type BatchStream, type TrainingData } from './data.js';
-import { dropoutLayers, restoreVariables, snapshotVariables, withDropoutSeeds, withFrozenStatistics } from './model_state.js';
+import { dropoutLayers, paperModeForward, restoreVariables, snapshotVariables, withDropoutSeeds, withFrozenStatistics } from './model_state.js';
 import {
   learningRateFactor,
   resolveSchedule,
@@ -579,9 +579,7 @@ export class Trainer {
     const G = this.generator;
     if (mode === 'inference') return tf.tidy(() => G.predict(input) as tf.Tensor4D);
     const seed = options.seed ?? deriveSeed(this.seed, 'generate', this.generateCount++);
-    return withFrozenStatistics(G, () =>
-      withDropoutSeeds(this.gDropout, seed, () => tf.tidy(() => G.apply(input, { training: true }) as tf.Tensor4D)),
-    );
+    return paperModeForward(G, this.gDropout, input, seed);
   }
 
   /**
