@@ -12,7 +12,6 @@
 // From another script: `const { browserBenchResults, browserBenchTable } = await import('./browser.mjs')`;
 // `browserBenchResults(options)` returns one result per (backend, size) in the shape bench/run.mjs uses
 // ({ backend, size, stepMs[], inferMs[], flops, peakRssKb: null, note } or { backend, size, error }).
-/* global window */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

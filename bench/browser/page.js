@@ -1,4 +1,3 @@
-/* global window, navigator, document, performance */
 // Browser bench page (driven by bench/browser.mjs): times one pix2pix training step and one generator
 // forward pass of the U-Net + 70x70 PatchGAN on a GPU backend of this Chromium, with the BUILT package.
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,4 +1,3 @@
-/* global window, navigator, document, performance */
 // The scenario the browser suite runs once per GPU backend (test/browser/backends.test.ts): everything
 // the issue asks to prove in a real browser, done through the BUILT package (dist/index.js, resolved by
 // the import map the harness server inserts). Returns plain JSON; the test makes the assertions.
