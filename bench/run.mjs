@@ -111,8 +111,10 @@ async function child(o) {
   const dFlops = forwardFlops(D);
   const reps = backend === 'cpu' && o.cpuReps ? o.cpuReps : o.reps;
 
+  let tensorsAfterWarmup = 0;
   const timed = async (fn) => {
     for (let i = 0; i < o.warmup; i++) await fn();
+    tensorsAfterWarmup = tf.memory().numTensors;
     const ms = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
@@ -127,9 +129,8 @@ async function child(o) {
     y.dispose();
   };
   const inferMs = await timed(infer);
-  const tensorsBefore = tf.memory().numTensors;
   const stepMs = await timed(() => trainer.trainStep({ input, target }));
-  const leaked = tf.memory().numTensors - tensorsBefore;
+  const leaked = tf.memory().numTensors - tensorsAfterWarmup; // Adam's state is created in the warm-up step
 
   let profile = null;
   if (o.profile === size) {
@@ -152,7 +153,7 @@ async function child(o) {
     inferMs,
     flops: { generatorForward: gFlops, discriminatorForward: dFlops, step: 3 * gFlops + 9 * dFlops },
     peakRssKb: process.resourceUsage().maxRSS,
-    leakedTensorsPerStep: leaked / (o.warmup + reps) || 0,
+    leakedTensorsPerStep: leaked / reps,
     note: note.join(' '),
     profile,
   };

@@ -7,7 +7,7 @@
  * backend initialises:
  * 1. the worker script and the main script are handed to workers as `Blob` object URLs, which Node's
  *    `Worker` cannot load: `Blob` and `URL.createObjectURL` are replaced by versions that write the
- *    scripts to a temporary directory and return their paths;
+ *    scripts (content-addressed, ~100 KB) to `<tmpdir>/pix2pix-wasm-threads/` and return their paths;
  * 2. the main script is the bundled factory's source and refers to the bundle's module variables
  *    (`require$$0`... and `commonjsGlobal`): a prelude in each script defines them;
  * 3. the thread pool size is capped to `os.cpus().length / 2` (it assumes hyper-threading): `os.cpus`
@@ -21,7 +21,12 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Node built-ins used here, obtained without a static import so that bundles stay platform neutral. */
 interface NodeBuiltins {
-  fs: { mkdtempSync(prefix: string): string; writeFileSync(file: string, data: string): void; rmSync(p: string, o: object): void };
+  fs: {
+    mkdirSync(p: string, o: object): unknown;
+    existsSync(p: string): boolean;
+    writeFileSync(file: string, data: string): void;
+    renameSync(from: string, to: string): void;
+  };
   os: { tmpdir(): string; cpus(): unknown[] };
   path: { join(...parts: string[]): string };
 }
@@ -45,6 +50,16 @@ export function availableCores(): number {
   return os.availableParallelism?.() ?? os.cpus().length;
 }
 
+/** 32-bit FNV-1a hash of a string, as 8 hex digits. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 const PRELUDE =
   'var require$$0=require("fs"),require$$1=require("path"),require$$2=require("worker_threads"),' +
   'require$$3=require("perf_hooks"),require$$4=require("os"),commonjsGlobal=globalThis;' +
@@ -59,13 +74,19 @@ export async function withNodeThreads(threads: number, init: () => Promise<unkno
   const node = nodeBuiltins();
   if (node === null) return false;
   const { fs, os, path } = node;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pix2pix-wasm-'));
-  let count = 0;
+  // Scripts are content-addressed in one directory, so repeated runs reuse them instead of piling up.
+  const dir = path.join(os.tmpdir(), 'pix2pix-wasm-threads');
+  fs.mkdirSync(dir, { recursive: true });
   class FileBlob {
     readonly __pix2pixPath: string;
     constructor(parts: unknown[]) {
-      this.__pix2pixPath = path.join(dir, `script${count++}.cjs`);
-      fs.writeFileSync(this.__pix2pixPath, PRELUDE + parts.map(String).join(''));
+      const text = PRELUDE + parts.map(String).join('');
+      this.__pix2pixPath = path.join(dir, `${fnv1a(text)}-${text.length}.cjs`);
+      if (!fs.existsSync(this.__pix2pixPath)) {
+        const tmp = `${this.__pix2pixPath}.${Math.random().toString(36).slice(2)}.tmp`;
+        fs.writeFileSync(tmp, text);
+        fs.renameSync(tmp, this.__pix2pixPath); // atomic: concurrent processes never see half a file
+      }
     }
   }
   const g = globalThis as unknown as { Blob: unknown };
