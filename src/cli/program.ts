@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import { DIRECTIONS } from '../data/batches.js';
 import { RECEPTIVE_FIELDS } from '../discriminator/options.js';
+import { TORCH_ARCHS, type TorchArch } from '../io/torch/checkpoint.js';
 import { writeFacadeDataset } from '../node/facade_dataset.js';
 import { CLI_BACKENDS, type CliBackend } from './backend.js';
 import { runCombine } from './combine.js';
 import { runDemo } from './demo.js';
 import { intArg, numArg, oneOfArg } from './parse.js';
 import { runTrain, type GeneratorKind } from './train.js';
+import { runExportTorch, runImportTorch } from './torch.js';
 import { runTranslate } from './translate.js';
 
 /** What the program needs from its environment (injectable for tests). */
@@ -126,15 +128,45 @@ export function buildProgram(io: ProgramIo): Command {
     program
       .command('translate')
       .description('translate images with a trained generator')
-      .requiredOption('--model <dir>', 'a train --out folder, or its checkpoint folder')
+      .requiredOption('--model <dir>', 'a train --out folder, its checkpoint folder, or a model folder (import-torch)')
       .requiredOption('--input <path>', 'an image file or a folder of images')
       .requiredOption('--output <dir>', 'folder for the translated PNGs')
       .option('--mode <mode>', "paper (dropout + batch statistics, the paper's test time) or inference", oneOfArg(['paper', 'inference'] as const), 'inference')
       .option('--ab', 'inputs are A|B pair images: translate the A half (the B half with --direction BtoA)', false)
       .option('--direction <dir>', 'with --ab: which half is the input', oneOfArg(DIRECTIONS), 'AtoB')
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
-      .action(async (o: { model: string; input: string; output: string; mode: 'paper' | 'inference'; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend }) => {
+      .option('--seed <n>', "dropout seed of paper mode (default: the checkpoint's own; 0 for a model folder)", intArg(0))
+      .action(async (o: { model: string; input: string; output: string; mode: 'paper' | 'inference'; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend; seed?: number }) => {
         await runTranslate({ ...o, log: io.log });
+      }),
+  );
+
+  usageOnError(
+    program
+      .command('import-torch')
+      .description('convert a PyTorch pix2pix state dict (junyanz/pytorch-CycleGAN-and-pix2pix, e.g. latest_net_G.pth) to a tfjs model folder')
+      .argument('<file>', 'the .pth file (zip or legacy torch.save format)')
+      .requiredOption('--out <dir>', 'output model folder (model.json + weights.bin; use it with translate --model)')
+      .option('--arch <name>', `the checkpoint's architecture: ${TORCH_ARCHS.join(', ')} (default: read from the file)`, oneOfArg(TORCH_ARCHS))
+      .option('--image-size <px>', 'input size of the built model (default: 2^num_downs for a U-Net, any for a discriminator)', intArg(1))
+      .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
+      .action(async (file: string, o: { out: string; arch?: TorchArch; imageSize?: number; backend: CliBackend }) => {
+        const model = await runImportTorch({ file, ...o, log: io.log });
+        model.dispose();
+      }),
+  );
+
+  usageOnError(
+    program
+      .command('export-torch')
+      .description('write a model folder, or the generator of a train run, as a PyTorch state dict the reference code loads')
+      .argument('<dir>', 'a model folder (import-torch, model.save), or a train --out folder or its checkpoint folder')
+      .requiredOption('--out <file>', 'the .pth file to write')
+      .option('--half', 'write float16 tensors (half the size)', false)
+      .option('--discriminator', 'from a train run: export the discriminator instead of the generator', false)
+      .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
+      .action(async (dir: string, o: { out: string; half: boolean; discriminator: boolean; backend: CliBackend }) => {
+        await runExportTorch({ dir, ...o, log: io.log });
       }),
   );
 

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTorchStateDict, type TorchTensor } from '../../src/io/torch/read.js';
 import { decodeImage, encodePng } from '../../src/node/index.js';
 
 const root = resolve(__dirname, '../..');
@@ -44,7 +45,7 @@ const tiny = ['--size', '32', '--filters', '4', '--d-filters', '4', '--backend',
 
 describe('pix2pix CLI', () => {
   it('--help works on every command', async () => {
-    for (const cmd of [[], ['make-dataset'], ['train'], ['translate'], ['combine'], ['demo']]) {
+    for (const cmd of [[], ['make-dataset'], ['train'], ['translate'], ['combine'], ['demo'], ['import-torch'], ['export-torch']]) {
       const r = await pix2pix(...cmd, '--help');
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.stdout).toContain(`Usage: pix2pix${cmd.length ? ' ' + cmd[0] : ''}`);
@@ -129,6 +130,24 @@ describe('pix2pix CLI', () => {
     expect(outs).toEqual(['00000.png', '00001.png']);
     const y = decodeImage(await readFile(join(tmp, 'translated', '00000.png')));
     expect([y.width, y.height]).toEqual([32, 32]);
+
+    // export-torch on a training run: the generator (default) and the discriminator, in the reference's keys.
+    const eg = await pix2pix('export-torch', 'run', '--out', 'run-G.pth', '--backend', 'cpu');
+    expect(eg.code, eg.stderr).toBe(0);
+    expect(eg.stderr).toMatch(/generator of .*checkpoint/);
+    const ed = await pix2pix('export-torch', 'run/checkpoint', '--discriminator', '--out', 'run-D.pth', '--backend', 'cpu');
+    expect(ed.code, ed.stderr).toBe(0);
+    const g = readTorchStateDict(new Uint8Array(await readFile(join(tmp, 'run-G.pth'))));
+    const d = readTorchStateDict(new Uint8Array(await readFile(join(tmp, 'run-D.pth'))));
+    expect(g.get('model.model.0.weight')?.shape).toEqual([4, 3, 4, 4]); // ngf 4, 3 input channels, 4x4
+    expect(d.get('model.0.weight')?.shape).toEqual([4, 6, 4, 4]); // ndf 4, conditional: 3 + 3 channels
+    expect(d.has('model.11.weight')).toBe(true); // n_layers 3: last conv at index 3 * 3 + 2
+    // The exported generator, imported back, translates exactly like the training run.
+    const ig = await pix2pix('import-torch', 'run-G.pth', '--arch', 'unet', '--out', 'run-G', '--backend', 'cpu');
+    expect(ig.code, ig.stderr).toBe(0);
+    const tr2 = await pix2pix('translate', '--model', 'run-G', '--input', 'ds', '--ab', '--output', 'translated-G', '--backend', 'cpu');
+    expect(tr2.code, tr2.stderr).toBe(0);
+    for (const f of outs) expect(await readFile(join(tmp, 'translated-G', f))).toEqual(await readFile(join(tmp, 'translated', f)));
   });
 
   it('combine builds the A|B layout from two folders', async () => {
@@ -182,5 +201,103 @@ describe('pix2pix CLI', () => {
     expect(decodeImage(await readFile(join(tmp, 'demo', 'held-out.png'))).width).toBe(4 * 32 + 5 * 2);
     expect((await readdir(join(tmp, 'demo', 'data', 'test'))).length).toBe(2);
     noStack(r.stderr);
+  });
+});
+
+describe('pix2pix import-torch / export-torch', () => {
+  const fixtures = join(root, 'test', 'fixtures', 'torch');
+  const pth = (name: string) => join(fixtures, name);
+  const readSd = async (path: string) => readTorchStateDict(new Uint8Array(await readFile(path)));
+  const isStat = (k: string) => /\.(running_mean|running_var|num_batches_tracked)$/.test(k);
+  const size = (t: TorchTensor) => t.shape.reduce((a, b) => a * b, 1);
+  /** Exported tensors equal the fixture's (same keys, shapes, exact values; num_batches_tracked is written as 0). */
+  const expectSameTensors = (got: Map<string, TorchTensor>, want: Map<string, TorchTensor>) => {
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [k, w] of want) {
+      const t = got.get(k)!;
+      expect(t.shape, k).toEqual(w.shape);
+      if (k.endsWith('num_batches_tracked')) continue;
+      let diff = 0;
+      for (let i = 0; i < w.data.length; i++) diff = Math.max(diff, Math.abs(Number(t.data[i]) - Number(w.data[i])));
+      expect(diff, k).toBe(0);
+    }
+  };
+
+  it('import a U-Net fixture -> translate with it (both modes) -> export -> the same tensors', async () => {
+    const src = pth('unet5_batch.pth');
+    const want = await readSd(src);
+    const trainable = [...want].filter(([k]) => !isStat(k)).reduce((n, [, t]) => n + size(t), 0);
+    const i = await pix2pix('import-torch', src, '--arch', 'unet', '--out', 'tg', '--backend', 'cpu');
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stderr).toContain('UnetGenerator num_downs=5 ngf=4, 3->3 channels, norm batch (input 32x32');
+    expect(i.stderr).toContain(`wrote tg: ${trainable.toLocaleString('en-US')} trainable parameters`);
+    expect(await exists(join(tmp, 'tg', 'model.json'))).toBe(true);
+    expect(await exists(join(tmp, 'tg', 'weights.bin'))).toBe(true);
+
+    await mkdir(join(tmp, 'tin'));
+    const data = new Uint8Array(40 * 24 * 3).map((_, k) => (k * 37) % 256);
+    await writeFile(join(tmp, 'tin', 'a.png'), encodePng({ width: 40, height: 24, channels: 3, data }));
+    for (const mode of ['inference', 'paper']) {
+      const t = await pix2pix('translate', '--model', 'tg', '--input', 'tin', '--output', `tout-${mode}`, '--mode', mode, '--backend', 'cpu');
+      expect(t.code, t.stderr).toBe(0);
+      expect(t.stderr).toContain(`generator 32x32, mode ${mode}`);
+      const y = decodeImage(await readFile(join(tmp, `tout-${mode}`, 'a.png')));
+      expect([y.width, y.height]).toEqual([32, 32]);
+    }
+    // Paper mode (dropout, batch statistics) differs from inference mode (moving statistics).
+    expect(await readFile(join(tmp, 'tout-paper', 'a.png'))).not.toEqual(await readFile(join(tmp, 'tout-inference', 'a.png')));
+
+    const e = await pix2pix('export-torch', 'tg', '--out', 'tg.pth', '--backend', 'cpu');
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toContain('wrote tg.pth');
+    expectSameTensors(await readSd(join(tmp, 'tg.pth')), want);
+    expect((await readdir(tmp)).filter((n) => n.includes('.tmp-'))).toEqual([]); // the atomic write left no temp file
+  });
+
+  it('round trips a float16 U-Net (--half) and a legacy-format 70x70 PatchGAN exactly', async () => {
+    const f16 = pth('unet5_none_f16.pth');
+    expect((await pix2pix('import-torch', f16, '--out', 'th', '--backend', 'cpu')).code).toBe(0);
+    const h = await pix2pix('export-torch', 'th', '--half', '--out', 'th.pth', '--backend', 'cpu');
+    expect(h.code, h.stderr).toBe(0);
+    const got = await readSd(join(tmp, 'th.pth'));
+    expect(got.get('model.model.0.weight')?.dtype).toBe('float16');
+    expectSameTensors(got, await readSd(f16));
+
+    const legacy = pth('nlayer3_batch_legacy.pth');
+    const d = await pix2pix('import-torch', legacy, '--arch', 'basic', '--out', 'td', '--backend', 'cpu');
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stderr).toContain('NLayerDiscriminator n_layers=3');
+    expect((await pix2pix('export-torch', 'td', '--out', 'td.pth', '--backend', 'cpu')).code).toBe(0);
+    expectSameTensors(await readSd(join(tmp, 'td.pth')), await readSd(legacy));
+  });
+
+  it('clean errors: malicious pickle, truncated file, not a torch file, missing file, arch mismatch, wrong folders', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['import-torch', pth('malicious_os_system.pth'), '--out', 'bad1'], /malicious_os_system\.pth: .*refusing to load global '\w+\.system'/],
+      [['import-torch', pth('malicious_os_system_legacy.pth'), '--out', 'bad1'], /refusing to load global/],
+      [['import-torch', pth('malicious_eval.pth'), '--out', 'bad1'], /refusing to load global/],
+      [['import-torch', pth('truncated_zip.pth'), '--out', 'bad1'], /truncated_zip\.pth: .*truncated or corrupt/],
+      [['import-torch', pth('manifest.json'), '--out', 'bad1'], /manifest\.json: torch checkpoint: unrecognised format/],
+      [['import-torch', 'missing.pth', '--out', 'bad1'], /^pix2pix: error: missing\.pth: no such file/],
+      [['import-torch', pth('unet5_batch.pth'), '--arch', 'unet_256', '--out', 'bad1'], /arch 'unet_256' does not match the checkpoint, which is a U-Net generator with num_downs=5/],
+      [['import-torch', pth('pixel_batch.pth'), '--arch', 'basic', '--out', 'bad1'], /does not match the checkpoint, which is a PixelGAN/],
+      [['export-torch', 'nowhere', '--out', 'x.pth'], /^pix2pix: error: nowhere: not a folder/],
+      [['export-torch', 'tin', '--out', 'x.pth'], /no model\.json in tin/],
+      [['export-torch', 'td', '--discriminator', '--out', 'x.pth'], /plain model folder/],
+      [['translate', '--model', 'td', '--input', 'tin', '--output', 'bad2'], /--model td: not an image-to-image generator/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await pix2pix(...args, '--backend', 'cpu');
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(/^pix2pix: error: /);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      noStack(r.stderr);
+    }
+    expect(await exists(join(tmp, 'bad1'))).toBe(false);
+    expect(await exists(join(tmp, 'x.pth'))).toBe(false);
+    const u = await pix2pix('import-torch', pth('unet5_batch.pth'), '--arch', 'unet_64', '--out', 'bad1');
+    expect(u.code).toBe(1);
+    expect(u.stderr).toMatch(/must be one of unet_256, unet_128, unet, basic, n_layers, pixel/);
+    expect(u.stderr).toContain('Usage: pix2pix import-torch');
   });
 });

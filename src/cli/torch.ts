@@ -1,0 +1,155 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { importTorchCheckpoint, inferTorchArchitecture, type TorchArch } from '../io/torch/checkpoint.js';
+import { readTorchStateDict, type TorchTensor } from '../io/torch/read.js';
+import { exportTorchWeights } from '../io/torch/weights.js';
+import { fileCheckpoint } from '../node/checkpoint.js';
+import { Trainer } from '../trainer/trainer.js';
+import { CliError, selectBackend, type CliBackend } from './backend.js';
+import { findModelFolder, loadPlainModel } from './model_folder.js';
+
+/** Options of `pix2pix import-torch`. */
+export interface ImportTorchOptions {
+  /** The PyTorch state dict file (`latest_net_G.pth`; zip or legacy `torch.save` format). */
+  file: string;
+  /** Architecture the checkpoint must have (default: whatever it is). */
+  arch?: TorchArch;
+  /** Input size of the built model (default: 2^num_downs for U-Nets, any size for discriminators). */
+  imageSize?: number;
+  /** Output model folder (tfjs `model.json` + `weights.bin`), written atomically. */
+  out: string;
+  backend: CliBackend;
+  log?: NodeJS.WriteStream;
+}
+
+/** Options of `pix2pix export-torch`. */
+export interface ExportTorchOptions {
+  /** A plain model folder, or a `pix2pix train` run / checkpoint folder. */
+  dir: string;
+  /** The `.pth` file to write (atomically). */
+  out: string;
+  /** Write float16 tensors. */
+  half: boolean;
+  /** From a training checkpoint: export the discriminator instead of the generator. */
+  discriminator: boolean;
+  backend: CliBackend;
+  log?: NodeJS.WriteStream;
+}
+
+const count = (ws: readonly tfl.LayerVariable[]) => ws.reduce((n, w) => n + (w.shape as Array<number | null>).reduce<number>((a, b) => a * (b ?? 1), 1), 0);
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+function describeArch(sd: Map<string, TorchTensor>): string {
+  const a = inferTorchArchitecture(sd);
+  const net =
+    a.kind === 'unet'
+      ? `UnetGenerator num_downs=${a.depth} ngf=${a.filters}, ${a.inputChannels}->${a.outputChannels} channels`
+      : a.kind === 'pixel'
+        ? `PixelDiscriminator ndf=${a.filters}, ${a.inputChannels} input channels`
+        : `NLayerDiscriminator n_layers=${a.depth} ndf=${a.filters}, ${a.inputChannels} input channels`;
+  return `${net}, norm ${a.norm}`;
+}
+
+/** Runs `pix2pix import-torch`: reads a PyTorch reference state dict, builds the model, saves it as a tfjs model folder. */
+export async function runImportTorch(o: ImportTorchOptions): Promise<tfl.LayersModel> {
+  const log = o.log ?? process.stderr;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(o.file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${o.file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a .pth file' : `cannot read (${code ?? e})`}`);
+  }
+  const backend = await selectBackend(o.backend);
+  let model: tfl.LayersModel;
+  let what: string;
+  try {
+    const sd = readTorchStateDict(bytes);
+    what = describeArch(sd);
+    model = importTorchCheckpoint(sd, { ...(o.arch === undefined ? {} : { arch: o.arch }), ...(o.imageSize === undefined ? {} : { imageSize: o.imageSize }) });
+  } catch (e) {
+    throw new CliError(`${o.file}: ${(e as Error).message}`);
+  }
+  try {
+    await model.save(fileCheckpoint(o.out));
+    const shape = model.inputs[0]!.shape;
+    const size = shape[1] == null ? 'any size' : `${shape[1]}x${shape[2]}`;
+    log.write(
+      `pix2pix import-torch: ${what} (input ${size}, backend ${backend})\n` +
+        `wrote ${o.out}: ${fmt(count(model.trainableWeights))} trainable parameters` +
+        (model.nonTrainableWeights.length > 0 ? ` + ${fmt(count(model.nonTrainableWeights))} moving statistics` : '') +
+        '\n',
+    );
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+/** Writes `data` to `file` atomically: a temp file in the same folder, fsynced, then renamed over `file`. */
+async function writeFileAtomic(file: string, data: Uint8Array): Promise<void> {
+  const target = resolve(file);
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    const handle = await open(tmp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Runs `pix2pix export-torch`: writes a model folder's (or a training checkpoint's) network as a PyTorch reference state dict. */
+export async function runExportTorch(o: ExportTorchOptions): Promise<void> {
+  const log = o.log ?? process.stderr;
+  const folder = await findModelFolder(o.dir, o.dir);
+  if ((await stat(dirname(resolve(o.out))).then((s) => s.isDirectory(), () => false)) !== true) {
+    throw new CliError(`--out ${o.out}: the folder ${dirname(o.out)} does not exist`);
+  }
+  const backend = await selectBackend(o.backend);
+  let trainer: Trainer | null = null;
+  let model: tfl.LayersModel;
+  let role: string;
+  if (folder.kind === 'trainer') {
+    trainer = await Trainer.load(fileCheckpoint(folder.dir));
+    if (o.discriminator) {
+      if (trainer.discriminator === null) {
+        trainer.dispose();
+        throw new CliError(`${o.dir}: the training run has no discriminator (trained with --gan none)`);
+      }
+      model = trainer.discriminator;
+      role = 'discriminator';
+    } else {
+      model = trainer.generator;
+      role = 'generator';
+    }
+  } else {
+    if (o.discriminator) throw new CliError(`${o.dir}: --discriminator picks a network of a training checkpoint; this is a plain model folder (export it without --discriminator)`);
+    model = await loadPlainModel(folder.dir, o.dir);
+    role = 'model';
+  }
+  try {
+    let bytes: Uint8Array;
+    try {
+      bytes = exportTorchWeights(model, { dtype: o.half ? 'float16' : 'float32' });
+    } catch (e) {
+      throw new CliError(`${o.dir}: cannot export the ${role} to PyTorch: ${(e as Error).message}`);
+    }
+    await writeFileAtomic(o.out, bytes);
+    log.write(
+      `pix2pix export-torch: ${role} of ${folder.dir} (${fmt(count(model.trainableWeights))} trainable parameters, ${o.half ? 'float16' : 'float32'}, backend ${backend})\n` +
+        `wrote ${o.out} (${fmt(bytes.length)} bytes)\n`,
+    );
+  } finally {
+    if (trainer) trainer.dispose();
+    else model.dispose();
+  }
+}
