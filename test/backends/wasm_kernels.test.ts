@@ -155,6 +155,25 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     }
   });
 
+  it('Tile: random shapes (rank 1-4), reps 1-3, float32 and int32, equals cpu exactly', async () => {
+    const rng = new Rng(99);
+    for (let i = 0; i < 40; i++) {
+      const rank = 1 + rng.int(4);
+      const shape = Array.from({ length: rank }, () => 1 + rng.int(4));
+      const reps = Array.from({ length: rank }, () => 1 + rng.int(3));
+      const dtype = rng.int(3) === 0 ? 'int32' : 'float32';
+      const data = Array.from(randomData(rng, shape.reduce((a, b) => a * b, 1)), (v) => (dtype === 'int32' ? Math.round(10 * v) : v));
+      const run = (b: string) => on(b, () => tf.tidy(() => Array.from(tf.tile(tf.tensor(data, shape, dtype), reps).dataSync())));
+      const ref = await run('cpu');
+      const got = await run('wasm');
+      expect(got, JSON.stringify({ shape, reps, dtype })).toEqual(ref);
+    }
+    // The batch-norm gradient's case: a per-channel vector to a full activation.
+    const v = Array.from(randomData(rng, 8));
+    const big = (b: string) => on(b, () => tf.tidy(() => Array.from(tf.tile(tf.tensor(v, [1, 1, 1, 8]), [1, 16, 16, 1]).dataSync())));
+    expect(await big('wasm')).toEqual(await big('cpu'));
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');
     const c: ConvCase = { x: [1, 8, 8, 3], filter: [4, 4, 3, 4], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' };

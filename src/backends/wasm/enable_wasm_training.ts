@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
 import { makeConv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
+import { makeTileWasmConfig } from './tile.js';
 
 /**
  * The names of the kernels `enableWasmTraining()` installs on the wasm backend:
@@ -13,13 +14,16 @@ import { makeConv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
  * - `Conv2DBackpropInput` (replaces the backend's scalar C++ loop): the input gradient of every
  *   convolution and the forward pass of every transposed convolution, as `stride²` XNNPACK
  *   stride-1 convolutions (tfjs' loop is kept for inputs of at most 32 pixels, where it is faster).
+ * - `Tile` (replaces the backend's per-element loop): tfjs' batch-norm gradient tiles per-channel
+ *   vectors to full activation size several times per step; this one copies whole blocks.
  *
  * Every other kernel a pix2pix training step dispatches (U-Net and PatchGAN of any receptive field,
  * batch and instance norm in training mode, (Leaky)ReLU/tanh/sigmoid and their gradients, dropout,
  * concat, pad, the vanilla/lsgan/wgangp losses and the gradient penalty's second-order gradients,
- * Adam) is already registered by tfjs-backend-wasm; `test/backends` checks that list.
+ * Adam) is already registered by tfjs-backend-wasm: `test/backends` runs Trainer steps (vanilla,
+ * lsgan) and a second-order gradient penalty on wasm against the cpu backend.
  */
-export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput];
+export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Tile];
 
 /** Marks the kernel functions registered here, so that a second call recognises them. */
 const MARK = 'pix2pixWasmTraining';
@@ -29,7 +33,12 @@ function isOurs(config: tf.KernelConfig | undefined): boolean {
 }
 
 function configFor(name: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
-  const config = name === tf.Conv2DBackpropFilter ? { ...conv2DBackpropFilterWasmConfig } : makeConv2DBackpropInputWasmConfig(previous);
+  const config =
+    name === tf.Conv2DBackpropFilter
+      ? { ...conv2DBackpropFilterWasmConfig }
+      : name === tf.Tile
+        ? makeTileWasmConfig(previous)
+        : makeConv2DBackpropInputWasmConfig(previous);
   const marked = ((args: Parameters<tf.KernelFunc>[0]) => config.kernelFunc(args)) as tf.KernelFunc;
   (marked as unknown as Record<string, unknown>)[MARK] = true;
   return { ...config, kernelFunc: marked };
