@@ -92,6 +92,8 @@ export type { PairSource, ImagePair } from './data/source.js';
 export { toRawImage, convertChannels, imageToTensor, tensorToImage } from './data/image.js';
 export type { ImageLike, RawImage, ImageChannels } from './data/image.js';
 export { splitAB, joinAB } from './data/split.js';
+export type { ImagePairHalves } from './data/split.js';
+export { Rng, deriveSeed } from './util/random.js';
 export { defaultLoadSize, drawJitter, preprocessPair } from './data/preprocess.js';
 export type { Jitter, PreprocessOptions } from './data/preprocess.js';
 
@@ -128,4 +130,3 @@ export type { SegmentationScoreOptions } from './metrics/segmentationScore.js';
 export { facadeTensors, trainFacadeSegmenter } from './metrics/facadeSegmenter.js';
 export type { FacadeSplitOptions, FacadeTensors, FacadeSegmenterOptions } from './metrics/facadeSegmenter.js';
 
-export {};

@@ -1,3 +1,4 @@
+import type { ImagePairHalves } from './split.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/random.js';
 import { check, checkInt } from '../util/validate.js';
@@ -57,7 +58,7 @@ function resizeSquare(t: tf.Tensor3D, size: number): tf.Tensor3D {
  * (evaluation) both are resized to `imageSize`. A and B may differ in size and channel count.
  * Inputs are `[h, w, c]` tensors; it does not dispose them.
  */
-export function preprocessPair(a: tf.Tensor3D, b: tf.Tensor3D, options: PreprocessOptions = {}): { a: tf.Tensor3D; b: tf.Tensor3D } {
+export function preprocessPair(a: tf.Tensor3D, b: tf.Tensor3D, options: PreprocessOptions = {}): ImagePairHalves<tf.Tensor3D> {
   const imageSize = options.imageSize ?? 256;
   const loadSize = options.loadSize ?? defaultLoadSize(imageSize);
   const jitter = options.jitter ?? null;

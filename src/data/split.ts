@@ -1,6 +1,14 @@
 import type { ImageLike, RawImage } from './image.js';
 import { toRawImage } from './image.js';
 
+/** The two halves of a pair: `a` (left) and `b` (right). */
+export interface ImagePairHalves<T> {
+  /** Image A (the left half in the A|B layout). */
+  a: T;
+  /** Image B (the right half in the A|B layout). */
+  b: T;
+}
+
 /**
  * Splits a side-by-side A|B image (A on the left half, B on the right: the layout of the public
  * pix2pix data sets) into its two halves.
@@ -8,7 +16,7 @@ import { toRawImage } from './image.js';
  * @param name - the file name (or other label) quoted in errors. Default `'image'`.
  * @throws RangeError naming `name` when the width is odd or not twice the height.
  */
-export function splitAB(image: ImageLike, name = 'image'): { a: RawImage; b: RawImage } {
+export function splitAB(image: ImageLike, name = 'image'): ImagePairHalves<RawImage> {
   const src = toRawImage(image, name);
   const { width, height, channels, data } = src;
   if (width % 2 !== 0) {

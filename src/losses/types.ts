@@ -6,7 +6,10 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
  * (e.g. `adversarial`, `reconstruction` for the generator; `real`, `fake`, `gradientPenalty` for the
  * discriminator). Parts that are switched off are reported as 0.
  */
-export type LossParts = { total: tf.Scalar } & Record<string, tf.Scalar>;
+export type LossParts = {
+  /** The objective to minimise. */
+  total: tf.Scalar;
+} & Record<string, tf.Scalar>;
 
 /**
  * What an objective needs to evaluate one batch. The loss runs the discriminator itself (in training

@@ -18,7 +18,12 @@ export interface ReportContent {
   /** Loss history; one chart per value name. */
   history: HistoryEntry[];
   /** Sample grid images (paths relative to the report), oldest first; the newest few and the first are shown. */
-  samples: Array<{ path: string; step: number }>;
+  samples: Array<{
+    /** Path of the sample grid image, relative to the report. */
+    path: string;
+    /** Training step the grid was written at. */
+    step: number;
+  }>;
   /** Key facts shown in a table (options, backend, timings, metrics). */
   info?: Record<string, string | number>;
   /** Number of sample grids to show (the first one and the newest ones). Default 4. */

@@ -1,8 +1,8 @@
 /**
  * Deterministic seeding. tfjs' seeded ops rebuild their PRNG per call, so one seed reused for two layers
  * or two steps gives identical numbers; every consumer derives its own seed from a base seed plus a path
- * (layer index, step number, ...) through {@link deriveSeed}.
- * @internal
+ * (layer index, step number, ...) through `deriveSeed`.
+ * @module
  */
 
 /** Hashes a base seed and a path of numbers/strings into a new 32-bit unsigned seed (FNV-1a + murmur finaliser). */
