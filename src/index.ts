@@ -32,19 +32,19 @@ export type { NormKind } from './layers/norm.js';
 
 // --- losses ------------------------------------------------------------------------------------
 export type { LossParts, ObjectiveArgs, Objective } from './losses/types.js';
-export { ganLoss, GAN_MODES, type GanMode } from './losses/ganLoss.js';
-export { l1Loss } from './losses/l1Loss.js';
-export { l2Loss } from './losses/l2Loss.js';
-export { gradientPenalty, type GradientPenaltyOptions } from './losses/gradientPenalty.js';
+export { ganLoss, GAN_MODES, type GanMode } from './losses/gan_loss.js';
+export { l1Loss } from './losses/l1_loss.js';
+export { l2Loss } from './losses/l2_loss.js';
+export { gradientPenalty, type GradientPenaltyOptions } from './losses/gradient_penalty.js';
 export {
   compositeLoss,
   type CompositeLossOptions,
   type CompositeGan,
   type CompositeReconstruction,
-} from './losses/compositeLoss.js';
-export { registerSecondOrderGradients } from './gradients/registerSecondOrderGradients.js';
-export { conv2DBackpropFilterGradConfig } from './gradients/conv2DBackpropFilterGrad.js';
-export { comparisonGradConfigs, ZERO_GRADIENT_KERNELS } from './gradients/comparisonGrads.js';
+} from './losses/composite_loss.js';
+export { registerSecondOrderGradients } from './gradients/register_second_order_gradients.js';
+export { conv2DBackpropFilterGradConfig } from './gradients/conv2d_backprop_filter_grad.js';
+export { comparisonGradConfigs, ZERO_GRADIENT_KERNELS } from './gradients/comparison_grads.js';
 
 // --- trainer -----------------------------------------------------------------------------------
 export { Trainer, NonFiniteLossError } from './trainer/trainer.js';

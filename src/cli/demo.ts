@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pairedBatches } from '../data/batches.js';
 import { facadePairs } from '../data/facades/source.js';
 import { unetGenerator } from '../generator/unet_generator.js';
-import { compositeLoss } from '../losses/compositeLoss.js';
+import { compositeLoss } from '../losses/composite_loss.js';
 import { l1 } from '../metrics/l1.js';
 import { psnr } from '../metrics/psnr.js';
 import { writeFacadeDataset } from '../node/facade_dataset.js';

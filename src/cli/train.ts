@@ -9,7 +9,7 @@ import type { ReceptiveField } from '../discriminator/options.js';
 import { encoderDecoderGenerator } from '../generator/encoder_decoder_generator.js';
 import { unetGenerator } from '../generator/unet_generator.js';
 import type { NormKind } from '../layers/norm.js';
-import { compositeLoss, type CompositeGan, type CompositeReconstruction } from '../losses/compositeLoss.js';
+import { compositeLoss, type CompositeGan, type CompositeReconstruction } from '../losses/composite_loss.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { folderPairs, type FolderLayout } from '../node/folder_pairs.js';
 import { writeReport, type HistoryEntry } from '../node/report.js';

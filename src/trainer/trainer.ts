@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { compositeLoss, type CompositeLossOptions } from '../losses/compositeLoss.js';
+import { compositeLoss, type CompositeLossOptions } from '../losses/composite_loss.js';
 import type { LossParts, Objective, ObjectiveArgs } from '../losses/types.js';
 import { deriveSeed, randomSeed } from '../util/random.js';
 import { check, checkInt, checkOneOf } from '../util/validate.js';

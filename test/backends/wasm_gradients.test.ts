@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
-import { registerSecondOrderGradients } from '../../src/gradients/registerSecondOrderGradients.js';
+import { registerSecondOrderGradients } from '../../src/gradients/register_second_order_gradients.js';
 import { Rng } from '../../src/util/random.js';
 import { on, randomData, relErr } from './wasm_helpers.js';
 

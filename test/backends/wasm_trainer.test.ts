@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
 import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
-import { compositeLoss } from '../../src/losses/compositeLoss.js';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
 import { Trainer } from '../../src/trainer/trainer.js';
 import { Rng } from '../../src/util/random.js';
 import { randomData } from './wasm_helpers.js';

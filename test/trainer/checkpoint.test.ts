@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
-import { compositeLoss } from '../../src/losses/compositeLoss.js';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
 import { Trainer, type StepStats } from '../../src/trainer/trainer.js';
 import { fileCheckpoint, fileCheckpointRouter } from '../../src/node/checkpoint.js';
 import { batch, tinyDiscriminator, tinyGenerator, tinyObjective, weightsOf } from './helpers.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, test } from 'vitest';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
-import { compositeLoss } from '../../src/losses/compositeLoss.js';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
 import { Trainer } from '../../src/trainer/trainer.js';
 import { Rng } from '../../src/util/random.js';
 

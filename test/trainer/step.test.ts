@@ -6,7 +6,7 @@ import type { Objective, ObjectiveArgs } from '../../src/losses/types.js';
 import { SeededDropout } from '../../src/layers/seeded_dropout.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
-import { compositeLoss } from '../../src/losses/compositeLoss.js';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
 import { batch, tinyDiscriminator, tinyGenerator, tinyObjective, weightsOf } from './helpers.js';
 
 async function run(seed: number, steps: number) {

@@ -1,6 +1,6 @@
 import { zipSync, type Zippable } from 'fflate';
 import { TORCH_DTYPES, floatToHalf } from './dtypes.js';
-import { PickleWriter } from './pickleWriter.js';
+import { PickleWriter } from './pickle_writer.js';
 
 /** Element types {@link writeTorchStateDict} can write. */
 export type TorchWriteDType = 'float32' | 'float16' | 'int64';

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { registerSecondOrderGradients } from '../../src/gradients/registerSecondOrderGradients.js';
-import { ZERO_GRADIENT_KERNELS } from '../../src/gradients/comparisonGrads.js';
+import { registerSecondOrderGradients } from '../../src/gradients/register_second_order_gradients.js';
+import { ZERO_GRADIENT_KERNELS } from '../../src/gradients/comparison_grads.js';
 
 // Runs in a fresh Node process (the gradient registry is global, and this worker may already hold ours):
 // documents the tfjs 4.22 gap that registerSecondOrderGradients fills.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2DBackpropFilterGradConfig } from './conv2DBackpropFilterGrad.js';
-import { comparisonGradConfigs } from './comparisonGrads.js';
+import { conv2DBackpropFilterGradConfig } from './conv2d_backprop_filter_grad.js';
+import { comparisonGradConfigs } from './comparison_grads.js';
 
 const CONFIGS: readonly tf.GradConfig[] = [conv2DBackpropFilterGradConfig, ...comparisonGradConfigs];
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerSecondOrderGradients } from '../../src/gradients/registerSecondOrderGradients.js';
+import { registerSecondOrderGradients } from '../../src/gradients/register_second_order_gradients.js';
 import { expectGradientsMatch } from './fd.js';
 
 type Pad = Parameters<typeof tf.conv2d>[3];

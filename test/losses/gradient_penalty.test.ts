@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { gradientPenalty } from '../../src/losses/gradientPenalty.js';
+import { gradientPenalty } from '../../src/losses/gradient_penalty.js';
 import { linearD, num } from './helpers.js';
 
 const rand = (b: number, seed: number, size = 2) => tf.randomUniform([b, size, size, 1], -1, 1, 'float32', seed) as tf.Tensor4D;

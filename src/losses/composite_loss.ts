@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { assertNever, check, checkOneOf } from '../util/validate.js';
 import { deriveSeed, randomSeed } from '../util/random.js';
-import { ganLoss, GAN_MODES, type GanMode } from './ganLoss.js';
-import { l1Loss } from './l1Loss.js';
-import { l2Loss } from './l2Loss.js';
-import { gradientPenalty } from './gradientPenalty.js';
-import { registerSecondOrderGradients } from '../gradients/registerSecondOrderGradients.js';
+import { ganLoss, GAN_MODES, type GanMode } from './gan_loss.js';
+import { l1Loss } from './l1_loss.js';
+import { l2Loss } from './l2_loss.js';
+import { gradientPenalty } from './gradient_penalty.js';
+import { registerSecondOrderGradients } from '../gradients/register_second_order_gradients.js';
 import type { LossParts, Objective, ObjectiveArgs } from './types.js';
 
 /** Adversarial term of {@link compositeLoss}: a {@link GanMode}, or `'none'` for the L1-only baseline. */

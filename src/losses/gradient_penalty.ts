@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { check } from '../util/validate.js';
-import { registerSecondOrderGradients } from '../gradients/registerSecondOrderGradients.js';
+import { registerSecondOrderGradients } from '../gradients/register_second_order_gradients.js';
 
 /** Options of {@link gradientPenalty}. */
 export interface GradientPenaltyOptions {

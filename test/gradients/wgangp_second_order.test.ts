@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { gradientPenalty } from '../../src/losses/gradientPenalty.js';
-import { compositeLoss } from '../../src/losses/compositeLoss.js';
+import { gradientPenalty } from '../../src/losses/gradient_penalty.js';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
 import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
 
 /**

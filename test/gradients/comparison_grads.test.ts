@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerSecondOrderGradients } from '../../src/gradients/registerSecondOrderGradients.js';
-import { ZERO_GRADIENT_KERNELS } from '../../src/gradients/comparisonGrads.js';
+import { registerSecondOrderGradients } from '../../src/gradients/register_second_order_gradients.js';
+import { ZERO_GRADIENT_KERNELS } from '../../src/gradients/comparison_grads.js';
 import { expectGradientsMatch } from './fd.js';
 
 const A = [-1.5, -0.5, 0.5, 2, 1];

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
-import { compositeLoss } from '../../src/losses/compositeLoss.js';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
 import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
 
 const NORMS = ['batch', 'instance', 'none'] as const;

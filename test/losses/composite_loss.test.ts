@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { compositeLoss } from '../../src/losses/compositeLoss.js';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
 import type { LossParts } from '../../src/losses/types.js';
 import { linearD, mean, softplus } from './helpers.js';
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ganLoss } from '../../src/losses/ganLoss.js';
-import { l1Loss } from '../../src/losses/l1Loss.js';
-import { l2Loss } from '../../src/losses/l2Loss.js';
+import { ganLoss } from '../../src/losses/gan_loss.js';
+import { l1Loss } from '../../src/losses/l1_loss.js';
+import { l2Loss } from '../../src/losses/l2_loss.js';
 import { num } from './helpers.js';
 
 describe('ganLoss', () => {
