@@ -3,6 +3,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../trainer/checkpoint.js';
 
+/** The process umask, read without changing it for longer than the call. */
+function currentUmask(): number {
+  const mask = process.umask(0o022);
+  process.umask(mask);
+  return mask;
+}
+
+
 /** File holding the JSON part of a checkpoint directory (tfjs `model.json` layout). */
 export const CHECKPOINT_JSON = 'model.json';
 /** File holding the binary weights of a checkpoint directory. */
@@ -39,6 +47,8 @@ async function saveDirectory(dir: string, artifacts: tf.io.ModelArtifacts): Prom
   const tmp = await fs.promises.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-`));
   let moved: string | null = null;
   try {
+    // mkdtemp creates 0700; the final folder gets the permissions a plain mkdir would (0777 minus umask).
+    await fs.promises.chmod(tmp, 0o777 & ~currentUmask());
     const weights = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
     await writeDurably(path.join(tmp, CHECKPOINT_WEIGHTS), new Uint8Array(weights));
     const modelJSON: tf.io.ModelJSON = {
