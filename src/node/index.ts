@@ -21,5 +21,5 @@ export type { WriteFacadeDatasetOptions } from './facade_dataset.js';
 export { fileCheckpoint, fileCheckpointRouter, CHECKPOINT_JSON, CHECKPOINT_WEIGHTS } from './checkpoint.js';
 
 // --- metrics (segmentation scorer cache) ---
-export { cachedModel, cachedFacadeSegmenter } from '../metrics/cachedModel.js';
-export type { CachedModel, CachedModelOptions, CachedFacadeSegmenterOptions } from '../metrics/cachedModel.js';
+export { cachedModel, cachedFacadeSegmenter } from '../metrics/cached_model.js';
+export type { CachedModel, CachedModelOptions, CachedFacadeSegmenterOptions } from '../metrics/cached_model.js';

@@ -3,8 +3,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { FACADE_CLASSES } from '../data/facades/palette.js';
 import { facadeSample } from '../data/facades/sample.js';
 import { checkInt } from '../util/validate.js';
-import { segmentationNetwork } from './segmentationNetwork.js';
-import { trainSegmentationNetwork, type SegmentationData } from './trainSegmentationNetwork.js';
+import { segmentationNetwork } from './segmentation_network.js';
+import { trainSegmentationNetwork, type SegmentationData } from './train_segmentation_network.js';
 
 /** Which facades to take from the bundled procedural data set (see `facadeSample`). */
 export interface FacadeSplitOptions {

@@ -6,7 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { facadeSegmenterKey, trainFacadeSegmenter, type FacadeSegmenterOptions } from './facadeSegmenter.js';
+import { facadeSegmenterKey, trainFacadeSegmenter, type FacadeSegmenterOptions } from './facade_segmenter.js';
 
 /** Options of {@link cachedModel}. */
 export interface CachedModelOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addToConfusionMatrix, confusionMatrix } from '../../src/metrics/confusionMatrix.js';
-import { segmentationScores } from '../../src/metrics/segmentationScores.js';
+import { addToConfusionMatrix, confusionMatrix } from '../../src/metrics/confusion_matrix.js';
+import { segmentationScores } from '../../src/metrics/segmentation_scores.js';
 
 describe('confusion matrix and FCN-score style segmentation scores (hand-computed)', () => {
   // 10 pixels, 3 classes (class 2 never true, predicted once).

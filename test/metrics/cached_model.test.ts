@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { facadeSample } from '../../src/data/facades/sample.js';
-import { cachedFacadeSegmenter } from '../../src/metrics/cachedModel.js';
-import { facadeTensors } from '../../src/metrics/facadeSegmenter.js';
+import { cachedFacadeSegmenter } from '../../src/metrics/cached_model.js';
+import { facadeTensors } from '../../src/metrics/facade_segmenter.js';
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { predictLabels, segmentationNetwork } from '../../src/metrics/segmentationNetwork.js';
-import { segmentationScore } from '../../src/metrics/segmentationScore.js';
-import { trainSegmentationNetwork } from '../../src/metrics/trainSegmentationNetwork.js';
+import { predictLabels, segmentationNetwork } from '../../src/metrics/segmentation_network.js';
+import { segmentationScore } from '../../src/metrics/segmentation_score.js';
+import { trainSegmentationNetwork } from '../../src/metrics/train_segmentation_network.js';
 import { Rng } from '../../src/util/random.js';
 
 // A toy segmentation task whose answer is the colour: class 0 grey background, class 1 a red

@@ -1,4 +1,4 @@
-import type { ConfusionMatrix } from './confusionMatrix.js';
+import type { ConfusionMatrix } from './confusion_matrix.js';
 
 /**
  * The three numbers of the paper's FCN-score tables (Isola et al. 2017, Tables 1-3: "Per-pixel acc.",

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { imageMetrics } from '../../src/metrics/imageMetrics.js';
+import { imageMetrics } from '../../src/metrics/image_metrics.js';
 import { l1 } from '../../src/metrics/l1.js';
 import { l2 } from '../../src/metrics/l2.js';
 import { psnr } from '../../src/metrics/psnr.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { check, checkInt } from '../util/validate.js';
-import { addToConfusionMatrix, type ConfusionMatrix } from './confusionMatrix.js';
-import { segmentationScores, type SegmentationScores } from './segmentationScores.js';
+import { addToConfusionMatrix, type ConfusionMatrix } from './confusion_matrix.js';
+import { segmentationScores, type SegmentationScores } from './segmentation_scores.js';
 
 /** Options of {@link segmentationScore}. */
 export interface SegmentationScoreOptions {
