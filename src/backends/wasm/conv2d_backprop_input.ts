@@ -155,11 +155,11 @@ function phaseConv(scope: KernelScope, dy: tf.TensorInfo, sub: tf.TensorInfo, ph
 }
 
 /**
- * Below this many `dx` pixels (batch x height x width) the phase convolutions cost more in filter
+ * Up to this many `dx` pixels (batch x height x width) the phase convolutions cost more in filter
  * rearrangement and XNNPACK weight packing than they save, and tfjs' own loop is faster (measured
  * with `bench/kernels.mjs` on the U-Net's 1x1 to 4x4 innermost layers).
  */
-export const SMALL_INPUT_PIXELS = 32;
+export const SMALL_INPUT_PIXELS = 64;
 
 /**
  * The kernel config registered by `enableWasmTraining()`, replacing tfjs-backend-wasm's own

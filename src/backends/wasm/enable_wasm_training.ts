@@ -13,7 +13,7 @@ import { makeTileWasmConfig } from './tile.js';
  *   gradient of every convolution and transposed convolution, as im2col + one XNNPACK GEMM.
  * - `Conv2DBackpropInput` (replaces the backend's scalar C++ loop): the input gradient of every
  *   convolution and the forward pass of every transposed convolution, as `stride²` XNNPACK
- *   stride-1 convolutions (tfjs' loop is kept for inputs of at most 32 pixels, where it is faster).
+ *   stride-1 convolutions (tfjs' loop is kept for inputs of at most 64 pixels, where it is faster).
  * - `Tile` (replaces the backend's per-element loop): tfjs' batch-norm gradient tiles per-channel
  *   vectors to full activation size several times per step; this one copies whole blocks.
  *
