@@ -42,7 +42,7 @@ export class TrainProgress {
     if (stream.isTTY) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: 'step {value}/{total} |{bar}| epoch {ep} | {losses} | {rate} steps/s | ETA {etaText}',
+          format: 'step {stepText} |{bar}| epoch {ep} | {losses} | {rate} steps/s | ETA {etaText}',
           barsize: 24,
           hideCursor: true,
           stream,
@@ -50,7 +50,7 @@ export class TrainProgress {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(total, startStep, { ep: '-', losses: '', rate: '-', etaText: '--:--' });
+      this.bar.start(total, startStep, { stepText: `${startStep}/${total}`, ep: '-', losses: '', rate: '-', etaText: '--:--' });
     } else this.bar = null;
   }
 
@@ -63,17 +63,24 @@ export class TrainProgress {
   /** Updates the bar / logs a line. */
   update(v: ProgressValues): void {
     const rate = this.rate(v.step);
-    const eta = Math.min(rate > 0 ? (this.total - v.step) / rate : Infinity, (this.deadline - Date.now()) / 1000);
+    const stepEta = rate > 0 ? (this.total - v.step) / rate : Infinity;
+    const timeLeft = (this.deadline - Date.now()) / 1000;
+    // When the time limit ends the run before the step/epoch budget, the budget's totals mean nothing:
+    // show plain counters, and fill the bar by time.
+    const timeBound = timeLeft < stepEta;
+    const eta = Math.min(stepEta, timeLeft);
     const losses = Object.entries(v.losses)
       .map(([k, x]) => `${k} ${fmtLoss(x)}`)
       .join(' ');
-    const ep = `${v.epoch + 1}/${v.epochs}`;
+    const stepText = timeBound ? `${v.step}` : `${v.step}/${this.total}`;
+    const ep = timeBound ? `${v.epoch + 1}` : `${v.epoch + 1}/${v.epochs}`;
     if (this.bar) {
-      this.bar.update(v.step, { ep, losses, rate: rate.toFixed(2), etaText: fmtTime(eta) });
+      const value = timeBound ? this.startStep + (this.total - this.startStep) * timeFraction(this.started, this.deadline) : v.step;
+      this.bar.update(value, { stepText, ep, losses, rate: rate.toFixed(2), etaText: fmtTime(eta) });
     } else if (v.step - this.lastLog >= this.logEvery || v.step === this.total || Date.now() - this.lastLogTime >= 15_000) {
       this.lastLog = v.step;
       this.lastLogTime = Date.now();
-      this.stream.write(`step ${v.step}/${this.total} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`);
+      this.stream.write(`step ${stepText} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`);
     }
   }
 
@@ -81,4 +88,9 @@ export class TrainProgress {
   stop(): void {
     this.bar?.stop();
   }
+}
+
+/** Fraction of the time from `start` to `deadline` (ms) that has passed, in [0, 1]. */
+function timeFraction(start: number, deadline: number): number {
+  return Math.min(1, Math.max(0, (Date.now() - start) / (deadline - start)));
 }
