@@ -13,21 +13,15 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
-import type { NormKind } from '../../src/layers/norm.js';
+import type { TorchArchitecture } from '../../src/io/torch/checkpoint.js';
 import { exportTorchWeights, importTorchWeights } from '../../src/io/torch/weights.js';
 
 const DIR = join(__dirname, '..', 'fixtures', 'torch', 'exported');
 const WRITE = process.env.PIX2PIX_WRITE_TORCH_EXPORTS === '1';
 
-interface ExportSpec {
+/** A fixture's architecture (as `inferTorchArchitecture` should read it) plus how it was written. */
+interface ExportSpec extends TorchArchitecture {
   name: string;
-  kind: 'unet' | 'nlayer' | 'pixel';
-  depth: number;
-  filters: number;
-  norm: NormKind;
-  /** First-conv input channels in PyTorch (input + target for a conditional discriminator). */
-  inputChannels: number;
-  outputChannels?: number;
   imageSize: number;
   dtype: 'float32' | 'float16';
 }

@@ -8,22 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
 import type { ReceptiveField } from '../../src/discriminator/options.js';
-import type { NormKind } from '../../src/layers/norm.js';
 import { readTorchStateDict, type TorchTensor } from '../../src/io/torch/read.js';
 import { exportTorchWeights, importTorchWeights } from '../../src/io/torch/weights.js';
-import { importTorchCheckpoint, inferTorchArchitecture } from '../../src/io/torch/checkpoint.js';
+import { importTorchCheckpoint, inferTorchArchitecture, type TorchArchitecture } from '../../src/io/torch/checkpoint.js';
 import { torchKeyMap } from '../../src/io/torch/keymap.js';
 
 const DIR = join(__dirname, '..', 'fixtures', 'torch');
 
-interface Fixture {
+/** A fixture's architecture (as `inferTorchArchitecture` should read it) plus how it was written. */
+interface Fixture extends TorchArchitecture {
   name: string;
-  kind: 'unet' | 'nlayer' | 'pixel';
-  depth: number;
-  filters: number;
-  norm: NormKind;
-  inputChannels: number;
-  outputChannels?: number;
   imageSize: number;
   format: 'zip' | 'legacy';
   dtype: 'float32' | 'float16';
