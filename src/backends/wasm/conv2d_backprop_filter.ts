@@ -15,13 +15,9 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelScope, padForChannelsLast, type WasmBackendLike } from './kernel_scope.js';
+import { KernelScope, channelsLastConvInfo, toChannelsLast, type WasmBackendLike } from './kernel_scope.js';
 
 /** Converts an NCHW tensor to NHWC (or returns it unchanged for NHWC). */
-function toChannelsLast(scope: KernelScope, t: tf.TensorInfo, dataFormat: string): tf.TensorInfo {
-  return dataFormat === 'NCHW' ? scope.transpose(t, [0, 2, 3, 1]) : t;
-}
-
 /**
  * The kernel function: inputs `{x, dy}`, attrs `{strides, pad, dataFormat, dimRoundingMode,
  * filterShape}` as tfjs' `conv2DBackpropFilter` op sends them.
@@ -38,16 +34,7 @@ export function conv2DBackpropFilterWasm(args: {
   try {
     const xs = toChannelsLast(scope, x, dataFormat);
     const dys = toChannelsLast(scope, dy, dataFormat);
-    const info = tf.backend_util.computeConv2DInfo(
-      xs.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      padForChannelsLast(attrs.pad, dataFormat),
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = channelsLastConvInfo(xs.shape as [number, number, number, number], attrs.filterShape, attrs, dataFormat);
     const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: KH, filterWidth: KW, outChannels: Co, strideHeight: sh, strideWidth: sw } = info;
     const top = info.padInfo.top;

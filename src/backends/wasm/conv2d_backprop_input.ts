@@ -18,7 +18,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelScope, padForChannelsLast, transposeInto, type WasmBackendLike } from './kernel_scope.js';
+import { KernelScope, channelsLastConvInfo, toChannelsLast, transposeInto, type WasmBackendLike } from './kernel_scope.js';
 
 /** One dimension of one phase of the input gradient. */
 interface PhaseDim {
@@ -60,17 +60,8 @@ export function conv2DBackpropInputWasm(args: {
       dataFormat === 'NCHW'
         ? ([attrs.inputShape[0], attrs.inputShape[2], attrs.inputShape[3], attrs.inputShape[1]] as [number, number, number, number])
         : (attrs.inputShape as [number, number, number, number]);
-    const dys = dataFormat === 'NCHW' ? scope.transpose(dy, [0, 2, 3, 1]) : dy;
-    const info = tf.backend_util.computeConv2DInfo(
-      nhwcIn,
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      padForChannelsLast(attrs.pad, dataFormat),
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const dys = toChannelsLast(scope, dy, dataFormat);
+    const info = channelsLastConvInfo(nhwcIn, filter.shape as [number, number, number, number], attrs, dataFormat);
     const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
 

@@ -86,6 +86,40 @@ export function padForChannelsLast<T>(pad: T, dataFormat: string): T {
   return [p[0], p[2], p[3], p[1]] as unknown as T;
 }
 
+/** `t` in NHWC: transposed (through `scope`, so it is freed) when `dataFormat` is NCHW. */
+export function toChannelsLast(scope: KernelScope, t: tf.TensorInfo, dataFormat: string): tf.TensorInfo {
+  return dataFormat === 'NCHW' ? scope.transpose(t, [0, 2, 3, 1]) : t;
+}
+
+/** The attributes both conv backprop kernels share with tfjs' conv ops. */
+export interface ConvBackpropAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/**
+ * tfjs' conv geometry (output size, padding, strides) for an NHWC input of shape `nhwcIn` and an HWIO
+ * filter of shape `filterShape`, with the attributes' padding mapped from `dataFormat` to NHWC.
+ */
+export function channelsLastConvInfo(
+  nhwcIn: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: ConvBackpropAttrs,
+  dataFormat: string,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    nhwcIn,
+    filterShape,
+    attrs.strides,
+    1,
+    padForChannelsLast(attrs.pad, dataFormat),
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
 /**
  * Transposes the `rows x cols` row-major matrix at `src[srcOff..]` into `dst[dstOff..]` (`cols x rows`),
  * in 32x32 blocks so that both sides stay in cache.
