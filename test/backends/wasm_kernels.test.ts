@@ -68,13 +68,20 @@ async function backprops(backend: string, c: ConvCase, data: { x: Float32Array; 
       const w = tf.tensor(data.w, c.filter);
       const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...attrsOf(c), filterShape: c.filter }) as tf.Tensor;
       const dx = tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { ...attrsOf(c), inputShape: xs }) as tf.Tensor;
-      // The phase algorithm itself, also where the registered kernel defers to tfjs' loop (tiny inputs).
-      let dxPhase = dx;
-      if (backend === 'wasm') {
-        const info = conv2DBackpropInputWasm({ inputs: { dy, filter: w }, backend: tf.backend(), attrs: { ...attrsOf(c), inputShape: xs } });
-        dxPhase = tf.engine().makeTensorFromTensorInfo(info);
-      }
-      return { dw: dw.dataSync().slice(), dwShape: dw.shape, dx: dx.dataSync().slice(), dxShape: dx.shape, dxPhase: dxPhase.dataSync().slice() };
+      // Both dx algorithms, whichever the registered kernel picks for this geometry.
+      const dxBy = (method: 'phases' | 'gemm'): Float32Array => {
+        if (backend !== 'wasm') return dx.dataSync() as Float32Array;
+        const info = conv2DBackpropInputWasm({ inputs: { dy, filter: w }, backend: tf.backend(), attrs: { ...attrsOf(c), inputShape: xs } }, method);
+        return tf.engine().makeTensorFromTensorInfo(info).dataSync().slice() as Float32Array;
+      };
+      return {
+        dw: dw.dataSync().slice(),
+        dwShape: dw.shape,
+        dx: dx.dataSync().slice(),
+        dxShape: dx.shape,
+        dxPhases: dxBy('phases'),
+        dxGemm: dxBy('gemm'),
+      };
     }),
   );
 }
@@ -135,7 +142,8 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
       expect(got.dxShape).toEqual(ref.dxShape);
       expect(relErr(got.dw, ref.dw), `dW ${JSON.stringify(c)}`).toBeLessThanOrEqual(1e-4);
       expect(relErr(got.dx, ref.dx), `dx ${JSON.stringify(c)}`).toBeLessThanOrEqual(1e-4);
-      expect(relErr(got.dxPhase, ref.dx), `dx (phases) ${JSON.stringify(c)}`).toBeLessThanOrEqual(1e-4);
+      expect(relErr(got.dxPhases, ref.dx), `dx (phases) ${JSON.stringify(c)}`).toBeLessThanOrEqual(1e-4);
+      expect(relErr(got.dxGemm, ref.dx), `dx (weight GEMM) ${JSON.stringify(c)}`).toBeLessThanOrEqual(1e-4);
     }
   });
 
@@ -151,7 +159,8 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
       expect(got.dxShape, what).toEqual(ref.dxShape);
       expect(relErr(got.dw, ref.dw), `dW ${what}`).toBeLessThanOrEqual(1e-4);
       expect(relErr(got.dx, ref.dx), `dx ${what}`).toBeLessThanOrEqual(1e-4);
-      expect(relErr(got.dxPhase, ref.dx), `dx (phases) ${what}`).toBeLessThanOrEqual(1e-4);
+      expect(relErr(got.dxPhases, ref.dx), `dx (phases) ${what}`).toBeLessThanOrEqual(1e-4);
+      expect(relErr(got.dxGemm, ref.dx), `dx (weight GEMM) ${what}`).toBeLessThanOrEqual(1e-4);
     }
   });
 

@@ -3,12 +3,18 @@
  *
  * tfjs' own wasm kernel is a scalar C++ loop; it is both the input gradient of every convolution and
  * the forward pass of every transposed convolution (the U-Net decoder), so it dominates a pix2pix
- * step. This replacement splits the input gradient into its `strideH * strideW` phases: the rows
- * `i = s*m + r` of `dx` only receive filter taps `k ≡ (r + pad) mod s`, so each phase is an ordinary
- * stride-1 convolution of `dy` with a sub-filter (the flipped filter's taps `b0, b0+s, ...`, input and
- * output channels swapped). For the pix2pix 4x4 stride-2 convolutions that is four 2x2 convolutions,
- * exactly the transposed convolution's flops, all on XNNPACK's multithreaded convolution. The phases
- * are then interleaved into `dx`.
+ * step. This replacement has two algorithms, both on XNNPACK's multithreaded convolution and both
+ * doing exactly the transposed convolution's flops; {@link preferGemm} picks one per geometry:
+ *
+ * - Phases (large spatial sizes, few channels): the rows `i = s*m + r` of `dx` only receive filter
+ *   taps `k ≡ (r + pad) mod s`, so each of the `strideH * strideW` phases is an ordinary stride-1
+ *   convolution of `dy` with a sub-filter (the flipped filter's taps `b0, b0+s, ...`, input and output
+ *   channels swapped); for the pix2pix 4x4 stride-2 convolutions, four 2x2 convolutions. The phases
+ *   are then interleaved into `dx`.
+ * - Weight GEMM (small spatial sizes, many channels): one matrix product with the filter as the
+ *   unpacked operand, then col2im ({@link dxByWeightGemm}). XNNPACK packs a convolution's filter on
+ *   every call with a new filter (and a trained filter is new every step), at a cost that exceeds the
+ *   multiplication itself when the filter is larger than the activations.
  *
  * For one dimension with filter size `K`, stride `s`, leading pad `p`, phase `r`:
  * `c = (r + p) mod s`, `J = ceil((K - c) / s)` taps, `q = floor((r + p) / s)`, and
@@ -45,11 +51,14 @@ export function planPhase(r: number, k: number, s: number, p: number, n: number)
  * The kernel function: inputs `{dy, filter}`, attrs `{strides, pad, dataFormat, dimRoundingMode,
  * inputShape}` as tfjs' `conv2DBackpropInput` op (and `conv2dTranspose`) sends them.
  */
-export function conv2DBackpropInputWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function conv2DBackpropInputWasm(
+  args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: tf.KernelBackend;
+    attrs: tf.NamedAttrMap;
+  },
+  method: 'auto' | 'phases' | 'gemm' = 'auto',
+): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const dataFormat = attrs.dataFormat ?? 'NHWC';
@@ -64,6 +73,10 @@ export function conv2DBackpropInputWasm(args: {
     const info = channelsLastConvInfo(nhwcIn, filter.shape as [number, number, number, number], attrs, dataFormat);
     const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+    if (method === 'gemm' || (method === 'auto' && preferGemm(info))) {
+      const dx = dxByWeightGemm(scope, dys, filter, info);
+      return scope.keep(dataFormat === 'NCHW' ? scope.transpose(dx, [0, 3, 1, 2]) : dx);
+    }
 
     // Plan the phases; build each phase's sub-filter [Jh, Jw, Co, Ci] (flipped taps, channels swapped)
     // in one JavaScript pass, then run the phase convolutions.
@@ -122,6 +135,80 @@ export function conv2DBackpropInputWasm(args: {
   }
 }
 
+/**
+ * Whether {@link dxByWeightGemm} is cheaper than the phase convolutions for this geometry: when the
+ * filter is larger than the gradient it multiplies (small spatial size, many channels), packing it
+ * for XNNPACK (which the phases do on every call, since weights change every step) costs more than
+ * the multiplication itself. Measured with `bench/kernels.mjs` on the pix2pix 256x256 shapes.
+ */
+export function preferGemm(info: tf.backend_util.Conv2DInfo): boolean {
+  const P = info.batchSize * info.outHeight * info.outWidth;
+  const R = info.filterHeight * info.filterWidth * info.inChannels;
+  const weights = R * info.outChannels;
+  return weights > GEMM_WEIGHT_RATIO * (P * info.outChannels + R * P);
+}
+
+/** See {@link preferGemm}. */
+export const GEMM_WEIGHT_RATIO = 0.35;
+
+/**
+ * The input gradient as one GEMM with the filter as the (unpacked) left operand, then col2im:
+ * `cols[(kh,kw,ci), p] = sum_co filter[(kh,kw,ci), co] * dy[p, co]` runs as a 1x1 `Conv2D` whose
+ * "pixels" are the filter's `(kh,kw,ci)` rows (its HWIO memory as is, no copy or packing) and whose
+ * 1x1 filter is `dy` transposed to `[co, p]` (small where this path is chosen). Each column `p`
+ * is then added into `dx` at the input pixels the output pixel `p` reads.
+ */
+function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const P = B * OH * OW;
+  const R = KH * KW * Ci;
+  const backend = scope.backend;
+  const dx = scope.alloc([B, H, W, Ci]);
+  if (P === 0 || R === 0 || Co === 0) {
+    (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
+    return dx;
+  }
+  const dyT = scope.alloc([1, 1, Co, P]);
+  transposeInto(backend.typedArrayFromHeap(dy) as Float32Array, 0, P, Co, backend.typedArrayFromHeap(dyT) as Float32Array, 0);
+  const cols = scope.run(
+    'Conv2D',
+    { x: scope.reshape(filter, [1, 1, R, Co]), filter: dyT },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
+  );
+  // Views are taken after the last allocation: a heap growth would detach earlier ones.
+  const cv = backend.typedArrayFromHeap(cols) as Float32Array;
+  const out = backend.typedArrayFromHeap(dx) as Float32Array;
+  out.fill(0);
+  const target = new Int32Array(P);
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      // target[p]: offset of the dx pixel output pixel p reads through tap (kh, kw), or -1 (padding).
+      let p = 0;
+      for (let b = 0; b < B; b++) {
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * sh + kh - top;
+          for (let ow = 0; ow < OW; ow++, p++) {
+            const iw = ow * sw + kw - left;
+            target[p] = ih >= 0 && ih < H && iw >= 0 && iw < W ? ((b * H + ih) * W + iw) * Ci : -1;
+          }
+        }
+      }
+      const rowBase = (kh * KW + kw) * Ci;
+      for (let ci = 0; ci < Ci; ci++) {
+        const row = (rowBase + ci) * P;
+        for (let q = 0; q < P; q++) {
+          const t = target[q]!;
+          if (t >= 0) out[t + ci] += cv[row + q]!;
+        }
+      }
+    }
+  }
+  return dx;
+}
+
 /** The stride-1 convolution computing one phase with its sub-filter, or `null` when it is all zeros. */
 function phaseConv(scope: KernelScope, dy: tf.TensorInfo, sub: tf.TensorInfo, ph: PhaseDim, pw: PhaseDim, [OH, OW]: [number, number]): tf.TensorInfo | null {
   // Rows of dy read: offset .. offset + count + taps - 2; clip to dy and pad the rest with zeros.
@@ -145,31 +232,10 @@ function phaseConv(scope: KernelScope, dy: tf.TensorInfo, sub: tf.TensorInfo, ph
   return scope.run('Conv2D', { x: src, filter: sub }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });
 }
 
-/**
- * Up to this many `dx` pixels (batch x height x width) the phase convolutions cost more in filter
- * rearrangement and XNNPACK weight packing than they save, and tfjs' own loop is faster (measured
- * with `bench/kernels.mjs` on the U-Net's 1x1 to 4x4 innermost layers).
- */
-export const SMALL_INPUT_PIXELS = 64;
-
-/**
- * The kernel config registered by `enableWasmTraining()`, replacing tfjs-backend-wasm's own
- * `Conv2DBackpropInput` (`previous`), which it still uses for tiny spatial sizes (see
- * {@link SMALL_INPUT_PIXELS}) on NHWC data.
- */
-export function makeConv2DBackpropInputWasmConfig(previous: tf.KernelConfig | undefined): tf.KernelConfig {
-  const setUp = new WeakSet<object>();
-  const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): tf.TensorInfo => {
-    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
-    const [b, h, w] = attrs.inputShape;
-    if (previous !== undefined && (attrs.dataFormat ?? 'NHWC') === 'NHWC' && b * h * w <= SMALL_INPUT_PIXELS) {
-      if (!setUp.has(args.backend)) {
-        previous.setupFunc?.(args.backend);
-        setUp.add(args.backend);
-      }
-      return previous.kernelFunc(args) as tf.TensorInfo;
-    }
-    return conv2DBackpropInputWasm(args);
-  };
-  return { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
-}
+/** The kernel config registered by `enableWasmTraining()`, replacing tfjs-backend-wasm's scalar loop. */
+export const conv2DBackpropInputWasmConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: ((args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }) =>
+    conv2DBackpropInputWasm(args)) as unknown as tf.KernelFunc,
+};

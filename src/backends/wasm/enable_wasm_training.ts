@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
-import { makeConv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
+import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
 import { makeTileWasmConfig } from './tile.js';
 
 /**
@@ -13,7 +13,8 @@ import { makeTileWasmConfig } from './tile.js';
  *   gradient of every convolution and transposed convolution, as im2col + one XNNPACK GEMM.
  * - `Conv2DBackpropInput` (replaces the backend's scalar C++ loop): the input gradient of every
  *   convolution and the forward pass of every transposed convolution, as `stride²` XNNPACK
- *   stride-1 convolutions (tfjs' loop is kept for inputs of at most 64 pixels, where it is faster).
+ *   stride-1 convolutions (large spatial sizes) or one XNNPACK GEMM with the filter unpacked plus
+ *   col2im (small spatial sizes, many channels).
  * - `Tile` (replaces the backend's per-element loop): tfjs' batch-norm gradient tiles per-channel
  *   vectors to full activation size several times per step; this one copies whole blocks.
  *
@@ -38,7 +39,7 @@ function configFor(name: string, previous: tf.KernelConfig | undefined): tf.Kern
       ? { ...conv2DBackpropFilterWasmConfig }
       : name === tf.Tile
         ? makeTileWasmConfig(previous)
-        : makeConv2DBackpropInputWasmConfig(previous);
+        : { ...conv2DBackpropInputWasmConfig };
   const marked = ((args: Parameters<tf.KernelFunc>[0]) => config.kernelFunc(args)) as tf.KernelFunc;
   (marked as unknown as Record<string, unknown>)[MARK] = true;
   return { ...config, kernelFunc: marked };
