@@ -3,7 +3,12 @@
 // tfjs' own kernels against the ones enableWasmTraining() registers. Alternatives are measured in
 // the same process, interleaved, so their ratios are comparable on a noisy machine.
 //
-//   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd]
+//   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
+//
+// --torch also times each layer's forward pass in PyTorch CPU (bench/torch_layers.py, 2 threads, with
+// /usr/bin/python3) and prints the ratio of the wasm forward (XNNPACK conv for convolutions, our
+// Conv2DBackpropInput for the decoder's transposed convolutions) to PyTorch's.
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +25,7 @@ const reps = Number(opt('reps', 3));
 const size = Number(opt('size', 256));
 const only = opt('only', null);
 const threads = opt('threads', null);
+const withTorch = args.includes('--torch');
 
 const { initWasmBackend } = await import(pathToFileURL(path.join(dist, 'wasm.js')).href);
 const original = {
@@ -79,7 +85,22 @@ function runKernel(config, inputs, attrs) {
   backend.disposeData(out.dataId);
 }
 
-let tot = { fwd: 0, dxOrig: 0, dx: 0, dw: 0 };
+/** Forward times of every layer in PyTorch CPU, by name (empty when torch is not available). */
+function torchForward(layers) {
+  const input = layers.map((c) => ({ name: c.name, x: c.x, w: c.w, strides: c.strides, pad: c.pad, transposed: c.name.startsWith('G up') }));
+  const r = spawnSync('/usr/bin/python3', [path.join(here, 'torch_layers.py'), '--threads', '2', '--reps', String(reps)], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    console.log(`PyTorch reference skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    return new Map();
+  }
+  return new Map(JSON.parse(r.stdout).map((l) => [l.name, l.ms]));
+}
+const torchMs = withTorch ? torchForward(shapes(size)) : new Map();
+
+let tot = { fwd: 0, dxOrig: 0, dx: 0, dw: 0, torch: 0, wasmFwd: 0 };
 for (const c of shapes(size)) {
   const x = tf.randomNormal(c.x);
   const w = tf.randomNormal(c.w);
@@ -88,15 +109,18 @@ for (const c of shapes(size)) {
   const macs = y.shape[1] * y.shape[2] * c.w.reduce((a, b) => a * b, 1);
   const attrs = { strides: [c.strides, c.strides], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
   const row = [c.name.padEnd(34)];
+  const fwdOf = {};
   const gf = (ms) => `${ms.toFixed(1).padStart(8)} ms ${((2 * macs) / ms / 1e6).toFixed(1).padStart(5)} GF/s`;
   if (!only || only === 'fwd') {
     const ms = time(() => { const t = tf.conv2d(x, w, c.strides, c.pad); t.dataSync(); t.dispose(); });
     tot.fwd += ms;
+    fwdOf.fwd = ms;
     row.push(`fwd ${gf(ms)}`);
   }
   if (!only || only === 'dx') {
     const ms = time(() => runKernel(ours.Conv2DBackpropInput, { dy, filter: w }, { ...attrs, inputShape: c.x }));
     tot.dx += ms;
+    fwdOf.dx = ms;
     row.push(`dx ${gf(ms)}`);
     if (macs < 2e9 && process.env.ORIG !== '0') {
       const ms0 = time(() => runKernel(original.Conv2DBackpropInput, { dy, filter: w }, { ...attrs, inputShape: c.x }));
@@ -109,7 +133,22 @@ for (const c of shapes(size)) {
     tot.dw += ms;
     row.push(`dW ${gf(ms)}`);
   }
+  const t = torchMs.get(c.name);
+  if (t !== undefined) {
+    // The layer's forward pass: the convolution itself, or (decoder) the transposed conv = our dx kernel.
+    const mine = c.name.startsWith('G up') ? fwdOf.dx : fwdOf.fwd;
+    if (mine !== undefined) {
+      tot.torch += t;
+      tot.wasmFwd += mine;
+      row.push(`torch fwd ${gf(t)} | wasm/torch ${(mine / t).toFixed(2)}`);
+    }
+  }
   console.log(row.join(' | '));
   tf.dispose([x, w, y, dy]);
 }
 console.log('totals (ms):', Object.fromEntries(Object.entries(tot).map(([k, v]) => [k, Math.round(v)])));
+if (tot.torch > 0) {
+  console.log(
+    `layer forward passes: wasm ${Math.round(tot.wasmFwd)} ms, PyTorch ${Math.round(tot.torch)} ms, ratio ${(tot.wasmFwd / tot.torch).toFixed(2)}`,
+  );
+}
