@@ -4,10 +4,15 @@
 // the same process, interleaved, so their ratios are comparable on a noisy machine.
 //
 //   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
+//                          [--dx-methods]
 //
 // --torch also times each layer's forward pass in PyTorch CPU (bench/torch_layers.py, 2 threads, with
 // /usr/bin/python3) and prints the ratio of the wasm forward (XNNPACK conv for convolutions, our
 // Conv2DBackpropInput for the decoder's transposed convolutions) to PyTorch's.
+//
+// --dx-methods also times both algorithms of our Conv2DBackpropInput (phases, weight GEMM) with a new
+// filter on every call, as in training, where preferGemm() picks one per layer (compiled from src/
+// with esbuild, which the build tools already install).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +31,23 @@ const size = Number(opt('size', 256));
 const only = opt('only', null);
 const threads = opt('threads', null);
 const withTorch = args.includes('--torch');
+const dxMethods = args.includes('--dx-methods') ? await loadDxMethods() : null;
+
+/** The internal Conv2DBackpropInput algorithms, bundled from the TypeScript source. */
+async function loadDxMethods() {
+  const { build } = await import('esbuild');
+  const outfile = path.join(here, '..', '.cache', 'bench-dx-methods.mjs');
+  await build({
+    entryPoints: [path.join(here, '..', 'src', 'backends', 'wasm', 'conv2d_backprop_input.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    external: ['@tensorflow/*'],
+    logLevel: 'warning',
+  });
+  return import(pathToFileURL(outfile).href);
+}
 
 const { initWasmBackend } = await import(pathToFileURL(path.join(dist, 'wasm.js')).href);
 const original = {
@@ -126,6 +148,20 @@ for (const c of shapes(size)) {
       const ms0 = time(() => runKernel(original.Conv2DBackpropInput, { dy, filter: w }, { ...attrs, inputShape: c.x }));
       tot.dxOrig += ms0;
       row.push(`dx(tfjs) ${gf(ms0)}`);
+    }
+  }
+  if (dxMethods) {
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.w, c.strides, 1, c.pad, undefined, false, 'channelsLast');
+    row.push(`picks ${dxMethods.preferGemm(info) ? 'gemm' : 'phases'}`);
+    for (const method of ['phases', 'gemm']) {
+      const filters = Array.from({ length: reps + 1 }, () => tf.randomNormal(c.w)); // a new filter per call
+      let i = 0;
+      const ms = time(() => {
+        const out = dxMethods.conv2DBackpropInputWasm({ inputs: { dy, filter: filters[i++] }, backend, attrs: { ...attrs, inputShape: c.x } }, method);
+        backend.disposeData(out.dataId);
+      });
+      tf.dispose(filters);
+      row.push(`dx ${method} ${gf(ms)}`);
     }
   }
   if (!only || only === 'dw') {

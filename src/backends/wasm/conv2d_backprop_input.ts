@@ -139,7 +139,8 @@ export function conv2DBackpropInputWasm(
  * Whether {@link dxByWeightGemm} is cheaper than the phase convolutions for this geometry: when the
  * filter is larger than the gradient it multiplies (small spatial size, many channels), packing it
  * for XNNPACK (which the phases do on every call, since weights change every step) costs more than
- * the multiplication itself. Measured with `bench/kernels.mjs` on the pix2pix 256x256 shapes.
+ * the multiplication itself. Measured with `node bench/kernels.mjs --dx-methods` on the pix2pix 256x256
+ * shapes (both algorithms, a new filter per call).
  */
 export function preferGemm(info: tf.backend_util.Conv2DInfo): boolean {
   const P = info.batchSize * info.outHeight * info.outWidth;
