@@ -9,6 +9,7 @@ import {
   disposeAdamSnapshot,
   exportAdam,
   importAdam,
+  applyAdam,
   restoreAdam,
   setAdamLearningRate,
   snapshotAdam,
@@ -464,9 +465,9 @@ export class Trainer {
 
   /** Applies gradients in var-list order (missing ones as null, so Adam's positional state stays aligned). */
   private apply(optimizer: tf.AdamOptimizer, vars: tf.Variable[], grads: tf.NamedTensorMap): void {
-    const list = vars.map((v) => ({ name: v.name, tensor: (grads[v.name] ?? null) as tf.Tensor }));
+    const list = vars.map((v) => ({ name: v.name, tensor: grads[v.name] ?? null }));
     try {
-      optimizer.applyGradients(list);
+      applyAdam(optimizer, list);
     } finally {
       tf.dispose(grads);
     }
