@@ -73,7 +73,7 @@ function shapes(S) {
   for (let i = n - 1; i >= 0; i--) {
     const cin = ch[i + 1] * (i === n - 1 ? 1 : 2);
     // transposed conv s -> 2s, cin -> cout == input gradient of a conv 2s -> s, cout -> cin
-    out.push({ name: `G up${i} ${s}->${2 * s} ${cin}->${ch[i]}`, x: [1, 2 * s, 2 * s, ch[i]], w: [4, 4, ch[i], cin], strides: 2, pad: 'same' });
+    out.push({ name: `G up${i} ${s}->${2 * s} ${cin}->${ch[i]}`, x: [1, 2 * s, 2 * s, ch[i]], w: [4, 4, ch[i], cin], strides: 2, pad: 'same', transposed: true });
     s *= 2;
   }
   const dch = [6, 64, 128, 256];
@@ -109,7 +109,7 @@ function runKernel(config, inputs, attrs) {
 
 /** Forward times of every layer in PyTorch CPU, by name (empty when torch is not available). */
 function torchForward(layers) {
-  const input = layers.map((c) => ({ name: c.name, x: c.x, w: c.w, strides: c.strides, pad: c.pad, transposed: c.name.startsWith('G up') }));
+  const input = layers.map((c) => ({ name: c.name, x: c.x, w: c.w, strides: c.strides, pad: c.pad, transposed: c.transposed === true }));
   const r = spawnSync('/usr/bin/python3', [path.join(here, 'torch_layers.py'), '--threads', '2', '--reps', String(reps)], {
     input: JSON.stringify(input),
     encoding: 'utf8',
@@ -172,7 +172,7 @@ for (const c of shapes(size)) {
   const t = torchMs.get(c.name);
   if (t !== undefined) {
     // The layer's forward pass: the convolution itself, or (decoder) the transposed conv = our dx kernel.
-    const mine = c.name.startsWith('G up') ? fwdOf.dx : fwdOf.fwd;
+    const mine = c.transposed ? fwdOf.dx : fwdOf.fwd;
     if (mine !== undefined) {
       tot.torch += t;
       tot.wasmFwd += mine;

@@ -1,5 +1,6 @@
 /**
- * Exact access to the state of a tfjs `AdamOptimizer` (tfjs-core 4.22): learning rate, the bias
+ * Exact access to the state of a tfjs `AdamOptimizer` (tfjs-core 4.22), and its update step applied
+ * one variable at a time ({@link applyAdam}): learning rate, the bias
  * correction accumulators `beta^t`, the step count and the first/second moments, in the positional
  * order Adam itself uses (moment `i` belongs to the `i`-th variable of the var list it was stepped with).
  *
