@@ -47,7 +47,7 @@ export { conv2DBackpropFilterGradConfig } from './gradients/conv2d_backprop_filt
 export { comparisonGradConfigs, ZERO_GRADIENT_KERNELS } from './gradients/comparison_grads.js';
 
 // --- trainer -----------------------------------------------------------------------------------
-export { Trainer, NonFiniteLossError } from './trainer/trainer.js';
+export { Trainer, NonFiniteLossError, NonFiniteWeightError } from './trainer/trainer.js';
 export type {
   TrainerOptions,
   StepStats,

@@ -12,14 +12,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** A tensor with a name, as tfjs IO encodes them. */
-export interface NamedTensor {
-  /** Name in the checkpoint. */
-  name: string;
-  /** The tensor. */
-  tensor: tf.Tensor;
-}
-
 interface MomentSlot {
   originalName: string;
   variable: tf.Variable;
@@ -149,47 +141,52 @@ export function disposeAdamSnapshot(snap: AdamSnapshot): void {
   tf.dispose([snap.accBeta1, snap.accBeta2, ...snap.m, ...snap.v]);
 }
 
-/** Serializable Adam state: JSON part plus tensors (references to live optimizer tensors, not copies). */
-export interface AdamExport {
+/**
+ * An Adam state as tensors (references to the live optimizer tensors on export, not copies). Moment `i`
+ * belongs to the `i`-th variable of the var list the optimizer is stepped with; the checkpoint module
+ * names and stores them.
+ */
+export interface AdamTensors {
   /** Number of updates applied so far. */
   iterations: number;
-  /** Number of moment pairs (0 before the first update, else the number of trainable variables). */
-  moments: number;
-  /** `acc_beta1`, `acc_beta2`, `m/<i>`, `v/<i>` in this order. */
-  tensors: NamedTensor[];
+  /** `beta1^(t+1)`, the product Adam keeps for bias correction. */
+  accBeta1: tf.Tensor;
+  /** `beta2^(t+1)`. */
+  accBeta2: tf.Tensor;
+  /** First moments, positional (empty before the first update). */
+  m: tf.Tensor[];
+  /** Second moments, positional. */
+  v: tf.Tensor[];
 }
 
-/** Reads the state for a checkpoint. Tensor names are positional, never global variable names. */
-export function exportAdam(optimizer: tf.AdamOptimizer): AdamExport {
+/** Reads the state (live references, for saving). */
+export function exportAdam(optimizer: tf.AdamOptimizer): AdamTensors {
   const o = internals(optimizer);
-  const n = o.accumulatedFirstMoment.length;
-  const tensors: NamedTensor[] = [
-    { name: 'acc_beta1', tensor: o.accBeta1 },
-    { name: 'acc_beta2', tensor: o.accBeta2 },
-    ...o.accumulatedFirstMoment.map((s, i) => ({ name: `m/${i}`, tensor: s.variable })),
-    ...o.accumulatedSecondMoment.map((s, i) => ({ name: `v/${i}`, tensor: s.variable })),
-  ];
-  return { iterations: o.iterations_, moments: n, tensors };
+  return {
+    iterations: o.iterations_,
+    accBeta1: o.accBeta1,
+    accBeta2: o.accBeta2,
+    m: o.accumulatedFirstMoment.map((s) => s.variable),
+    v: o.accumulatedSecondMoment.map((s) => s.variable),
+  };
 }
 
 /**
- * Installs a state read by {@link exportAdam} into a fresh optimizer. `get(name)` returns the saved tensor
- * (copied into new variables here); `vars` is the var list the optimizer will be stepped with.
+ * Installs a state into a fresh optimizer, copying the tensors into new variables; `vars` is the var
+ * list the optimizer will be stepped with.
  */
-export function importAdam(
-  optimizer: tf.AdamOptimizer,
-  state: { iterations: number; moments: number },
-  get: (name: string) => tf.Tensor,
-  vars: readonly tf.Variable[],
-): void {
+export function importAdam(optimizer: tf.AdamOptimizer, state: AdamTensors, vars: readonly tf.Variable[]): void {
   const o = internals(optimizer);
   if (o.accumulatedFirstMoment.length > 0) throw new Error('importAdam needs a fresh optimizer');
-  o.iterations_ = state.iterations;
-  o.accBeta1.assign(get('acc_beta1'));
-  o.accBeta2.assign(get('acc_beta2'));
-  for (let i = 0; i < state.moments; i++) {
-    const name = vars[i]!.name;
-    o.accumulatedFirstMoment.push({ originalName: `${name}/m`, variable: tf.variable(get(`m/${i}`), false) });
-    o.accumulatedSecondMoment.push({ originalName: `${name}/v`, variable: tf.variable(get(`v/${i}`), false) });
+  if (state.m.length !== state.v.length || state.m.length > vars.length) {
+    throw new Error(`importAdam: ${state.m.length} first and ${state.v.length} second moments for ${vars.length} variables`);
   }
+  o.iterations_ = state.iterations;
+  o.accBeta1.assign(state.accBeta1);
+  o.accBeta2.assign(state.accBeta2);
+  state.m.forEach((m, i) => {
+    const name = vars[i]!.name;
+    o.accumulatedFirstMoment.push({ originalName: `${name}/m`, variable: tf.variable(m, false) });
+    o.accumulatedSecondMoment.push({ originalName: `${name}/v`, variable: tf.variable(state.v[i]!, false) });
+  });
 }

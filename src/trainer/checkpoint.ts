@@ -10,11 +10,27 @@
  *   (tfjs-layers weight names, which the saved topologies reproduce) and
  *   `optimizer/<network>/{acc_beta1, acc_beta2, m/<i>, v/<i>}` (Adam state, positional: moment `i`
  *   belongs to trainable weight `i` of that network, never a global variable name).
+ *
+ * This module is the one place those names are spelled: {@link packTrainerTensors} names a Trainer's
+ * tensors for saving, {@link unpackTrainerTensors} finds and checks them when loading, and
+ * {@link weightName} names a variable in error messages.
  * @internal
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensor } from './adam_state.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { AdamTensors } from './adam_state.js';
 import { SCHEDULE_POLICIES, type ResolvedSchedule, type SchedulePlan } from './schedules/index.js';
+
+/** A tensor with a name, as tfjs IO encodes them. */
+export interface NamedTensor {
+  /** Name in the checkpoint. */
+  name: string;
+  /** The tensor. */
+  tensor: tf.Tensor;
+}
+
+/** The two networks of a Trainer, as they prefix their tensors' names. */
+export type NetworkRole = 'generator' | 'discriminator';
 
 /** Value of `modelTopology.format` in every Trainer checkpoint. */
 export const CHECKPOINT_FORMAT = 'acme-pix2pix-checkpoint';
@@ -212,3 +228,99 @@ export function checkCheckpoint(ok: boolean, message: string): void {
   if (!ok) throw new CheckpointError(message);
 }
 
+
+/** The checkpoint name of a network's weight: `generator/<originalName>` (also used in error messages). */
+export function weightName(role: NetworkRole, weight: { originalName: string }): string {
+  return `${role}/${weight.originalName}`;
+}
+
+const optimizerName = (role: NetworkRole, part: string) => `optimizer/${role}/${part}`;
+
+/** The tensors a checkpoint stores: both networks' weights and both Adam states. */
+export interface TrainerTensors {
+  /** The generator. */
+  generator: tfl.LayersModel;
+  /** The discriminator, or null. */
+  discriminator: tfl.LayersModel | null;
+  /** The generator optimizer's state. */
+  generatorAdam: AdamTensors;
+  /** The discriminator optimizer's state, or null. */
+  discriminatorAdam: AdamTensors | null;
+}
+
+/** Names every tensor of a Trainer for {@link encodeCheckpoint} (live references, nothing copied). */
+export function packTrainerTensors(t: TrainerTensors): NamedTensor[] {
+  const weights = (role: NetworkRole, model: tfl.LayersModel) => model.weights.map((w) => ({ name: weightName(role, w), tensor: w.read() }));
+  const adam = (role: NetworkRole, a: AdamTensors): NamedTensor[] => [
+    { name: optimizerName(role, 'acc_beta1'), tensor: a.accBeta1 },
+    { name: optimizerName(role, 'acc_beta2'), tensor: a.accBeta2 },
+    ...a.m.map((tensor, i) => ({ name: optimizerName(role, `m/${i}`), tensor })),
+    ...a.v.map((tensor, i) => ({ name: optimizerName(role, `v/${i}`), tensor })),
+  ];
+  return [
+    ...weights('generator', t.generator),
+    ...(t.discriminator ? weights('discriminator', t.discriminator) : []),
+    ...adam('generator', t.generatorAdam),
+    ...(t.discriminatorAdam ? adam('discriminator', t.discriminatorAdam) : []),
+  ];
+}
+
+/** The tensors of a decoded checkpoint, matched to rebuilt networks (still owned by the decoded map). */
+export interface UnpackedTensors {
+  /** Generator weights in `generator.weights` order. */
+  generatorWeights: tf.Tensor[];
+  /** Discriminator weights in `discriminator.weights` order (empty without one). */
+  discriminatorWeights: tf.Tensor[];
+  /** The generator optimizer's state. */
+  generatorAdam: AdamTensors;
+  /** The discriminator optimizer's state, or null. */
+  discriminatorAdam: AdamTensors | null;
+}
+
+/**
+ * Finds every tensor the rebuilt networks need in a decoded checkpoint and checks its shape; missing,
+ * misshaped and unused tensors are {@link CheckpointError}s naming the tensor.
+ */
+export function unpackTrainerTensors(
+  decoded: Pick<DecodedCheckpoint, 'state' | 'tensors'>,
+  generator: tfl.LayersModel,
+  discriminator: tfl.LayersModel | null,
+): UnpackedTensors {
+  const { state, tensors } = decoded;
+  const used = new Set<string>();
+  const take = (name: string, shape: readonly (number | null)[]): tf.Tensor => {
+    const t = tensors[name];
+    checkCheckpoint(t !== undefined, `checkpoint tensor '${name}' is missing`);
+    checkShape(name, t!.shape, shape);
+    used.add(name);
+    return t!;
+  };
+  const weights = (role: NetworkRole, model: tfl.LayersModel) => model.weights.map((w) => take(weightName(role, w), w.shape));
+  const adam = (role: NetworkRole, model: tfl.LayersModel, o: OptimizerCheckpointState): AdamTensors => {
+    const vars = model.trainableWeights;
+    checkCheckpoint(
+      o.moments === 0 || o.moments === vars.length,
+      `checkpoint ${role} optimizer has ${o.moments} moment pairs but the ${role} has ${vars.length} trainable weights`,
+    );
+    const moments = (kind: 'm' | 'v') =>
+      Array.from({ length: o.moments }, (_, i) => take(optimizerName(role, `${kind}/${i}`), vars[i]!.shape));
+    return {
+      iterations: o.iterations,
+      accBeta1: take(optimizerName(role, 'acc_beta1'), []),
+      accBeta2: take(optimizerName(role, 'acc_beta2'), []),
+      m: moments('m'),
+      v: moments('v'),
+    };
+  };
+  const generatorWeights = weights('generator', generator);
+  const discriminatorWeights = discriminator ? weights('discriminator', discriminator) : [];
+  const generatorAdam = adam('generator', generator, state.optimizers.generator);
+  checkCheckpoint(
+    (discriminator === null) === (state.optimizers.discriminator === null),
+    'checkpoint discriminator and discriminator optimizer state do not match',
+  );
+  const discriminatorAdam = discriminator ? adam('discriminator', discriminator, state.optimizers.discriminator!) : null;
+  const extra = Object.keys(tensors).filter((n) => !used.has(n));
+  checkCheckpoint(extra.length === 0, `checkpoint has tensors the architecture does not use: ${extra.slice(0, 5).join(', ')}`);
+  return { generatorWeights, discriminatorWeights, generatorAdam, discriminatorAdam };
+}

@@ -38,10 +38,17 @@ describe('applyAdam', () => {
     const ourState = exportAdam(ours.opt);
     expect(ourState.iterations).toBe(5);
     expect(ourState.iterations).toBe(refState.iterations);
-    expect(ourState.tensors.length).toBe(refState.tensors.length);
-    refState.tensors.forEach((t, k) => {
-      expect(ourState.tensors[k]!.name).toBe(t.name);
-      expect(Array.from(ourState.tensors[k]!.tensor.dataSync())).toEqual(Array.from(t.tensor.dataSync()));
+    const named = (s: typeof refState) => [
+      { name: 'acc_beta1', tensor: s.accBeta1 },
+      { name: 'acc_beta2', tensor: s.accBeta2 },
+      ...s.m.map((tensor, i) => ({ name: `m/${i}`, tensor })),
+      ...s.v.map((tensor, i) => ({ name: `v/${i}`, tensor })),
+    ];
+    const [ourTensors, refTensors] = [named(ourState), named(refState)];
+    expect(ourTensors.length).toBe(refTensors.length);
+    refTensors.forEach((t, k) => {
+      expect(ourTensors[k]!.name).toBe(t.name);
+      expect(Array.from(ourTensors[k]!.tensor.dataSync())).toEqual(Array.from(t.tensor.dataSync()));
     });
   });
 
