@@ -11,3 +11,4 @@
 
 export { enableWasmTraining, WASM_TRAINING_KERNELS, type WasmTrainingStatus } from './enable_wasm_training.js';
 export { initWasmBackend, type WasmBackendOptions, type WasmBackendInfo } from './init_wasm_backend.js';
+export { WasmBackendError } from './failure_guard.js';
