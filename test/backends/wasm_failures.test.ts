@@ -58,8 +58,8 @@ describe('wasm backend failures', () => {
   });
 
   it('throws WasmBackendError when XNNPACK runs out of heap, and works again once memory is free', () => {
-    const x = tf.ones([1, 32, 32, 8]);
-    const w = tf.ones([4, 4, 8, 8]);
+    const x = tf.ones([1, 32, 32, 8]) as tf.Tensor4D;
+    const w = tf.ones([4, 4, 8, 8]) as tf.Tensor4D;
     // 64 KB left: the 32 KB output fits, XNNPACK's 64 KB indirection buffer does not.
     const release = exhaustHeap(1);
     let error: unknown;
