@@ -7,8 +7,13 @@ on the three innermost decoder blocks), 70x70 PatchGAN (conditional, batch norm)
 (BCE with logits) + 100 * L1, Adam(2e-4, beta1 0.5), batch 1, one D update then one G update.
 
 Prints one JSON object on stdout: {"size", "threads", "stepMs": [...], "inferMs": [...], "peakRssKb",
-"params": {"G", "D"}, "torch"}.
+"params": {"G", "D"}, "torch", "blas": {"kind", "path"}}.
+`blas` is the BLAS library this process actually mapped (read from /proc/self/maps after running a
+matrix product and a transposed convolution), because Debian's PyTorch takes whichever libblas.so.3
+the alternatives system points at: "openblas", "mkl", "blis", "reference" (netlib, ~5x slower on
+transposed convolutions and backward passes) or "unknown".
 Usage: python3 bench/torch_reference.py --size 256 --reps 5 --warmup 1 --threads 2
+       python3 bench/torch_reference.py --blas-only
 """
 
 import argparse
@@ -85,14 +90,48 @@ def init_weights(net):
             nn.init.zeros_(m.bias)
 
 
+def blas_in_use():
+    """The BLAS library mapped into this process, as {"kind", "path"} (see the module docstring)."""
+    a = torch.rand(64, 64)
+    (a @ a).sum().item()
+    nn.functional.conv_transpose2d(torch.rand(1, 8, 8, 8), torch.rand(8, 8, 4, 4), stride=2, padding=1).sum().item()
+    paths = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                parts = line.split()
+                if len(parts) >= 6 and parts[-1].startswith("/"):
+                    paths.add(parts[-1])
+    except OSError:
+        return {"kind": "unknown", "path": None}
+    base = lambda p: p.rsplit("/", 1)[-1].lower()
+    # The BLAS interface library (not LAPACK, which may come from elsewhere): Debian's libblas.so.3
+    # is the netlib reference under .../blas/ and an optimised one under .../openblas-pthread/ etc.
+    for p in sorted(p for p in paths if base(p).startswith("libblas.so")):
+        low = p.lower()
+        kind = next((k for k in ("openblas", "blis", "mkl") if k in low), "reference")
+        return {"kind": kind, "path": p}
+    for kind, prefix in (("openblas", "libopenblas"), ("mkl", "libmkl"), ("blis", "libblis")):
+        hits = sorted(p for p in paths if base(p).startswith(prefix))
+        if hits:
+            return {"kind": kind, "path": hits[0]}
+    # No separate BLAS library mapped: PyTorch's own build (pip wheels link MKL or OpenBLAS statically).
+    return {"kind": "unknown", "path": None}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--blas-only", action="store_true", help="print {\"blas\": ...} and exit")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    blas = blas_in_use()
+    if a.blas_only:
+        print(json.dumps({"blas": blas, "torch": torch.__version__}))
+        return
     torch.manual_seed(0)
     G, D = unet(a.size), patchgan()
     init_weights(G)
@@ -149,6 +188,7 @@ def main():
         "peakRssKb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "params": {"G": sum(p.numel() for p in G.parameters()), "D": sum(p.numel() for p in D.parameters())},
         "torch": torch.__version__,
+        "blas": blas,
     }))
 
 

@@ -11,6 +11,7 @@
  * @internal
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from '../backends/wasm/adam_update.js';
 
 interface MomentSlot {
   originalName: string;
@@ -67,6 +68,19 @@ export function applyAdam(optimizer: tf.AdamOptimizer, list: readonly { name: st
   const { beta1, beta2, epsilon, learningRate } = o;
   const oneMinusAccBeta1 = tf.sub(1, o.accBeta1);
   const oneMinusAccBeta2 = tf.sub(1, o.accBeta2);
+  // Backends with the fused update (wasm, after enableWasmTraining()) run each variable's update as one
+  // kernel, bit for bit the op sequence below; the others run the ops.
+  const fused = tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend()) !== undefined;
+  const attrs: AdamUpdateAttrs | null = fused
+    ? {
+        beta1,
+        beta2,
+        oneMinusAccBeta1: oneMinusAccBeta1.dataSync()[0]!,
+        oneMinusAccBeta2: oneMinusAccBeta2.dataSync()[0]!,
+        epsilon,
+        learningRate,
+      }
+    : null;
   try {
     list.forEach(({ name, tensor: gradient }, i) => {
       const value = tf.engine().registeredVariables[name];
@@ -77,6 +91,14 @@ export function applyAdam(optimizer: tf.AdamOptimizer, list: readonly { name: st
       const m = o.accumulatedFirstMoment[i].variable;
       const v = o.accumulatedSecondMoment[i].variable;
       tf.tidy(() => {
+        if (attrs !== null && gradient.dtype === 'float32' && value.dtype === 'float32') {
+          const inputs = { m, v, value, gradient } as unknown as tf.NamedTensorMap;
+          const [mNext, vNext, valueNext] = tf.engine().runKernel(ADAM_UPDATE_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          m.assign(mNext!);
+          v.assign(vNext!);
+          value.assign(valueNext!);
+          return;
+        }
         const mNext = tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
         const vNext = tf.add(tf.mul(v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
         const mHat = tf.div(mNext, oneMinusAccBeta1);

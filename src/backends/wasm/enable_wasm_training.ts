@@ -3,6 +3,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE_KERNEL, adamUpdateWasmConfig } from './adam_update.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
 import { makeTileWasmConfig } from './tile.js';
@@ -17,6 +18,8 @@ import { makeTileWasmConfig } from './tile.js';
  *   col2im (small spatial sizes, many channels).
  * - `Tile` (replaces the backend's per-element loop): tfjs' batch-norm gradient tiles per-channel
  *   vectors to full activation size several times per step; this one copies whole blocks.
+ * - `Pix2pixAdamUpdate` (new): one variable's whole Adam update in one pass over the heap, bit for
+ *   bit the op sequence's result; the Trainer's Adam update uses it when the backend has it.
  *
  * Every other kernel a pix2pix training step dispatches (U-Net and PatchGAN of any receptive field,
  * batch and instance norm in training mode, (Leaky)ReLU/tanh/sigmoid and their gradients, dropout,
@@ -24,7 +27,15 @@ import { makeTileWasmConfig } from './tile.js';
  * Adam) is already registered by tfjs-backend-wasm: `test/backends` runs Trainer steps (vanilla,
  * lsgan) and a second-order gradient penalty on wasm against the cpu backend.
  */
-export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Tile];
+export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Tile, ADAM_UPDATE_KERNEL];
+
+/** The config of each kernel in {@link WASM_TRAINING_KERNELS}, given the one it replaces (if any). */
+const CONFIGS: Record<string, (previous: tf.KernelConfig | undefined) => tf.KernelConfig> = {
+  [tf.Conv2DBackpropFilter]: () => ({ ...conv2DBackpropFilterWasmConfig }),
+  [tf.Conv2DBackpropInput]: () => ({ ...conv2DBackpropInputWasmConfig }),
+  [tf.Tile]: (previous) => makeTileWasmConfig(previous),
+  [ADAM_UPDATE_KERNEL]: () => ({ ...adamUpdateWasmConfig }),
+};
 
 /** Marks the kernel functions registered here, so that a second call recognises them. */
 const MARK = 'pix2pixWasmTraining';
@@ -34,12 +45,9 @@ function isOurs(config: tf.KernelConfig | undefined): boolean {
 }
 
 function configFor(name: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
-  const config =
-    name === tf.Conv2DBackpropFilter
-      ? { ...conv2DBackpropFilterWasmConfig }
-      : name === tf.Tile
-        ? makeTileWasmConfig(previous)
-        : { ...conv2DBackpropInputWasmConfig };
+  const make = CONFIGS[name];
+  if (make === undefined) throw new Error(`enableWasmTraining: no config for kernel '${name}'`);
+  const config = make(previous);
   const marked = ((args: Parameters<tf.KernelFunc>[0]) => config.kernelFunc(args)) as tf.KernelFunc;
   (marked as unknown as Record<string, unknown>)[MARK] = true;
   return { ...config, kernelFunc: marked };

@@ -11,3 +11,13 @@
 
 export { enableWasmTraining, WASM_TRAINING_KERNELS, type WasmTrainingStatus } from './enable_wasm_training.js';
 export { initWasmBackend, type WasmBackendOptions, type WasmBackendInfo } from './init_wasm_backend.js';
+export { WasmBackendError } from './failure_guard.js';
+export {
+  estimateWasmHeap,
+  checkWasmCapacity,
+  WASM_HEAP_LIMIT_BYTES,
+  WASM_WORKLOADS,
+  type WasmCapacityOptions,
+  type WasmHeapEstimate,
+  type WasmWorkload,
+} from './capacity.js';

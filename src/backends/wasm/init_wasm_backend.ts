@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../util/validate.js';
 import { enableWasmTraining } from './enable_wasm_training.js';
+import { guardAllocations, unrefWorkers, withXnnFailureHook } from './failure_guard.js';
 import { availableCores, withNodeThreads } from './node_threads.js';
 
 /** Options of {@link initWasmBackend}. */
@@ -43,6 +44,12 @@ export interface WasmBackendInfo {
  * The thread count is fixed when the backend first initialises: later calls select the existing
  * backend and report its thread count.
  *
+ * Failures of the backend surface as errors ({@link WasmBackendError}): an XNNPACK call that fails
+ * (tfjs only prints "XNN status ... is not successful" and goes on) and a tensor the 4 GiB wasm heap
+ * cannot hold (tfjs silently aliases address 0). Use {@link checkWasmCapacity} to refuse sizes up front.
+ * In Node the worker threads are unreferenced: they never keep the process alive once its work is
+ * done (`tf.removeBackend('wasm')` terminates them earlier, if needed).
+ *
  * ```ts
  * import { initWasmBackend } from '@acme/pix2pix/wasm';
  * const { threads } = await initWasmBackend();   // tf.getBackend() === 'wasm', trainable
@@ -62,11 +69,15 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
       if (!(await tf.setBackend('wasm'))) throw new Error('initWasmBackend: the wasm backend failed to initialise');
     };
     const isNode = tf.env().getBool('IS_NODE');
-    if (!(isNode && threads > 1 && (await withNodeThreads(threads, init)))) await init();
+    await withXnnFailureHook(async () => {
+      if (!(isNode && threads > 1 && (await withNodeThreads(threads, init)))) await init();
+    });
   } else if (!(await tf.setBackend('wasm'))) {
     throw new Error('initWasmBackend: the wasm backend failed to initialise');
   }
   await tf.ready();
+  guardAllocations(tf.backend());
+  unrefWorkers(tf.backend());
   const backend = tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } };
   return {
     threads: backend.wasm.tfjs.getThreadsCount(),

@@ -1,0 +1,88 @@
+/**
+ * `Pix2pixAdamUpdate`: one Adam update of one variable as a single pass over the wasm heap.
+ *
+ * tfjs' Adam (and the Trainer's per-variable {@link applyAdam}) runs ~10 element-wise ops per variable,
+ * each a full pass over parameter-sized tensors with its own output allocation. This kernel reads
+ * `m`, `v`, `value` and the gradient once and writes the three new tensors once, with every
+ * intermediate rounded to float32 exactly where the op sequence rounds it (`Math.fround` after each
+ * IEEE operation; wasm's float32 arithmetic has no fused multiply-add), so its results are bit for
+ * bit those of the op sequence:
+ *
+ * ```
+ * m' = m*b1 + g*(1-b1)            v' = v*b2 + (g*g)*(1-b2)
+ * value' = (m'/(1-b1^t)) / (sqrt(v'/(1-b2^t)) + eps) * -lr + value
+ * ```
+ *
+ * Registered for the wasm backend by `enableWasmTraining()`; `applyAdam` uses it when the current
+ * backend has it. It writes new tensors (the old ones may be shared with snapshots), never in place.
+ *
+ * @internal
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendLike } from './kernel_scope.js';
+
+/** The kernel's registered name. */
+export const ADAM_UPDATE_KERNEL = 'Pix2pixAdamUpdate';
+
+/** Attributes of {@link ADAM_UPDATE_KERNEL} (plain numbers; each is rounded to float32 as tfjs' scalars are). */
+export interface AdamUpdateAttrs {
+  beta1: number;
+  beta2: number;
+  /** `1 - beta1^t` as the float32 the op sequence computes (`tf.sub(1, accBeta1)`). */
+  oneMinusAccBeta1: number;
+  /** `1 - beta2^t`, likewise. */
+  oneMinusAccBeta2: number;
+  epsilon: number;
+  learningRate: number;
+}
+
+/** Inputs `{m, v, value, gradient}` (float32, one shape); outputs `[m', v', value']`. */
+function adamUpdateWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const { m, v, value, gradient } = args.inputs as Record<'m' | 'v' | 'value' | 'gradient', tf.TensorInfo>;
+  const a = args.attrs as unknown as AdamUpdateAttrs;
+  const backend = args.backend as WasmBackendLike;
+  for (const t of [m, v, value, gradient]) {
+    if (t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, value.shape)) {
+      throw new Error(`${ADAM_UPDATE_KERNEL}: expects float32 tensors of one shape (got ${t.dtype} [${t.shape.join(', ')}] for [${value.shape.join(', ')}])`);
+    }
+  }
+  const mOut = backend.makeOutput(value.shape, 'float32');
+  const vOut = backend.makeOutput(value.shape, 'float32');
+  const wOut = backend.makeOutput(value.shape, 'float32');
+  // Views after the last allocation (a heap growth detaches earlier ones).
+  const mi = backend.typedArrayFromHeap(m) as Float32Array;
+  const vi = backend.typedArrayFromHeap(v) as Float32Array;
+  const wi = backend.typedArrayFromHeap(value) as Float32Array;
+  const gi = backend.typedArrayFromHeap(gradient) as Float32Array;
+  const mo = backend.typedArrayFromHeap(mOut) as Float32Array;
+  const vo = backend.typedArrayFromHeap(vOut) as Float32Array;
+  const wo = backend.typedArrayFromHeap(wOut) as Float32Array;
+  const f = Math.fround;
+  const b1 = f(a.beta1);
+  const c1 = f(1 - a.beta1);
+  const b2 = f(a.beta2);
+  const c2 = f(1 - a.beta2);
+  const d1 = f(a.oneMinusAccBeta1);
+  const d2 = f(a.oneMinusAccBeta2);
+  const eps = f(a.epsilon);
+  const nlr = f(-a.learningRate);
+  const n = wi.length;
+  for (let i = 0; i < n; i++) {
+    const g = gi[i]!;
+    const mNext = f(f(mi[i]! * b1) + f(g * c1));
+    const vNext = f(f(vi[i]! * b2) + f(f(g * g) * c2));
+    mo[i] = mNext;
+    vo[i] = vNext;
+    const den = f(f(Math.sqrt(f(vNext / d2))) + eps);
+    wo[i] = f(f(f(f(mNext / d1) / den) * nlr) + wi[i]!);
+  }
+  return [mOut, vOut, wOut];
+}
+
+/** The kernel config registered by `enableWasmTraining()`. */
+export const adamUpdateWasmConfig: tf.KernelConfig = {
+  kernelName: ADAM_UPDATE_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: adamUpdateWasm as unknown as tf.KernelFunc,
+};
