@@ -15,6 +15,7 @@ export { unetGenerator } from './generator/unet_generator.js';
 export { encoderDecoderGenerator } from './generator/encoder_decoder_generator.js';
 export { unetNumDowns, DROPOUT_PLACEMENTS } from './generator/builder.js';
 export type { GeneratorOptions, DropoutPlacement } from './generator/builder.js';
+export { generatorDivisor, checkGeneratorInput, nearestValidSizes } from './generator/divisor.js';
 
 // --- discriminator -----------------------------------------------------------------------------
 export { patchDiscriminator } from './discriminator/patch_discriminator.js';
