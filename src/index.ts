@@ -15,6 +15,9 @@ export { unetGenerator } from './generator/unet_generator.js';
 export { encoderDecoderGenerator } from './generator/encoder_decoder_generator.js';
 export { unetNumDowns, DROPOUT_PLACEMENTS } from './generator/builder.js';
 export type { GeneratorOptions, DropoutPlacement } from './generator/builder.js';
+export { generatorDivisor, checkGeneratorInput, nearestValidSizes } from './generator/divisor.js';
+export { translateImage, TRANSLATE_MODES, DEFAULT_MAX_PIXELS } from './generator/translate_image.js';
+export type { TranslateImageOptions, TranslateMode } from './generator/translate_image.js';
 
 // --- discriminator -----------------------------------------------------------------------------
 export { patchDiscriminator } from './discriminator/patch_discriminator.js';
@@ -94,8 +97,8 @@ export type { ImageLike, RawImage, ImageChannels } from './data/image.js';
 export { splitAB, joinAB } from './data/split.js';
 export type { ImagePairHalves } from './data/split.js';
 export { Rng, deriveSeed } from './util/random.js';
-export { defaultLoadSize, drawJitter, preprocessPair } from './data/preprocess.js';
-export type { Jitter, PreprocessOptions } from './data/preprocess.js';
+export { defaultLoadSize, drawJitter, preprocessPair, preprocessPlan, PREPROCESS_MODES } from './data/preprocess.js';
+export type { Jitter, PreprocessOptions, PreprocessMode, PreprocessPlan, PreprocessSizes } from './data/preprocess.js';
 
 // --- io (checkpoint formats) -------------------------------------------------------------------
 export { importTorchWeights, exportTorchWeights } from './io/torch/weights.js';

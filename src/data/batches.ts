@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, deriveSeed } from '../util/random.js';
-import { check, checkInt, checkOneOf } from '../util/validate.js';
+import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 import { imageToTensor, type ImageChannels, type ImageLike } from './image.js';
-import { defaultLoadSize, drawJitter, preprocessPair } from './preprocess.js';
+import { defaultLoadSize, drawJitter, preprocessPair, preprocessPlan, resolvePreprocessSizes, PREPROCESS_MODES, type PreprocessMode } from './preprocess.js';
 import type { ImagePair, PairSource } from './source.js';
 
 /** Which image of a pair is the generator's input: `'AtoB'` translates A into B, `'BtoA'` B into A. */
@@ -18,9 +18,9 @@ const DIRECTION_PICK: Record<Direction, (p: ImagePair) => [ImageLike, ImageLike]
 
 /** One batch of training pairs. The consumer owns the tensors and must dispose them. */
 export interface PairBatch {
-  /** Generator inputs, `[batch, imageSize, imageSize, inputChannels]` in [-1, 1]. */
+  /** Generator inputs, `[batch, h, w, inputChannels]` in [-1, 1] (`cropSize` x `cropSize` in the crop modes). */
   input: tf.Tensor4D;
-  /** Targets, `[batch, imageSize, imageSize, targetChannels]` in [-1, 1]. */
+  /** Targets, `[batch, h, w, targetChannels]` in [-1, 1]. */
   target: tf.Tensor4D;
   /** Index of each example in the source, in batch order. */
   indices: number[];
@@ -30,13 +30,31 @@ export interface PairBatch {
 
 /** Options of {@link pairedBatches}. */
 export interface PairedBatchesOptions {
-  /** Side of the square images the batches hold. Default 256. */
+  /**
+   * How images are brought to size, the reference's `--preprocess`; see {@link PreprocessMode}. Default
+   * `'resize_and_crop'`.
+   */
+  preprocess?: PreprocessMode;
+  /** Side of the square crop (the reference's `crop_size`). Default 256 (or `imageSize`). */
+  cropSize?: number;
+  /** Alias of `cropSize`, kept for earlier callers; give one of the two (or equal values). */
   imageSize?: number;
-  /** Resize size before the random crop (the paper's 286 for 256). Default `round(imageSize * 286 / 256)`. */
+  /**
+   * Resize target of `'resize_and_crop'` and target width of the `'scale_width'` modes (the reference's
+   * `load_size`; the paper's 286 for 256). Default `round(cropSize * 286 / 256)`.
+   */
   loadSize?: number;
-  /** Training jitter: resize to `loadSize`, random crop to `imageSize`. False for evaluation (resize to `imageSize`, no crop, no flip). Default true. */
+  /**
+   * `'none'` rounds H and W to multiples of this (with a one-time warning): give the generator's divisor
+   * (`generatorDivisor(G)`), so every image fits it. Default 4 (the reference's rounding).
+   */
+  divisor?: number;
+  /**
+   * Training jitter: random crop box and flip. False for evaluation: no flip, the centre crop box, and
+   * `'resize_and_crop'` resizes straight to `cropSize`. Default true.
+   */
   jitter?: boolean;
-  /** Random horizontal flip (same for A and B); only with `jitter`. Default true. */
+  /** Random horizontal flip, probability 0.5, the same for A and B (the reference's `not no_flip`); only with `jitter`. Default true. */
   flip?: boolean;
   /** `'AtoB'` (input A, target B) or `'BtoA'`. Default `'AtoB'`. */
   direction?: Direction;
@@ -57,6 +75,11 @@ export interface PairedBatchesOptions {
   /** Epoch number of the first iteration (set it when resuming, so shuffles continue). Default 0. */
   startEpoch?: number;
 }
+
+const PAIRED_BATCHES_KEYS: ReadonlyArray<keyof PairedBatchesOptions> = [
+  'preprocess', 'cropSize', 'imageSize', 'loadSize', 'divisor', 'jitter', 'flip', 'direction', 'inputChannels', 'targetChannels',
+  'batchSize', 'shuffle', 'seed', 'prefetch', 'dropRemainder', 'startEpoch',
+];
 
 /**
  * Batches of a {@link PairSource} for training or evaluation, streamed: pairs are loaded when needed
@@ -80,11 +103,18 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
     readonly source: PairSource,
     options: PairedBatchesOptions = {},
   ) {
-    const imageSize = options.imageSize ?? 256;
-    checkInt(imageSize, 'imageSize', 1);
+    checkKeys(options, PAIRED_BATCHES_KEYS, 'pairedBatches');
+    if (options.imageSize !== undefined && options.cropSize !== undefined) {
+      check(options.imageSize === options.cropSize, 'imageSize', `equal to cropSize = ${options.cropSize} (it is its alias)`, options.imageSize);
+    }
+    const cropSize = options.cropSize ?? options.imageSize ?? 256;
+    checkInt(cropSize, 'cropSize', 1);
     const o: Required<PairedBatchesOptions> = {
-      imageSize,
-      loadSize: options.loadSize ?? defaultLoadSize(imageSize),
+      preprocess: options.preprocess ?? 'resize_and_crop',
+      cropSize,
+      imageSize: cropSize,
+      divisor: options.divisor ?? 4,
+      loadSize: options.loadSize ?? defaultLoadSize(cropSize),
       jitter: options.jitter ?? true,
       flip: options.flip ?? true,
       direction: options.direction ?? 'AtoB',
@@ -97,7 +127,10 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
       dropRemainder: options.dropRemainder ?? false,
       startEpoch: options.startEpoch ?? 0,
     };
-    checkInt(o.loadSize, 'loadSize', imageSize);
+    checkOneOf(o.preprocess, 'preprocess', PREPROCESS_MODES);
+    checkInt(o.loadSize, 'loadSize', 1);
+    checkInt(o.divisor, 'divisor', 1);
+    resolvePreprocessSizes(o); // loadSize >= cropSize where the mode resizes before cropping
     checkOneOf(o.direction, 'direction', DIRECTIONS);
     checkOneOf(o.inputChannels, 'inputChannels', [1, 3, 4] as const);
     checkOneOf(o.targetChannels, 'targetChannels', [1, 3, 4] as const);
@@ -164,24 +197,43 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
     }
   }
 
+  private warnedRounding = false;
+
   private async makeBatch(indices: number[], epoch: number): Promise<PairBatch> {
     const o = this.options;
     const pairs = await Promise.all(indices.map((i) => this.source.load(i)));
+    const sizes = { preprocess: o.preprocess, loadSize: o.loadSize, cropSize: o.cropSize, divisor: o.divisor };
     return tf.tidy(() => {
       const inputs: tf.Tensor3D[] = [];
       const targets: tf.Tensor3D[] = [];
       pairs.forEach((pair, k) => {
         const index = indices[k]!;
         const [inImg, tgImg] = DIRECTION_PICK[o.direction](pair);
-        const jitter = o.jitter ? drawJitter(new Rng(deriveSeed(o.seed, 'jitter', epoch, index)), o.loadSize, o.imageSize, o.flip) : null;
-        let a: tf.Tensor3D, b: tf.Tensor3D;
+        let out;
         try {
-          a = imageToTensor(inImg, o.inputChannels);
-          b = imageToTensor(tgImg, o.targetChannels);
+          const a = imageToTensor(inImg, o.inputChannels);
+          const b = imageToTensor(tgImg, o.targetChannels);
+          const plan = preprocessPlan([a.shape[0], a.shape[1]], sizes, o.jitter);
+          if (plan.rounded && !this.warnedRounding) {
+            this.warnedRounding = true;
+            console.warn(
+              `pairedBatches: preprocess 'none' resized ${this.source.name(index)} from ${a.shape[1]}x${a.shape[0]} to ${plan.output[1]}x${plan.output[0]} ` +
+                `(width x height, multiples of ${o.divisor}); this warning is shown once`,
+            );
+          }
+          const jitter = o.jitter ? drawJitter(new Rng(deriveSeed(o.seed, 'jitter', epoch, index)), plan, o.flip) : null;
+          out = preprocessPair(a, b, { ...sizes, jitter });
         } catch (e) {
           throw new RangeError(`${this.source.name(index)}: ${(e as Error).message}`);
         }
-        const out = preprocessPair(a, b, { imageSize: o.imageSize, loadSize: o.loadSize, jitter });
+        const first = inputs[0];
+        if (first !== undefined && (first.shape[0] !== out.a.shape[0] || first.shape[1] !== out.a.shape[1])) {
+          throw new RangeError(
+            `a batch needs one image size, but ${this.source.name(indices[0]!)} gives ${first.shape[1]}x${first.shape[0]} and ` +
+              `${this.source.name(index)} gives ${out.a.shape[1]}x${out.a.shape[0]} (width x height) with preprocess '${o.preprocess}': ` +
+              `use batchSize 1 or a crop mode`,
+          );
+        }
         inputs.push(out.a);
         targets.push(out.b);
       });
@@ -196,9 +248,10 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
 }
 
 /**
- * Streams batches of `{ input, target }` from a {@link PairSource} with the paper's preprocessing
- * (resize to `loadSize`, random `imageSize` crop and horizontal flip, identical for A and B, values in
- * [-1, 1]), a seeded shuffle per epoch, batching and prefetching. Each `for await` is one epoch.
+ * Streams batches of `{ input, target }` from a {@link PairSource} with the reference's preprocessing
+ * (`preprocess`, default `'resize_and_crop'`: resize to `loadSize`, random `cropSize` crop and horizontal
+ * flip, identical for A and B, values in [-1, 1]), a seeded shuffle per epoch, batching and prefetching.
+ * Each `for await` is one epoch. Images may have any size and aspect; a batch needs one output size.
  *
  * ```ts
  * const data = pairedBatches(facadePairs({ count: 400, size: 64 }), { imageSize: 64, batchSize: 1 });

@@ -11,19 +11,17 @@ export interface ImagePairHalves<T> {
 
 /**
  * Splits a side-by-side A|B image (A on the left half, B on the right: the layout of the public
- * pix2pix data sets) into its two halves.
- * @param image - the combined image; its width must be even and equal to twice its height.
+ * pix2pix data sets) into its two halves, at the middle: halves of any aspect (a 1200x400 image gives two
+ * 600x400 halves).
+ * @param image - the combined image; its width must be even.
  * @param name - the file name (or other label) quoted in errors. Default `'image'`.
- * @throws RangeError naming `name` when the width is odd or not twice the height.
+ * @throws RangeError naming `name` when the width is odd.
  */
 export function splitAB(image: ImageLike, name = 'image'): ImagePairHalves<RawImage> {
   const src = toRawImage(image, name);
   const { width, height, channels, data } = src;
   if (width % 2 !== 0) {
     throw new RangeError(`${name}: an A|B image must have an even width (got ${width}x${height})`);
-  }
-  if (width !== 2 * height) {
-    throw new RangeError(`${name}: an A|B image must be twice as wide as it is high (got ${width}x${height})`);
   }
   const half = width / 2;
   const a = new Uint8Array(half * height * channels);

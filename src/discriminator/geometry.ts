@@ -3,7 +3,7 @@
  * input size produces. The single source of these facts for the rest of the package (losses, Trainer,
  * checkpoint import): nobody else should recompute them.
  */
-import { check, checkInt } from '../util/validate.js';
+import { check, checkInt, describe } from '../util/validate.js';
 import { resolveReceptiveField, type PatchDiscriminatorOptions, type ReceptiveField } from './options.js';
 
 /** Number of stride-2 4x4 convs n for each receptive field (0 marks the PixelGAN). */
@@ -34,27 +34,32 @@ export function receptiveFieldOf(options: Pick<PatchDiscriminatorOptions, 'recep
 }
 
 /**
- * Height and width `[h, w]` of the logit grid the discriminator outputs for a square `imageSize` input:
- * `imageSize` for the PixelGAN, else `imageSize / 2^n - 2` (30 for the 70x70 PatchGAN on 256x256, 14 for
- * 142 and 6 for 286 on 256x256).
- * @throws RangeError unless `imageSize` is a multiple of `2^n` with `imageSize / 2^n >= 3` (smaller inputs
- *   leave no logit; other sizes make tfjs' 'same' padding differ from the reference's).
+ * Height and width `[h', w']` of the logit grid the discriminator outputs for an input of `size`: a square
+ * side or `[h, w]`. Per side: the side itself for the PixelGAN, else `side / 2^n - 2` (30 for the 70x70
+ * PatchGAN on 256, 14 for 142 and 6 for 286 on 256; `[30, 62]` for RF 70 on 256x512).
+ * @throws RangeError naming the size unless each side is a multiple of `2^n` with `side / 2^n >= 3` (smaller
+ *   inputs leave no logit; other sizes make tfjs' 'same' padding differ from the reference's), with the
+ *   nearest valid sizes.
  */
 export function discriminatorOutputShape(
   options: Pick<PatchDiscriminatorOptions, 'receptiveField'>,
-  imageSize: number,
+  size: number | readonly [number, number],
 ): [number, number] {
   const rf = resolveReceptiveField(options?.receptiveField);
   const n = discriminatorLayerCount(rf);
-  checkInt(imageSize, 'imageSize', 1);
-  if (n === 0) return [imageSize, imageSize];
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  const what = typeof size === 'number' ? 'imageSize' : 'input size [h, w]';
+  if (typeof size === 'number') checkInt(size, 'imageSize', 1);
+  else check(Array.isArray(size) && size.length === 2 && [h, w].every((s) => Number.isInteger(s) && s >= 1), what, 'two integers >= 1', size);
+  if (n === 0) return [h, w];
   const step = 2 ** n;
-  check(
-    imageSize % step === 0 && imageSize / step >= 3,
-    'imageSize',
-    `a multiple of 2^${n} = ${step} and >= ${3 * step} for receptiveField ${rf}`,
-    imageSize,
-  );
-  const side = imageSize / step - 2;
-  return [side, side];
+  const ok = (s: number) => s % step === 0 && s / step >= 3;
+  if (!ok(h) || !ok(w)) {
+    const near = (s: number) => Math.max(3 * step, Math.round(s / step) * step);
+    const hint = typeof size === 'number' ? `${near(h)}` : `[${near(h)}, ${near(w)}]`;
+    throw new RangeError(
+      `${what} must be a multiple of 2^${n} = ${step} and >= ${3 * step} for receptiveField ${rf} (got ${describe(size)}); nearest valid: ${hint}`,
+    );
+  }
+  return [h / step - 2, w / step - 2];
 }

@@ -1,7 +1,7 @@
 /**
  * Options of {@link patchDiscriminator} and their validation, shared by the factory and the geometry helpers.
  */
-import { check, checkInt, checkOneOf } from '../util/validate.js';
+import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 import { NORM_KINDS, type NormKind } from '../layers/norm.js';
 
 /**
@@ -76,12 +76,18 @@ export function resolveReceptiveField(receptiveField: unknown): ReceptiveField {
   return rf;
 }
 
+/** Every key of {@link PatchDiscriminatorOptions}, for `checkKeys`. @internal */
+export const DISCRIMINATOR_OPTION_KEYS: readonly string[] = [
+  'receptiveField', 'inputChannels', 'targetChannels', 'filters', 'norm', 'conditional', 'imageSize', 'name', 'seed',
+];
+
 /**
  * Validates discriminator options and fills in defaults.
  * @internal
  */
 export function resolveDiscriminatorOptions(options: PatchDiscriminatorOptions): ResolvedDiscriminatorOptions {
   check(options !== null && typeof options === 'object', 'options', 'an object', options);
+  checkKeys(options, DISCRIMINATOR_OPTION_KEYS, 'patchDiscriminator');
   const receptiveField = resolveReceptiveField(options.receptiveField);
   const inputChannels = options.inputChannels ?? 3;
   checkInt(inputChannels, 'inputChannels', 1);

@@ -5,7 +5,7 @@
  * `UnetSkipConnectionBlock`.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { check, checkInt, checkOneOf, checkRange, assertNever } from '../util/validate.js';
+import { check, checkInt, checkKeys, checkOneOf, checkRange, assertNever } from '../util/validate.js';
 import { kernelInitializer, layerSeed } from '../layers/init.js';
 import { SeededDropout } from '../layers/seeded_dropout.js';
 import { convBias, createNorm, NORM_KINDS, type NormKind } from '../layers/norm.js';
@@ -26,8 +26,10 @@ export const DROPOUT_PLACEMENTS: readonly DropoutPlacement[] = ['paper', 'refere
 /** Options of {@link unetGenerator} and {@link encoderDecoderGenerator}. */
 export interface GeneratorOptions {
   /**
-   * Height and width of the square NHWC input, a power of two. Default: `2^numDowns` when `numDowns` is
-   * given, else 256.
+   * The square training size that picks the depth, a power of two (`numDowns = log2(imageSize)`, the
+   * reference's `unet_256` / `unet_128`). It does not fix the input: the network is fully convolutional
+   * (input `[batch, null, null, inputChannels]`) and runs on any H and W that are multiples of
+   * `2^numDowns` (see `generatorDivisor`). Default: `2^numDowns` when `numDowns` is given, else 256.
    */
   imageSize?: number;
   /**
@@ -97,12 +99,23 @@ function isPowerOfTwo(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && (v & (v - 1)) === 0;
 }
 
+/** Every key of {@link GeneratorOptions}, for {@link checkKeys}. */
+export const GENERATOR_OPTION_KEYS: readonly string[] = [
+  'imageSize', 'numDowns', 'inputChannels', 'outputChannels', 'filters', 'norm', 'dropout', 'dropoutPlacement', 'name', 'seed',
+];
+
 /**
  * Validates generator options and fills in defaults.
+ * @param what - the factory's name, quoted in unknown-key errors. Default `defaultName`.
  * @internal
  */
-export function resolveGeneratorOptions(options: GeneratorOptions, defaultName: string): ResolvedGeneratorOptions {
+export function resolveGeneratorOptions(
+  options: GeneratorOptions,
+  defaultName: string,
+  what = defaultName,
+): ResolvedGeneratorOptions {
   check(options !== null && typeof options === 'object', 'options', 'an object', options);
+  checkKeys(options, GENERATOR_OPTION_KEYS, what);
   let { imageSize, numDowns } = options;
   if (numDowns !== undefined) checkInt(numDowns, 'numDowns', 2);
   if (imageSize !== undefined) {
@@ -240,7 +253,8 @@ function block(ctx: BuildContext, level: number, x: tfl.SymbolicTensor): tfl.Sym
  */
 export function buildGenerator(o: ResolvedGeneratorOptions, skips: boolean): tfl.LayersModel {
   const dropoutAt = new Set(o.dropout > 0 ? dropoutLevels(o.numDowns, o.dropoutPlacement) : []);
-  const input = tfl.input({ shape: [o.imageSize, o.imageSize, o.inputChannels], name: 'input' });
+  // Fully convolutional: any H, W that are multiples of 2^numDowns (checked by checkGeneratorInput).
+  const input = tfl.input({ shape: [null, null, o.inputChannels], name: 'input' });
   const output = block({ o, skips, dropoutAt }, 1, input);
   return tfl.model({ inputs: input, outputs: output, name: o.name });
 }

@@ -8,8 +8,8 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * For 256x256 and `filters: 64` (n = 8): encoder C64-C128-C256-C512-C512-C512-C512-C512, decoder
  * CD512-CD512-CD512-C512-C256-C128-C64, then a transposed conv to `outputChannels` and tanh.
  *
- * Input `[batch, imageSize, imageSize, inputChannels]` in [-1, 1]; output
- * `[batch, imageSize, imageSize, outputChannels]` in [-1, 1]. Trainable parameters with `filters: 64`,
+ * Input `[batch, h, w, inputChannels]` in [-1, 1] for any h, w that are multiples of `2^numDowns` (fully
+ * convolutional; `checkGeneratorInput` checks a size); output `[batch, h, w, outputChannels]` in [-1, 1]. Trainable parameters with `filters: 64`,
  * `norm: 'batch'`, 3 channels: 22,294,147 (64x64), 30,684,803 (128x128), 39,075,459 (256x256).
  *
  * Layer names are those of {@link unetGenerator} minus the `up{i}_concat` layers: `input`, `down{i}_lrelu`
@@ -21,5 +21,5 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * @throws RangeError for invalid options, quoting the received value.
  */
 export function encoderDecoderGenerator(options: GeneratorOptions = {}): tfl.LayersModel {
-  return buildGenerator(resolveGeneratorOptions(options, 'encoder_decoder_generator'), false);
+  return buildGenerator(resolveGeneratorOptions(options, 'encoder_decoder_generator', 'encoderDecoderGenerator'), false);
 }

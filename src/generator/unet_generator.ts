@@ -9,8 +9,8 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * CD512-CD1024-CD1024-C1024-C1024-C512-C256-C128 (channel counts after each skip concat), then a
  * transposed conv to `outputChannels` and tanh. 4x4 convs with stride 2 everywhere.
  *
- * Input `[batch, imageSize, imageSize, inputChannels]` in [-1, 1]; output
- * `[batch, imageSize, imageSize, outputChannels]` in [-1, 1]. Trainable parameters with `filters: 64`,
+ * Input `[batch, h, w, inputChannels]` in [-1, 1] for any h, w that are multiples of `2^numDowns` (fully
+ * convolutional; `checkGeneratorInput` checks a size); output `[batch, h, w, outputChannels]` in [-1, 1]. Trainable parameters with `filters: 64`,
  * `norm: 'batch'`, 3 channels: 29,244,035 (64x64), 41,828,995 (128x128), 54,413,955 (256x256).
  *
  * Layer names (a contract: checkpoint import/export maps onto them), n = numDowns, level i = 1 (outermost)
@@ -33,5 +33,5 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * @throws RangeError for invalid options, quoting the received value.
  */
 export function unetGenerator(options: GeneratorOptions = {}): tfl.LayersModel {
-  return buildGenerator(resolveGeneratorOptions(options, 'unet_generator'), true);
+  return buildGenerator(resolveGeneratorOptions(options, 'unet_generator', 'unetGenerator'), true);
 }

@@ -27,7 +27,7 @@ export async function listImages(dir: string): Promise<string[]> {
  * (the layout of the public pix2pix data sets and of `pix2pix make-dataset`). Files are read when a
  * pair is loaded.
  * @throws Error naming the folder when it is missing or empty; loads throw naming the file when it is
- *   unreadable, not an image, or not twice as wide as high.
+ *   unreadable, not an image, or of odd width (halves of any aspect are fine).
  */
 export async function abFolderPairs(dir: string): Promise<PairSource> {
   const files = (await listImages(dir)).map((n) => join(dir, n));

@@ -56,9 +56,13 @@ describe('A|B layout', () => {
     expect(Array.from(joinAB(a, b).data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
-  it('rejects odd widths and widths other than twice the height, naming the file', () => {
+  it('rejects odd widths naming the file, and splits any aspect at the middle', () => {
     expect(() => splitAB({ width: 5, height: 2, channels: 1, data: new Uint8Array(10) }, 'odd.png')).toThrow(/odd\.png: .*even width \(got 5x2\)/);
-    expect(() => splitAB({ width: 6, height: 2, channels: 1, data: new Uint8Array(12) }, 'wide.png')).toThrow(/wide\.png: .*twice as wide .*\(got 6x2\)/);
+    // 6x2 (3:1): halves 3x2, left 1,2,3 / 7,8,9, right 4,5,6 / 10,11,12
+    const { a, b } = splitAB({ width: 6, height: 2, channels: 1, data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) }, 'wide.png');
+    expect([a.width, a.height, b.width, b.height]).toEqual([3, 2, 3, 2]);
+    expect(Array.from(a.data)).toEqual([1, 2, 3, 7, 8, 9]);
+    expect(Array.from(b.data)).toEqual([4, 5, 6, 10, 11, 12]);
   });
 });
 

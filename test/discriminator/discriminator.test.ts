@@ -271,3 +271,32 @@ describe('patchDiscriminator option validation', () => {
     });
   }
 });
+
+describe('discriminator on non-square inputs and strict options', () => {
+  it('discriminatorOutputShape takes [h, w] (hand-computed: side / 2^n - 2)', () => {
+    expect(discriminatorOutputShape({ receptiveField: 70 }, [256, 512])).toEqual([30, 62]);
+    expect(discriminatorOutputShape({ receptiveField: 16 }, [64, 128])).toEqual([30, 62]);
+    expect(discriminatorOutputShape({ receptiveField: 1 }, [7, 9])).toEqual([7, 9]);
+    expect(() => discriminatorOutputShape({ receptiveField: 70 }, [64, 99])).toThrow(
+      'input size [h, w] must be a multiple of 2^3 = 8 and >= 24 for receptiveField 70 (got [64,99]); nearest valid: [64, 96]',
+    );
+  });
+
+  it('one model runs on 64x128 and 128x192 with the logit grid discriminatorOutputShape gives', () => {
+    const d = patchDiscriminator({ filters: 2, seed: 1 });
+    for (const [h, w, lh, lw] of [[64, 128, 6, 14], [128, 192, 14, 22]] as const) {
+      const a = tf.zeros([1, h, w, 3]);
+      const b = tf.zeros([1, h, w, 3]);
+      const y = d.predict([a, b]) as tf.Tensor;
+      expect(y.shape).toEqual([1, lh, lw, 1]);
+      tf.dispose([a, b, y]);
+    }
+    d.dispose();
+  });
+
+  it('rejects unknown option keys with a hint', () => {
+    expect(() => patchDiscriminator({ recptiveField: 70 } as never)).toThrow(
+      "unknown option 'recptiveField' of patchDiscriminator (did you mean 'receptiveField'?)",
+    );
+  });
+});

@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { encoderDecoderGenerator } from '../../src/generator/encoder_decoder_generator.js';
 import { unetNumDowns, type GeneratorOptions } from '../../src/generator/builder.js';
+import { checkGeneratorInput, generatorDivisor, nearestValidSizes } from '../../src/generator/divisor.js';
 
 function trainableCount(model: tfl.LayersModel): number {
   return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b as number), 1), 0);
@@ -32,10 +33,11 @@ describe('generator parameter counts (DESIGN.md table, filters 64, batch norm, 3
       const model = factory({ imageSize: size, filters: 64, norm: 'batch', inputChannels: 3, outputChannels: 3, seed: 1 });
       try {
         expect(trainableCount(model)).toBe(expected);
-        expect(model.inputs[0]!.shape).toEqual([null, size, size, 3]);
-        expect(model.outputs[0]!.shape).toEqual([null, size, size, 3]);
-        // Bottleneck 1x1 with 8 * 64 channels at level n = log2(size).
-        expect(model.getLayer(`down${Math.log2(size)}_conv`).outputShape).toEqual([null, 1, 1, 512]);
+        // Fully convolutional; the depth n = log2(size) takes a size x size input to a 1x1 bottleneck of 8 * 64 channels.
+        expect(model.inputs[0]!.shape).toEqual([null, null, null, 3]);
+        expect(model.outputs[0]!.shape).toEqual([null, null, null, 3]);
+        expect(model.getLayer(`down${Math.log2(size)}_conv`).outputShape).toEqual([null, null, null, 512]);
+        expect(generatorDivisor(model)).toBe(size);
       } finally {
         model.dispose();
       }
@@ -56,8 +58,8 @@ describe('generator structure', () => {
     for (const factory of [unetGenerator, encoderDecoderGenerator]) {
       for (const norm of ['batch', 'instance', 'none'] as const) {
         const g = factory({ imageSize: 32, filters: 4, norm, seed: 3 });
-        expect(g.inputs[0]!.shape).toEqual([null, 32, 32, 3]);
-        expect(g.outputs[0]!.shape).toEqual([null, 32, 32, 3]);
+        expect(g.inputs[0]!.shape).toEqual([null, null, null, 3]);
+        expect(g.outputs[0]!.shape).toEqual([null, null, null, 3]);
         const y = g.predict(x) as tf.Tensor;
         expect(y.shape).toEqual([2, 32, 32, 3]);
         const v = y.dataSync();
@@ -72,13 +74,15 @@ describe('generator structure', () => {
 
   it('handles other channel counts, sizes and an explicit numDowns', () => {
     const g = unetGenerator({ imageSize: 64, numDowns: 4, inputChannels: 1, outputChannels: 2, filters: 2 });
-    expect(g.inputs[0]!.shape).toEqual([null, 64, 64, 1]);
-    expect(g.outputs[0]!.shape).toEqual([null, 64, 64, 2]);
-    expect(g.getLayer('down4_conv').outputShape).toEqual([null, 4, 4, 16]);
+    expect(g.inputs[0]!.shape).toEqual([null, null, null, 1]);
+    expect(g.outputs[0]!.shape).toEqual([null, null, null, 2]);
+    expect(g.getLayer('down4_conv').getWeights()[0]!.shape).toEqual([4, 4, 8, 16]);
+    expect(generatorDivisor(g)).toBe(16);
     expect(layerNames(g)).not.toContain('down5_conv');
     g.dispose();
     const h = encoderDecoderGenerator({ numDowns: 3, filters: 2 });
-    expect(h.inputs[0]!.shape).toEqual([null, 8, 8, 3]);
+    expect(h.inputs[0]!.shape).toEqual([null, null, null, 3]);
+    expect(generatorDivisor(h)).toBe(8);
     h.dispose();
   });
 
@@ -332,5 +336,57 @@ describe('generator option validation', () => {
   }
   it('unetNumDowns rejects non-powers of two', () => {
     expect(() => unetNumDowns(100)).toThrow(/imageSize must be a power of two >= 4 \(got 100\)/);
+  });
+});
+
+describe('any input size (fully convolutional)', () => {
+  it('runs one U-Net on 32x64 and 64x32 and keeps the size', () => {
+    const g = unetGenerator({ numDowns: 4, filters: 2, seed: 1 });
+    for (const [h, w] of [[32, 64], [64, 32], [16, 48]] as const) {
+      const x = tf.zeros([1, h, w, 3]);
+      const y = g.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([1, h, w, 3]);
+      tf.dispose([x, y]);
+    }
+    g.dispose();
+  });
+
+  it('nearestValidSizes gives the multiples just below and above (hand-computed)', () => {
+    expect(nearestValidSizes(300, 32)).toEqual([288, 320]);
+    expect(nearestValidSizes(200, 32)).toEqual([192, 224]);
+    expect(nearestValidSizes(256, 32)).toEqual([256]);
+    expect(nearestValidSizes(10, 32)).toEqual([32]);
+  });
+
+  it('refuses an unsupported size before any kernel runs, naming the size, the divisor and the nearest sizes', () => {
+    const g = unetGenerator({ numDowns: 5, filters: 2 });
+    expect(() => checkGeneratorInput(g, [300, 200])).toThrow(
+      "input size 300x200 (height x width) does not fit generator 'unet_generator': height and width must be multiples of 32; nearest valid sizes: 288x192, 320x224",
+    );
+    expect(() => checkGeneratorInput(g, [64, 96])).not.toThrow();
+    expect(() => checkGeneratorInput(g, [64, 96], 1)).toThrow(/input channels of generator 'unet_generator' must be 3 \(got 1\)/);
+    g.dispose();
+  });
+
+  it('keeps the divisor through save and load', async () => {
+    const g = encoderDecoderGenerator({ numDowns: 3, filters: 2, seed: 2 });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await g.save(tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    expect(generatorDivisor(loaded)).toBe(8);
+    expect(loaded.inputs[0]!.shape).toEqual([null, null, null, 3]);
+    expect(() => checkGeneratorInput(loaded, [12, 16])).toThrow(/multiples of 8; nearest valid sizes: 8x16, 16x16/);
+    g.dispose();
+    loaded.dispose();
+  });
+
+  it('rejects unknown option keys with a hint', () => {
+    expect(() => unetGenerator({ imageSize: 64, fliters: 8 } as GeneratorOptions)).toThrow(
+      "unknown option 'fliters' of unetGenerator (did you mean 'filters'?)",
+    );
+    expect(() => encoderDecoderGenerator({ numDown: 3 } as GeneratorOptions)).toThrow(/unknown option 'numDown' of encoderDecoderGenerator \(did you mean 'numDowns'\?\)/);
   });
 });

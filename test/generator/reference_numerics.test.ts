@@ -9,7 +9,7 @@ import { loadFixtureWeights, loadReferenceCases, maxAbsDiff, toTensor } from './
 // means our padding alignment, transposed convs, skip order, norms and biases match the PyTorch reference.
 describe('generators match an independent NumPy implementation of the PyTorch reference', () => {
   const cases = loadReferenceCases().filter((c) => c.net !== 'patch');
-  it('has generator cases', () => expect(cases.length).toBe(5));
+  it('has generator cases, three of them non-square', () => expect(cases.length).toBe(8));
   for (const c of cases) {
     it(`${c.net} ${JSON.stringify(c.options)}`, () => {
       const factory = c.net === 'unet' ? unetGenerator : encoderDecoderGenerator;
