@@ -219,8 +219,8 @@ function isPixel(model: tfl.LayersModel): boolean {
   return kernel !== undefined && kernel.shape[0] === 1 && kernel.shape[1] === 1;
 }
 
-/** Every architecture's description, in the order they are tried. */
-export const LAYOUTS: readonly ArchitectureLayout[] = [UNET, RESNET, NLAYER, PIXEL];
+/** Every architecture's description, in the order they are tried (ResNet before U-Net: both have `down1_conv`). */
+export const LAYOUTS: readonly ArchitectureLayout[] = [RESNET, UNET, NLAYER, PIXEL];
 
 /** The description of one kind. */
 export function layoutOf(kind: TorchModuleKind): ArchitectureLayout {
