@@ -18,6 +18,8 @@ export type { GeneratorOptions, DropoutPlacement } from './generator/builder.js'
 export { generatorDivisor, checkGeneratorInput, nearestValidSizes } from './generator/divisor.js';
 export { translateImage, TRANSLATE_MODES, DEFAULT_MAX_PIXELS } from './generator/translate_image.js';
 export type { TranslateImageOptions, TranslateMode } from './generator/translate_image.js';
+export { resnetGenerator, RESNET_PADDINGS, RESNET_SIZE_MULTIPLE } from './generator/resnet_generator.js';
+export type { ResnetGeneratorOptions, ResnetPadding } from './generator/resnet_generator.js';
 
 // --- discriminator -----------------------------------------------------------------------------
 export { patchDiscriminator } from './discriminator/patch_discriminator.js';
@@ -31,6 +33,14 @@ export type { InstanceNormalizationArgs } from './layers/instance_norm.js';
 export { SeededDropout } from './layers/seeded_dropout.js';
 export type { SeededDropoutArgs } from './layers/seeded_dropout.js';
 export { NORM_KINDS, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './layers/norm.js';
+export { ReflectionPadding2D, ReplicationPadding2D } from './layers/padding.js';
+export type { SpatialPaddingArgs } from './layers/padding.js';
+export { LeadingCrop2D } from './layers/crop.js';
+export type { LeadingCrop2DArgs } from './layers/crop.js';
+export { SpatialSizeCheck } from './layers/size_check.js';
+export type { SpatialSizeCheckArgs } from './layers/size_check.js';
+export { INIT_TYPES, DEFAULT_INIT_TYPE, INIT_STDDEV, ReferenceInitializer } from './layers/init.js';
+export type { InitType, ReferenceInitializerArgs } from './layers/init.js';
 export type { NormKind } from './layers/norm.js';
 
 // --- losses ------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { importTorchCheckpoint, inferTorchArchitecture, type TorchArch } from '../io/torch/checkpoint.js';
-import { readTorchStateDict, type TorchTensor } from '../io/torch/read.js';
+import { describeTorchArchitecture } from '../io/torch/architecture.js';
+import { readTorchStateDict } from '../io/torch/read.js';
 import { exportTorchWeights } from '../io/torch/weights.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { Trainer } from '../trainer/trainer.js';
@@ -40,17 +41,6 @@ export interface ExportTorchOptions {
 const count = (ws: readonly tfl.LayerVariable[]) => ws.reduce((n, w) => n + (w.shape as Array<number | null>).reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-function describeArch(sd: Map<string, TorchTensor>): string {
-  const a = inferTorchArchitecture(sd);
-  const net =
-    a.kind === 'unet'
-      ? `UnetGenerator num_downs=${a.depth} ngf=${a.filters}, ${a.inputChannels}->${a.outputChannels} channels`
-      : a.kind === 'pixel'
-        ? `PixelDiscriminator ndf=${a.filters}, ${a.inputChannels} input channels`
-        : `NLayerDiscriminator n_layers=${a.depth} ndf=${a.filters}, ${a.inputChannels} input channels`;
-  return `${net}, norm ${a.norm}`;
-}
-
 /** Runs `pix2pix import-torch`: reads a PyTorch reference state dict, builds the model, saves it as a tfjs model folder. */
 export async function runImportTorch(o: ImportTorchOptions): Promise<tfl.LayersModel> {
   const log = o.log ?? process.stderr;
@@ -66,7 +56,7 @@ export async function runImportTorch(o: ImportTorchOptions): Promise<tfl.LayersM
   let what: string;
   try {
     const sd = readTorchStateDict(bytes);
-    what = describeArch(sd);
+    what = describeTorchArchitecture(inferTorchArchitecture(sd));
     model = importTorchCheckpoint(sd, { ...(o.arch === undefined ? {} : { arch: o.arch }), ...(o.imageSize === undefined ? {} : { imageSize: o.imageSize }) });
   } catch (e) {
     throw new CliError(`${o.file}: ${(e as Error).message}`);

@@ -4,7 +4,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertNever } from '../util/validate.js';
-import { gammaInitializer } from './init.js';
+import { gammaInitializer, INIT_STDDEV } from './init.js';
 import { InstanceNormalization } from './instance_norm.js';
 
 /**
@@ -27,7 +27,7 @@ export const BATCH_NORM_MOMENTUM = 0.9;
 /** What the builders need to know about one norm kind. */
 interface NormSpec {
   /** Creates the layer, or `null` when the kind inserts no layer. */
-  create(name: string, seed: number | undefined): tfl.layers.Layer | null;
+  create(name: string, seed: number | undefined, gain: number): tfl.layers.Layer | null;
   /**
    * Whether a convolution feeding this norm (or sitting where such a convolution would) carries a bias.
    * The reference decides this only by `norm_layer == InstanceNorm2d`, so `'none'` has no bias there either.
@@ -37,13 +37,13 @@ interface NormSpec {
 
 const NORMS: { readonly [K in NormKind]: NormSpec } = {
   batch: {
-    create: (name, seed) =>
+    create: (name, seed, gain) =>
       tfl.layers.batchNormalization({
         name,
         axis: -1,
         epsilon: BATCH_NORM_EPSILON,
         momentum: BATCH_NORM_MOMENTUM,
-        gammaInitializer: gammaInitializer(seed, name),
+        gammaInitializer: gammaInitializer(seed, name, gain),
       }),
     convBias: false,
   },
@@ -69,12 +69,12 @@ function spec(kind: NormKind): NormSpec {
 }
 
 /**
- * Creates the normalization layer `name` of kind `kind` (seeded by `deriveSeed(seed, name)`), or returns
- * `null` for `'none'`.
+ * Creates the normalization layer `name` of kind `kind` (seeded by `deriveSeed(seed, name)`; batch-norm scale
+ * N(1, `gain`), default 0.02), or returns `null` for `'none'`.
  * @internal
  */
-export function createNorm(kind: NormKind, name: string, seed: number | undefined): tfl.layers.Layer | null {
-  return spec(kind).create(name, seed);
+export function createNorm(kind: NormKind, name: string, seed: number | undefined, gain: number = INIT_STDDEV): tfl.layers.Layer | null {
+  return spec(kind).create(name, seed, gain);
 }
 
 /**

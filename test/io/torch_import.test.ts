@@ -147,7 +147,9 @@ describe('importTorchCheckpoint: architecture from the state dict', () => {
       /arch 'unet_256' does not match the checkpoint, which is a U-Net generator with num_downs=5/,
     );
     expect(() => importTorchCheckpoint(bytesOf('nlayer1_batch.pth'), { arch: 'basic' })).toThrow(/n_layers=1/);
-    expect(() => importTorchCheckpoint(unet, { arch: 'resnet_9blocks' as never })).toThrow(/arch must be one of/);
+    // resnet_9blocks became a valid arch with issue 14: it is now refused for not matching, unknown names as before.
+    expect(() => importTorchCheckpoint(unet, { arch: 'resnet_9blocks' })).toThrow(/arch 'resnet_9blocks' does not match the checkpoint, which is a U-Net/);
+    expect(() => importTorchCheckpoint(unet, { arch: 'resnet_3blocks' as never })).toThrow(/arch must be one of/);
   });
 });
 

@@ -1,23 +1,13 @@
-import type * as tfl from '@tensorflow/tfjs-layers';
-
 /**
- * The mapping between our models' weights (layer names fixed by the factories) and the state-dict keys
- * of the PyTorch reference's modules (junyanz/pytorch-CycleGAN-and-pix2pix `UnetGenerator`,
- * `NLayerDiscriminator`, `PixelDiscriminator`).
- *
- * U-Net, level i = 1 (outermost) .. n (innermost). The reference nests `UnetSkipConnectionBlock`s; block i
- * lives at `P(1) = model`, `P(i) = model.model.1` + `.model.3` x (i - 2), and its `Sequential` holds
- * - outermost: `0` down conv, `1` block 2, `2` ReLU, `3` up deconv, `4` Tanh;
- * - middle: `0` LeakyReLU, `1` down conv, `2` down norm, `3` block i+1, `4` ReLU, `5` up deconv,
- *   `6` up norm, [`7` Dropout];
- * - innermost: `0` LeakyReLU, `1` down conv, `2` ReLU, `3` up deconv, `4` up norm.
- *
- * NLayerDiscriminator (`model.*`): `conv0` -> 0, `conv{k}` -> 3k - 1, `norm{k}` -> 3k, `logits` -> 3n + 2.
- * PixelDiscriminator (`net.*`): `conv0` -> 0, `conv1` -> 2, `norm1` -> 3, `logits` -> 5.
- * With instance norm or `'none'` the reference keeps its norm modules (parameter-free), so the indices do
- * not depend on the norm.
+ * The mapping between our models' weights (layer names fixed by the factories) and the state-dict keys of
+ * the PyTorch reference's modules. Which layer sits at which module path is described once, in
+ * `layout.ts`; this file turns that into per-weight slots (parameter names, shapes, PyTorch layouts).
  * @internal
  */
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { modelLayout, type TorchModuleKind } from './layout.js';
+
+export type { TorchModuleKind } from './layout.js';
 
 /** How a weight's values are laid out in the two frameworks. */
 export type WeightLayout = 'kernel' | 'vector';
@@ -38,14 +28,11 @@ export interface WeightSlot {
   layout: WeightLayout;
 }
 
-/** The architecture a model maps onto. @internal */
-export type TorchModuleKind = 'unet' | 'nlayer' | 'pixel';
-
 /** Complete mapping of one model. @internal */
 export interface TorchKeyMap {
   /** Which reference class the model corresponds to. */
   kind: TorchModuleKind;
-  /** n: U-Net levels, or NLayerDiscriminator's n_layers (1 for the PixelGAN). */
+  /** n: U-Net levels, ResNet blocks, or NLayerDiscriminator's n_layers (1 for the PixelGAN). */
   depth: number;
   /** Every weight of the model, in the reference's `state_dict()` order. */
   slots: WeightSlot[];
@@ -57,6 +44,8 @@ export interface TorchKeyMap {
   ignorable: Set<string>;
   /** `num_batches_tracked` keys to write on export (one per batch norm). */
   batchCounters: string[];
+  /** The reference module, for messages: `'UnetGenerator with num_downs=8'`. */
+  description: string;
 }
 
 /** tfjs weight-variable suffix -> PyTorch parameter name. */
@@ -71,56 +60,6 @@ const PARAM_NAME: Readonly<Record<string, string>> = {
 
 /** Order of a module's entries in `state_dict()`: parameters, then buffers. */
 const LEAF_ORDER = ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'];
-
-const layerNames = (model: tfl.LayersModel): Set<string> => new Set(model.layers.map((l) => l.name));
-
-const maxIndex = (names: Set<string>, re: RegExp): number => {
-  let n = 0;
-  for (const name of names) {
-    const m = re.exec(name);
-    if (m) n = Math.max(n, Number(m[1]));
-  }
-  return n;
-};
-
-/** Module path of each of our layers that has (or may have) weights. */
-function modulePaths(model: tfl.LayersModel): { kind: TorchModuleKind; depth: number; paths: Map<string, string> } {
-  const names = layerNames(model);
-  const paths = new Map<string, string>();
-  if (names.has('down1_conv')) {
-    const n = maxIndex(names, /^down(\d+)_conv$/);
-    const prefix = (i: number) => (i === 1 ? 'model' : 'model.model.1' + '.model.3'.repeat(i - 2));
-    for (let i = 1; i <= n; i++) {
-      const role = i === 1 ? 'outermost' : i === n ? 'innermost' : 'middle';
-      const at = (k: number) => `${prefix(i)}.model.${k}`;
-      paths.set(`down${i}_conv`, at(role === 'outermost' ? 0 : 1));
-      if (role === 'middle') paths.set(`down${i}_norm`, at(2));
-      paths.set(`up${i}_deconv`, at(role === 'middle' ? 5 : 3));
-      if (role !== 'outermost') paths.set(`up${i}_norm`, at(role === 'middle' ? 6 : 4));
-    }
-    return { kind: 'unet', depth: n, paths };
-  }
-  if (names.has('conv0') && names.has('logits')) {
-    const n = maxIndex(names, /^conv(\d+)$/);
-    const kernel = model.getLayer('conv0').getWeights()[0];
-    const pixel = kernel !== undefined && kernel.shape[0] === 1 && kernel.shape[1] === 1;
-    if (pixel) {
-      for (const [name, idx] of [['conv0', 0], ['conv1', 2], ['norm1', 3], ['logits', 5]] as const) paths.set(name, `net.${idx}`);
-      return { kind: 'pixel', depth: 1, paths };
-    }
-    paths.set('conv0', 'model.0');
-    for (let k = 1; k <= n; k++) {
-      paths.set(`conv${k}`, `model.${3 * k - 1}`);
-      paths.set(`norm${k}`, `model.${3 * k}`);
-    }
-    paths.set('logits', `model.${3 * n + 2}`);
-    return { kind: 'nlayer', depth: n, paths };
-  }
-  throw new Error(
-    `model '${model.name}' was not built by unetGenerator / encoderDecoderGenerator / patchDiscriminator ` +
-      "(it has no 'down1_conv' layer and no 'conv0' + 'logits' layers), so it has no PyTorch reference layout",
-  );
-}
 
 /** Compares state-dict keys in the order `state_dict()` lists them (numeric path segments, params before buffers). */
 export function compareTorchKeys(a: string, b: string): number {
@@ -152,7 +91,8 @@ export function torchShapeOf(shape: number[], layout: WeightLayout): number[] {
  * @internal
  */
 export function torchKeyMap(model: tfl.LayersModel): TorchKeyMap {
-  const { kind, depth, paths } = modulePaths(model);
+  const { layout, params, paths } = modelLayout(model);
+  const { kind, depth } = params;
   const slots: WeightSlot[] = [];
   const ignorable = new Set<string>();
   const batchCounters: string[] = [];
@@ -198,7 +138,7 @@ export function torchKeyMap(model: tfl.LayersModel): TorchKeyMap {
     throw new Error(`model '${model.name}': no PyTorch reference key for the weights of ${unmapped.join(', ')}`);
   }
   slots.sort((a, b) => compareTorchKeys(a.torchKey, b.torchKey));
-  return { kind, depth, slots, ignorable, batchCounters };
+  return { kind, depth, slots, ignorable, batchCounters, description: layout.describe(params) };
 }
 
 /**

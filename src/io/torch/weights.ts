@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { compareTorchKeys, permuteKernel, torchKeyMap, type WeightSlot } from './keymap.js';
+import { stripModulePrefix } from './layout.js';
 import { readTorchStateDict, type TorchTensor } from './read.js';
 import { writeTorchStateDict, type TorchTensorInput, type TorchWriteDType } from './write.js';
 
@@ -9,7 +10,8 @@ const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every
 
 /**
  * Loads a PyTorch state dict of the reference implementation (junyanz/pytorch-CycleGAN-and-pix2pix) into a
- * model made by {@link unetGenerator} (the reference's `UnetGenerator`, any `num_downs`),
+ * model made by {@link unetGenerator} (the reference's `UnetGenerator`, any `num_downs`), {@link resnetGenerator}
+ * (`ResnetGenerator`, any `n_blocks`, with or without `use_dropout`, any `padding_type`),
  * {@link patchDiscriminator} (`NLayerDiscriminator` with `n_layers` 1-5 for receptive fields 16-286, and
  * `PixelDiscriminator` for receptive field 1), with batch, instance or no norm.
  *
@@ -57,9 +59,7 @@ export function importTorchWeights(model: tfl.LayersModel, source: Uint8Array | 
  */
 function matchStateDict(model: tfl.LayersModel, input: Map<string, TorchTensor>): Array<[WeightSlot, Float32Array]> {
   const map = torchKeyMap(model);
-  const keys = [...input.keys()];
-  const stripped = keys.length > 0 && keys.every((k) => k.startsWith('module.'));
-  const sd = stripped ? new Map([...input].map(([k, v]) => [k.slice('module.'.length), v])) : input;
+  const sd = stripModulePrefix(input);
 
   const missing: string[] = [];
   const misShaped: string[] = [];
@@ -90,15 +90,11 @@ function matchStateDict(model: tfl.LayersModel, input: Map<string, TorchTensor>)
   ].filter(Boolean);
   if (problems.length > 0) {
     throw new Error(
-      `importTorchWeights: the checkpoint does not match model '${model.name}' (a reference ${describeKind(map.kind, map.depth)}); ` +
+      `importTorchWeights: the checkpoint does not match model '${model.name}' (a reference ${map.description}); ` +
         `nothing was loaded.\n  ${problems.join('\n  ')}`,
     );
   }
   return out;
-}
-
-function describeKind(kind: string, depth: number): string {
-  return kind === 'unet' ? `UnetGenerator with num_downs=${depth}` : kind === 'pixel' ? 'PixelDiscriminator' : `NLayerDiscriminator with n_layers=${depth}`;
 }
 
 /** Options of {@link exportTorchWeights}. */
@@ -112,12 +108,13 @@ export interface ExportTorchWeightsOptions {
 /**
  * Writes a model made by our factories as a PyTorch state dict in the reference's key layout: the bytes of a
  * zip-format `.pth` file that `torch.load` (also with `weights_only=True`) reads and the reference's
- * `UnetGenerator` / `NLayerDiscriminator` / `PixelDiscriminator` accept with `load_state_dict(strict=True)`
+ * `UnetGenerator` / `ResnetGenerator` / `NLayerDiscriminator` / `PixelDiscriminator` accept with
+ * `load_state_dict(strict=True)`
  * (built with the same `ngf`/`ndf`, depth and norm). Inverse of {@link importTorchWeights}: kernels are
  * transposed back to PyTorch layout, moving statistics become `running_mean` / `running_var`, and each batch
  * norm gets `num_batches_tracked = 0`. No file system: write the bytes where you like.
  *
- * @param model - A model made by {@link unetGenerator} or {@link patchDiscriminator}.
+ * @param model - A model made by {@link unetGenerator}, {@link resnetGenerator} or {@link patchDiscriminator}.
  * @param options - See {@link ExportTorchWeightsOptions}.
  * @returns The `.pth` file's bytes.
  */
