@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from './adam_state.js';
+import { validateCheckpointContents } from './checkpoint_validation.js';
 import { SCHEDULE_POLICIES, type ResolvedSchedule, type SchedulePlan } from './schedules/index.js';
 
 /** Value of `modelTopology.format` in every Trainer checkpoint. */
@@ -182,6 +183,7 @@ export function decodeCheckpoint(artifacts: tf.io.ModelArtifacts | undefined | n
     throw new CheckpointError('checkpoint has no weights (weight specs or weight data missing)');
   }
   const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  validateCheckpointContents({ generator: topo.generator, discriminator: topo.discriminator, specs, data });
   const expected = specs.reduce((n, s) => n + specBytes(s), 0);
   if (data.byteLength !== expected) {
     throw new CheckpointError(
