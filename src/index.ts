@@ -116,6 +116,7 @@ export type { ExportTorchWeightsOptions } from './io/torch/weights.js';
 export { importTorchCheckpoint, inferTorchArchitecture, TORCH_ARCHS } from './io/torch/checkpoint.js';
 export type { TorchArch, TorchArchitecture, ImportTorchCheckpointOptions } from './io/torch/checkpoint.js';
 export { readTorchStateDict } from './io/torch/read.js';
+export { TorchFormatError } from './io/torch/errors.js';
 export type { TorchTensor } from './io/torch/read.js';
 export { writeTorchStateDict } from './io/torch/write.js';
 export type { TorchTensorInput, TorchWriteDType, WriteTorchStateDictOptions } from './io/torch/write.js';

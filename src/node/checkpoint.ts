@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../trainer/checkpoint.js';
+import { checkedWeights, validateModelJSON } from '../trainer/checkpoint_validation.js';
 
 /** The process umask, read without changing it for longer than the call. */
 function currentUmask(): number {
@@ -109,6 +110,7 @@ async function loadDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
   if (modelJSON === null || typeof modelJSON !== 'object' || modelJSON.modelTopology == null) {
     throw new CheckpointError(`corrupt checkpoint: ${jsonPath} has no modelTopology`);
   }
+  validateModelJSON(modelJSON, jsonPath); // before tfjs iterates the manifest or rebuilds layers
   return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
     const specs: tf.io.WeightsManifestEntry[] = [];
     const buffers: ArrayBuffer[] = [];
@@ -125,7 +127,7 @@ async function loadDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
       }
       specs.push(...group.weights);
     }
-    return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
+    return [specs, checkedWeights(modelJSON, specs, tf.io.CompositeArrayBuffer.join(buffers), target)];
   });
 }
 

@@ -1,3 +1,8 @@
+/**
+ * PNG / JPEG files on disk: format sniffing, decoding (pngjs, jpeg-js) after a header check that bounds
+ * memory on hostile files ({@link MAX_IMAGE_PIXELS}), encoding and writing. Decode problems are
+ * {@link ImageDecodeError}s naming the file.
+ */
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { PNG } from 'pngjs';
@@ -18,15 +23,156 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
 }
 
 /**
+ * Largest image (width x height) the decoders accept: 8192 x 8192 = 67,108,864 pixels (256 MiB as
+ * RGBA). The dimensions are read from the file header (PNG IHDR, JPEG SOF) and checked before any pixel
+ * memory is allocated, so a small file that declares a huge image is refused at once.
+ */
+export const MAX_IMAGE_PIXELS = 8192 * 8192;
+
+/** Thrown by {@link decodeImage} / {@link readImage} for a file that is not a readable PNG or JPEG; the message names the file and the cause. */
+export class ImageDecodeError extends Error {
+  /** @param message - what is wrong, starting with the file name. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+/** Deflate cannot expand data more than ~1032:1: pixel data beyond that is more than the file holds. */
+const MAX_DEFLATE_RATIO = 1032;
+const PNG_CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const PNG_DEPTHS: Readonly<Record<number, readonly number[]>> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
+function checkDimensions(name: string, format: string, width: number, height: number): void {
+  if (width === 0 || height === 0) throw new ImageDecodeError(`${name}: the ${format} header declares an empty ${width}x${height} image`);
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new ImageDecodeError(
+      `${name}: the ${format} header declares ${width}x${height} = ${width * height} pixels, more than the limit of ${MAX_IMAGE_PIXELS} (MAX_IMAGE_PIXELS)`,
+    );
+  }
+}
+
+/** PNG: IHDR dimensions and depth, and the compressed data (IDAT) must be able to hold the declared pixels. */
+function checkPngHeader(b: Uint8Array, name: string): void {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 33 || view.getUint32(8) !== 13 || String.fromCharCode(...b.subarray(12, 16)) !== 'IHDR') {
+    throw new ImageDecodeError(`${name}: PNG file has no IHDR header chunk (truncated or corrupt)`);
+  }
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const depth = b[24]!;
+  const colorType = b[25]!;
+  if (!PNG_DEPTHS[colorType]?.includes(depth)) throw new ImageDecodeError(`${name}: PNG header has colour type ${colorType} with bit depth ${depth}, which PNG does not define`);
+  checkDimensions(name, 'PNG', width, height);
+  let idat = 0;
+  for (let pos = 33; pos + 8 <= b.length; ) {
+    const len = view.getUint32(pos);
+    if (String.fromCharCode(...b.subarray(pos + 4, pos + 8)) === 'IDAT') idat += Math.min(len, b.length - pos - 8);
+    pos += 12 + len;
+  }
+  const raw = height * (1 + Math.ceil((width * PNG_CHANNELS[colorType]! * depth) / 8));
+  if (raw > MAX_DEFLATE_RATIO * idat + 1024) {
+    throw new ImageDecodeError(`${name}: PNG declares ${width}x${height} (${raw} bytes of pixel rows) but holds only ${idat} bytes of image data (truncated or corrupt)`);
+  }
+}
+
+/**
+ * JPEG: walks the marker segments (skipping entropy-coded data) and checks the frame size against the
+ * limit and that every table a component or scan uses is defined (jpeg-js fails with a raw TypeError otherwise).
+ */
+function checkJpegHeader(b: Uint8Array, name: string): void {
+  const fail = (why: string): never => {
+    throw new ImageDecodeError(`${name}: corrupt JPEG: ${why}`);
+  };
+  const u16 = (p: number) => (b[p]! << 8) | b[p + 1]!;
+  const quant = new Set<number>();
+  const dc = new Set<number>();
+  const ac = new Set<number>();
+  let frame: { progressive: boolean; components: Map<number, number> } | null = null;
+  let pos = 2;
+  while (pos + 4 <= b.length) {
+    if (b[pos] !== 0xff) {
+      pos++; // entropy-coded data or padding
+      continue;
+    }
+    const marker = b[pos + 1]!;
+    if (marker === 0xff || marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      pos += marker === 0xff ? 1 : 2;
+      continue;
+    }
+    if (marker === 0xd9) break; // EOI
+    const len = u16(pos + 2);
+    const start = pos + 4;
+    const end = pos + 2 + len;
+    if (len < 2 || end > b.length) break; // truncated: let the decoder report it
+    if (marker === 0xdb) {
+      for (let p = start; p < end; ) {
+        const spec = b[p]!;
+        if (spec >> 4 > 1 || (spec & 15) > 3) fail(`quantization table spec 0x${spec.toString(16)} at byte ${p} (table ids are 0-3)`);
+        quant.add(spec & 15);
+        p += 1 + (spec >> 4 ? 128 : 64);
+      }
+    } else if (marker === 0xc4) {
+      for (let p = start; p + 17 <= end; ) {
+        const spec = b[p]!;
+        if (spec >> 4 > 1 || (spec & 15) > 3) fail(`Huffman table spec 0x${spec.toString(16)} at byte ${p} (class 0-1, ids 0-3)`);
+        (spec >> 4 ? ac : dc).add(spec & 15);
+        let n = 0;
+        for (let i = 1; i <= 16; i++) n += b[p + i]!;
+        p += 17 + n;
+      }
+    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (frame) fail('more than one frame (SOF marker)');
+      const height = u16(start + 1);
+      const width = u16(start + 3);
+      checkDimensions(name, 'JPEG', width, height);
+      const components = new Map<number, number>();
+      for (let i = 0, n = b[start + 5]!; i < n && start + 8 + 3 * i <= end; i++) components.set(b[start + 6 + 3 * i]!, b[start + 8 + 3 * i]!);
+      frame = { progressive: marker === 0xc2 || marker === 0xc6, components };
+    } else if (marker === 0xda) {
+      if (!frame) fail('a scan (SOS) before the frame header (SOF)');
+      const n = b[start]!;
+      const ss = b[start + 1 + 2 * n]!;
+      const se = b[start + 2 + 2 * n]!;
+      const ah = b[start + 3 + 2 * n]! >> 4;
+      for (let i = 0; i < n; i++) {
+        const id = b[start + 1 + 2 * i]!;
+        const tables = b[start + 2 + 2 * i]!;
+        if (!frame!.components.has(id)) fail(`scan component ${id} is not in the frame`);
+        if (ss === 0 && ah === 0 && !dc.has(tables >> 4)) fail(`scan component ${id} uses DC Huffman table ${tables >> 4}, which is not defined`);
+        if (se > 0 && !ac.has(tables & 15)) fail(`scan component ${id} uses AC Huffman table ${tables & 15}, which is not defined`);
+      }
+    }
+    pos = end;
+  }
+  if (!frame) fail('no frame header (SOF marker) found');
+  for (const [id, table] of frame!.components) {
+    if (!quant.has(table)) fail(`component ${id} uses quantization table ${table}, which the file does not define`);
+  }
+}
+
+/**
+ * Checks an image's header before decoding: dimensions within {@link MAX_IMAGE_PIXELS}, and (PNG) enough
+ * compressed data for them, (JPEG) every table the frame and scans use is defined.
+ * @throws ImageDecodeError naming `name` and the problem.
+ */
+export function checkImageHeader(bytes: Uint8Array, format: ImageFormat, name = 'image'): void {
+  if (format === 'png') checkPngHeader(bytes, name);
+  else checkJpegHeader(bytes, name);
+}
+
+/**
  * Decodes PNG (pngjs) or JPEG (jpeg-js) bytes into an 8-bit image: PNGs come back RGBA (RGB when
  * fully opaque), JPEGs RGB. 16-bit PNGs are reduced to 8 bits.
  * @param bytes - the file contents.
  * @param name - the file name quoted in errors. Default `'image'`.
- * @throws Error naming `name` when the bytes are not a PNG or JPEG image, or are corrupt.
+ * Dimensions are checked from the header first ({@link checkImageHeader}, limit {@link MAX_IMAGE_PIXELS}).
+ * @throws ImageDecodeError naming `name` when the bytes are not a PNG or JPEG image, are corrupt, or too large.
  */
 export function decodeImage(bytes: Uint8Array, name = 'image'): RawImage {
   const format = sniffImageFormat(bytes);
-  if (format === null) throw new Error(`${name}: not a PNG or JPEG image`);
+  if (format === null) throw new ImageDecodeError(`${name}: not a PNG or JPEG image`);
+  checkImageHeader(bytes, format, name);
   try {
     if (format === 'png') {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -34,10 +180,10 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): RawImage {
       for (let i = 3; i < rgba.data.length; i += 4) if (rgba.data[i] !== 255) return rgba;
       return convertChannels(rgba, 3);
     }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 2048 });
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 2048, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
     return toRawImage({ width: img.width, height: img.height, channels: 3, data: img.data }, name);
   } catch (e) {
-    throw new Error(`${name}: cannot decode ${format === 'png' ? 'PNG' : 'JPEG'} image (${(e as Error).message})`);
+    throw new ImageDecodeError(`${name}: cannot decode ${format === 'png' ? 'PNG' : 'JPEG'} image (${(e as Error).message})`);
   }
 }
 

@@ -7,6 +7,7 @@
 
 // --- data, images, reports (data/CLI) ---
 export { decodeImage, readImage, encodePng, encodeJpeg, writeImage, sniffImageFormat, IMAGE_EXTENSIONS } from './image_io.js';
+export { ImageDecodeError, MAX_IMAGE_PIXELS, checkImageHeader } from './image_io.js';
 export type { ImageFormat } from './image_io.js';
 export { listImages, abFolderPairs, twoFolderPairs, folderPairs } from './folder_pairs.js';
 export type { FolderPairsOptions, FolderLayout } from './folder_pairs.js';

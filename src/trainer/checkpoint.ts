@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { AdamTensors } from './adam_state.js';
+import { validateCheckpointContents } from './checkpoint_validation.js';
 import { SCHEDULE_POLICIES, type ResolvedSchedule, type SchedulePlan } from './schedules/index.js';
 
 /** A tensor with a name, as tfjs IO encodes them. */
@@ -198,6 +199,7 @@ export function decodeCheckpoint(artifacts: tf.io.ModelArtifacts | undefined | n
     throw new CheckpointError('checkpoint has no weights (weight specs or weight data missing)');
   }
   const data = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  validateCheckpointContents({ generator: topo.generator, discriminator: topo.discriminator, specs, data });
   const expected = specs.reduce((n, s) => n + specBytes(s), 0);
   if (data.byteLength !== expected) {
     throw new CheckpointError(

@@ -8,6 +8,7 @@
  * Opcodes a state dict does not need (`INST`, `OBJ`, `EXT*`, text protocol 0 opcodes, ...) are errors too.
  * @internal
  */
+import { TorchFormatError } from './errors.js';
 
 /** A Python tuple (kept apart from lists, which are plain arrays). */
 export class PyTuple {
@@ -73,7 +74,7 @@ export function unpickle(bytes: Uint8Array, offset: number, options: UnpickleOpt
   let opPos = offset;
 
   const fail = (msg: string): never => {
-    throw new Error(`${src}: ${msg} (at byte ${opPos})`);
+    throw new TorchFormatError(`${src}: ${msg} (at byte ${opPos})`);
   };
   const need = (n: number): void => {
     if (pos + n > bytes.length) fail(`truncated: needs ${n} more byte(s) but the data ends`);
@@ -159,7 +160,7 @@ export function unpickle(bytes: Uint8Array, offset: number, options: UnpickleOpt
   };
   const appendItems = (target: PyValue, items: PyValue[]): void => {
     if (!Array.isArray(target)) fail(`APPEND(S) on ${describeValue(target)}, not a list`);
-    (target as PyValue[]).push(...items);
+    for (const item of items) (target as PyValue[]).push(item); // no spread: a huge APPENDS would overflow the call stack
   };
   const global = (module: string, name: string): PyCallable => {
     const found = options.resolveGlobal(module, name);

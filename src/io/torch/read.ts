@@ -1,5 +1,6 @@
 import { unzipSync } from 'fflate';
 import { DTYPE_OF_STORAGE, TORCH_DTYPES, decodeElements, type TorchDType, type TorchTensorData } from './dtypes.js';
+import { TorchFormatError } from './errors.js';
 import { PyDict, PyTuple, describeValue, unpickle, type PyCallable, type PyValue } from './pickle.js';
 
 /** One tensor of a PyTorch state dict, as plain JS data (row-major, contiguous). */
@@ -43,7 +44,7 @@ const LEGACY_PROTOCOL = 1001;
 const intList = (v: PyValue, what: string): number[] => {
   const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : undefined;
   if (!items || !items.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
-    throw new Error(`${what} must be a tuple of non-negative ints (got ${describeValue(v)})`);
+    throw new TorchFormatError(`${what} must be a tuple of non-negative ints (got ${describeValue(v)})`);
   }
   return items as number[];
 };
@@ -53,21 +54,21 @@ const callable = (qualifiedName: string, call: (args: PyValue[]) => PyValue, bui
 
 const rebuildTensor = callable('torch._utils._rebuild_tensor_v2', (args) => {
   // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
-  if (args.length < 4 || args.length > 7) throw new Error(`expects 6 or 7 arguments (got ${args.length})`);
+  if (args.length < 4 || args.length > 7) throw new TorchFormatError(`expects 6 or 7 arguments (got ${args.length})`);
   const [storage, offset] = args;
-  if (!(storage instanceof StorageRef)) throw new Error(`storage argument is ${describeValue(storage)}`);
+  if (!(storage instanceof StorageRef)) throw new TorchFormatError(`storage argument is ${describeValue(storage)}`);
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
-    throw new Error(`storage offset must be a non-negative int (got ${describeValue(offset)})`);
+    throw new TorchFormatError(`storage offset must be a non-negative int (got ${describeValue(offset)})`);
   }
   const shape = intList(args[2]!, 'size');
   const stride = intList(args[3]!, 'stride');
-  if (shape.length !== stride.length) throw new Error(`size ${shape.length}-d but stride ${stride.length}-d`);
+  if (shape.length !== stride.length) throw new TorchFormatError(`size ${shape.length}-d but stride ${stride.length}-d`);
   return new TensorRef(storage, offset, shape, stride);
 });
 
 const rebuildParameter = callable('torch._utils._rebuild_parameter', (args) => {
   // (data, requires_grad, backward_hooks[, state])
-  if (!(args[0] instanceof TensorRef)) throw new Error(`data argument is ${describeValue(args[0])}`);
+  if (!(args[0] instanceof TensorRef)) throw new TorchFormatError(`data argument is ${describeValue(args[0])}`);
   return args[0];
 });
 
@@ -77,10 +78,10 @@ const orderedDict = callable(
     const d = new PyDict();
     if (args.length === 0) return d;
     const items = args[0];
-    if (args.length !== 1 || !Array.isArray(items)) throw new Error('expects no arguments or one list of pairs');
+    if (args.length !== 1 || !Array.isArray(items)) throw new TorchFormatError('expects no arguments or one list of pairs');
     for (const pair of items) {
       const kv = pair instanceof PyTuple ? pair.items : Array.isArray(pair) ? pair : [];
-      if (kv.length !== 2 || typeof kv[0] !== 'string') throw new Error('expects (str, value) pairs');
+      if (kv.length !== 2 || typeof kv[0] !== 'string') throw new TorchFormatError('expects (str, value) pairs');
       d.entries.set(kv[0], kv[1]!);
     }
     return d;
@@ -88,14 +89,14 @@ const orderedDict = callable(
   (target, state) => {
     // `state_dict()` carries a `_metadata` attribute (module versions), pickled as BUILD state.
     const dict = state instanceof PyTuple ? state.items[0] : state;
-    if (!(target instanceof PyDict) || !(dict instanceof PyDict)) throw new Error('unexpected state');
+    if (!(target instanceof PyDict) || !(dict instanceof PyDict)) throw new TorchFormatError('unexpected state');
     for (const [k, v] of dict.entries) target.attrs.set(String(k), v);
   },
 );
 
 const storageClass = (name: string): PyCallable =>
   callable(`torch.${name}`, () => {
-    throw new Error('storages are only allowed as persistent ids');
+    throw new TorchFormatError('storages are only allowed as persistent ids');
   });
 
 /**
@@ -114,7 +115,7 @@ function resolveGlobal(module: string, name: string): PyCallable | undefined {
 const storageDType = (v: PyValue): TorchDType => {
   const name = typeof v === 'object' && v !== null && 'qualifiedName' in v ? (v as PyCallable).qualifiedName : '';
   const dtype = DTYPE_OF_STORAGE.get(name.replace(/^torch\./, ''));
-  if (!dtype) throw new Error(`unknown storage type ${describeValue(v)}`);
+  if (!dtype) throw new TorchFormatError(`unknown storage type ${describeValue(v)}`);
   return dtype;
 };
 
@@ -125,25 +126,26 @@ function storageTable(format: 'zip' | 'legacy') {
     // zip: ('storage', storage_type, key, location, numel)
     // legacy: ('storage', storage_type, root_key, location, numel, view_metadata)
     const t = pid instanceof PyTuple ? pid.items : [];
-    if (t[0] !== 'storage' || t.length < 5) throw new Error(`unsupported persistent id ${describeValue(pid)}`);
+    if (t[0] !== 'storage' || t.length < 5) throw new TorchFormatError(`unsupported persistent id ${describeValue(pid)}`);
     const dtype = storageDType(t[1]!);
     const key = t[2];
     const numel = t[4];
     if (typeof key !== 'string' || typeof numel !== 'number' || !Number.isInteger(numel) || numel < 0) {
-      throw new Error('malformed storage persistent id');
+      throw new TorchFormatError('malformed storage persistent id');
     }
     let root = storages.get(key);
     if (!root) {
       root = new StorageRef(key, dtype, numel);
       storages.set(key, root);
     } else if (root.dtype !== dtype) {
-      throw new Error(`storage '${key}' is used as both ${root.dtype} and ${dtype}`);
+      throw new TorchFormatError(`storage '${key}' is used as both ${root.dtype} and ${dtype}`);
     }
     const view = format === 'legacy' ? t[5] : null;
     if (view === null || view === undefined) return root;
     // Legacy storage view: (view_key, offset, view_size).
     const v = view instanceof PyTuple ? view.items : [];
-    if (typeof v[1] !== 'number' || typeof v[2] !== 'number') throw new Error('malformed storage view');
+    const isIndex = (x: PyValue | undefined): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+    if (!isIndex(v[1]) || !isIndex(v[2])) throw new TorchFormatError(`malformed storage view of storage '${key}'`);
     return new StorageRef(String(v[0]), dtype, v[2], v[1], root);
   };
   return { storages, persistentLoad };
@@ -153,14 +155,23 @@ function storageTable(format: 'zip' | 'legacy') {
 function materialize(name: string, ref: TensorRef): TorchTensor {
   const root = ref.storage.root ?? ref.storage;
   const bytes = root.bytes;
-  if (!bytes) throw new Error(`tensor '${name}': the data of storage '${root.key}' is missing from the file`);
+  if (!bytes) throw new TorchFormatError(`tensor '${name}': the data of storage '${root.key}' is missing from the file`);
   const base = ref.storage.viewOffset + ref.offset;
   const count = ref.shape.reduce((a, b) => a * b, 1);
+  const available = Math.min(root.numel, ref.storage.viewOffset + ref.storage.numel);
+  if (count > available) {
+    // Only overlapping strides (e.g. 0) can make more elements than the storage holds: a state dict
+    // never needs that, and honouring it would let a small file allocate without bound.
+    throw new TorchFormatError(
+      `tensor '${name}' declares ${count} elements (shape [${ref.shape.join(', ')}], stride [${ref.stride.join(', ')}]) ` +
+        `but its storage '${root.key}' holds ${available}: overlapping or broadcast strides are not supported`,
+    );
+  }
   let maxIndex = base;
   for (let d = 0; d < ref.shape.length; d++) maxIndex += (ref.shape[d]! - 1) * ref.stride[d]!;
-  const limit = Math.min(root.numel, ref.storage.viewOffset + ref.storage.numel);
+  const limit = available;
   if (count > 0 && maxIndex >= limit) {
-    throw new Error(
+    throw new TorchFormatError(
       `tensor '${name}' (shape [${ref.shape.join(', ')}]) reads element ${maxIndex} of a storage of ${limit} element(s): the file is corrupt`,
     );
   }
@@ -189,10 +200,24 @@ function materialize(name: string, ref: TensorRef): TorchTensor {
   return { shape: ref.shape.slice(), dtype: root.dtype, data: out };
 }
 
+/** Refuses NaN / Infinity in a floating-point tensor, naming it: such weights can only produce garbage. */
+function checkFinite(name: string, t: TorchTensor): void {
+  if (!(t.data instanceof Float32Array)) return;
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    const x = d[i]!;
+    if (x - x !== 0) {
+      throw new TorchFormatError(
+        `tensor '${name}' (shape [${t.shape.join(', ')}], ${t.dtype}) holds a non-finite value (${x} at element ${i}): refusing to load it`,
+      );
+    }
+  }
+}
+
 /** Checks that the unpickled root is a dict of tensors and resolves every tensor. */
 function toStateDict(root: PyValue): Map<string, TorchTensor> {
   if (!(root instanceof PyDict)) {
-    throw new Error(`expected a state dict (a dict of tensors) but the file holds ${describeValue(root)}`);
+    throw new TorchFormatError(`expected a state dict (a dict of tensors) but the file holds ${describeValue(root)}`);
   }
   const bad: string[] = [];
   for (const [k, v] of root.entries) {
@@ -200,37 +225,102 @@ function toStateDict(root: PyValue): Map<string, TorchTensor> {
   }
   if (bad.length > 0) {
     const nested = [...root.entries.values()].some((v) => v instanceof PyDict);
-    throw new Error(
+    throw new TorchFormatError(
       `expected a state dict (a dict of tensors) but these entries are not tensors: ${bad.slice(0, 10).join(', ')}` +
         (bad.length > 10 ? ` and ${bad.length - 10} more` : '') +
         (nested ? '; if the state dict is nested inside a checkpoint, save that state dict on its own' : ''),
     );
   }
+  // Bound the total: tensors may share storages (views), but not so often that a small file unpacks huge.
+  const storageElements = new Map<StorageRef, number>();
+  for (const v of root.entries.values()) {
+    const s = (v as TensorRef).storage;
+    storageElements.set(s.root ?? s, (s.root ?? s).numel);
+  }
+  const budget = 4 * [...storageElements.values()].reduce((a, b) => a + b, 0) + 1024;
+  let total = 0;
   const out = new Map<string, TorchTensor>();
-  for (const [k, v] of root.entries) out.set(k as string, materialize(k as string, v as TensorRef));
+  for (const [k, v] of root.entries) {
+    const ref = v as TensorRef;
+    total += ref.shape.reduce((a, b) => a * b, 1);
+    if (total > budget) {
+      throw new TorchFormatError(
+        `tensor '${String(k)}': the state dict's tensors add up to ${total} elements, more than 4x the ${budget - 1024} elements its storages hold`,
+      );
+    }
+    const t = materialize(k as string, ref);
+    checkFinite(k as string, t);
+    out.set(k as string, t);
+  }
   return out;
 }
 
-function readZip(bytes: Uint8Array): Map<string, TorchTensor> {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new Error(`torch checkpoint: not a readable zip archive (truncated or corrupt?): ${(e as Error).message}`);
-  }
-  const pkl = Object.keys(files).find((n) => /^[^/]+\/data\.pkl$/.test(n));
-  if (!pkl) throw new Error('torch checkpoint: the zip archive has no <name>/data.pkl (not a torch.save file?)');
-  const prefix = pkl.slice(0, -'data.pkl'.length);
-  const { storages, persistentLoad } = storageTable('zip');
-  const { value } = unpickle(files[pkl]!, 0, { resolveGlobal, persistentLoad, source: `torch checkpoint ${pkl}` });
-  for (const s of storages.values()) {
-    const data = files[`${prefix}data/${s.key}`];
-    if (!data) throw new Error(`torch checkpoint: storage file ${prefix}data/${s.key} is missing from the archive`);
-    if (data.length < s.numel * TORCH_DTYPES[s.dtype].bytes) {
-      throw new Error(
-        `torch checkpoint: storage ${prefix}data/${s.key} has ${data.length} bytes, needs ${s.numel * TORCH_DTYPES[s.dtype].bytes}`,
+/** Largest `data.pkl` read from a zip checkpoint: a state dict's pickle is a few hundred KB. */
+const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+/** Deflate cannot expand data more than ~1032:1; an entry that claims more is corrupt or hostile. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/** Zip entry facts fflate reports before inflating an entry. */
+interface ZipEntryInfo {
+  name: string;
+  size: number;
+  originalSize: number;
+  compression: number;
+}
+
+/**
+ * Inflates only the entries `want` accepts; `want` sees each entry's declared sizes first and may throw,
+ * so nothing is allocated for an entry whose size is wrong. Unused entries are never inflated.
+ */
+function unzipEntries(bytes: Uint8Array, want: (e: ZipEntryInfo) => boolean): Record<string, Uint8Array> {
+  const filter = (e: ZipEntryInfo): boolean => {
+    if (!want(e)) return false;
+    if (e.compression !== 0 && e.originalSize > MAX_DEFLATE_RATIO * e.size + 1024) {
+      throw new TorchFormatError(
+        `torch checkpoint: zip entry ${e.name} claims to inflate ${e.size} bytes to ${e.originalSize}, beyond what deflate can do (corrupt archive)`,
       );
     }
+    return true;
+  };
+  try {
+    return unzipSync(bytes, { filter });
+  } catch (e) {
+    if (e instanceof TorchFormatError) throw e;
+    throw new TorchFormatError(`torch checkpoint: not a readable zip archive (truncated or corrupt?): ${(e as Error).message}`);
+  }
+}
+
+function readZip(bytes: Uint8Array): Map<string, TorchTensor> {
+  const isPickle = (n: string) => /^[^/]+\/data\.pkl$/.test(n);
+  const pickles = unzipEntries(bytes, (e) => {
+    if (!isPickle(e.name)) return false;
+    if (e.originalSize > MAX_PICKLE_BYTES) {
+      throw new TorchFormatError(`torch checkpoint: ${e.name} declares ${e.originalSize} bytes (limit ${MAX_PICKLE_BYTES}); not a state dict`);
+    }
+    return true;
+  });
+  const pkl = Object.keys(pickles).find(isPickle);
+  if (!pkl) throw new TorchFormatError('torch checkpoint: the zip archive has no <name>/data.pkl (not a torch.save file?)');
+  const prefix = pkl.slice(0, -'data.pkl'.length);
+  const { storages, persistentLoad } = storageTable('zip');
+  const { value } = unpickle(pickles[pkl]!, 0, { resolveGlobal, persistentLoad, source: `torch checkpoint ${pkl}` });
+  // Only the storages the pickle references are inflated, each after its declared size is checked.
+  const needed = new Map<string, number>();
+  for (const s of storages.values()) needed.set(`${prefix}data/${s.key}`, s.numel * TORCH_DTYPES[s.dtype].bytes);
+  const files = unzipEntries(bytes, (e) => {
+    const n = needed.get(e.name);
+    if (n === undefined) return false;
+    if (e.originalSize !== n) {
+      throw new TorchFormatError(`torch checkpoint: storage ${e.name} has ${e.originalSize} bytes, needs ${n}`);
+    }
+    return true;
+  });
+  for (const s of storages.values()) {
+    const entry = `${prefix}data/${s.key}`;
+    const data = files[entry];
+    if (!data) throw new TorchFormatError(`torch checkpoint: storage file ${entry} is missing from the archive`);
+    const n = needed.get(entry)!;
+    if (data.length < n) throw new TorchFormatError(`torch checkpoint: storage ${entry} has ${data.length} bytes, needs ${n}`);
     s.bytes = data;
   }
   return toStateDict(value);
@@ -240,32 +330,32 @@ function readLegacy(bytes: Uint8Array): Map<string, TorchTensor> {
   const source = 'torch checkpoint (legacy format)';
   const noGlobals = { resolveGlobal: () => undefined, source };
   let r = unpickle(bytes, 0, noGlobals);
-  if (r.value !== LEGACY_MAGIC) throw new Error(`${source}: bad magic number`);
+  if (r.value !== LEGACY_MAGIC) throw new TorchFormatError(`${source}: bad magic number`);
   r = unpickle(bytes, r.end, noGlobals);
-  if (r.value !== LEGACY_PROTOCOL) throw new Error(`${source}: unsupported protocol version ${describeValue(r.value)}`);
+  if (r.value !== LEGACY_PROTOCOL) throw new TorchFormatError(`${source}: unsupported protocol version ${describeValue(r.value)}`);
   r = unpickle(bytes, r.end, noGlobals);
   const sysInfo = r.value;
   if (sysInfo instanceof PyDict && sysInfo.entries.get('little_endian') === false) {
-    throw new Error(`${source}: big-endian checkpoints are not supported`);
+    throw new TorchFormatError(`${source}: big-endian checkpoints are not supported`);
   }
   const { storages, persistentLoad } = storageTable('legacy');
   r = unpickle(bytes, r.end, { resolveGlobal, persistentLoad, source });
   const root = r.value;
   r = unpickle(bytes, r.end, noGlobals);
   const keys = r.value;
-  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new Error(`${source}: bad storage key list`);
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new TorchFormatError(`${source}: bad storage key list`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = r.end;
   for (const key of keys as string[]) {
     const s = storages.get(key);
-    if (!s) throw new Error(`${source}: storage '${key}' is listed but never used`);
-    if (pos + 8 > bytes.length) throw new Error(`${source}: truncated before the data of storage '${key}'`);
+    if (!s) throw new TorchFormatError(`${source}: storage '${key}' is listed but never used`);
+    if (pos + 8 > bytes.length) throw new TorchFormatError(`${source}: truncated before the data of storage '${key}'`);
     const numel = Number(view.getBigInt64(pos, true));
     pos += 8;
     const n = numel * TORCH_DTYPES[s.dtype].bytes;
-    if (numel !== s.numel) throw new Error(`${source}: storage '${key}' has ${numel} elements, expected ${s.numel}`);
+    if (numel !== s.numel) throw new TorchFormatError(`${source}: storage '${key}' has ${numel} elements, expected ${s.numel}`);
     if (pos + n > bytes.length) {
-      throw new Error(`${source}: truncated in the data of storage '${key}' (needs ${n} bytes, ${bytes.length - pos} left)`);
+      throw new TorchFormatError(`${source}: truncated in the data of storage '${key}' (needs ${n} bytes, ${bytes.length - pos} left)`);
     }
     s.bytes = bytes.subarray(pos, pos + n);
     pos += n;
@@ -293,9 +383,9 @@ export function readTorchStateDict(bytes: Uint8Array): Map<string, TorchTensor> 
   if (bytes.length >= 4 && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return readZip(bytes);
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) return readLegacy(bytes);
   if (bytes.length > 262 && String.fromCharCode(...bytes.subarray(257, 262)) === 'ustar') {
-    throw new Error('torch checkpoint: the tar format of PyTorch < 0.4 is not supported; re-save it with a newer PyTorch');
+    throw new TorchFormatError('torch checkpoint: the tar format of PyTorch < 0.4 is not supported; re-save it with a newer PyTorch');
   }
-  throw new Error(
+  throw new TorchFormatError(
     `torch checkpoint: unrecognised format (${bytes.length} bytes; neither a torch.save zip archive nor a legacy pickle stream)`,
   );
 }
