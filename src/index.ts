@@ -15,6 +15,8 @@ export { unetGenerator } from './generator/unet_generator.js';
 export { encoderDecoderGenerator } from './generator/encoder_decoder_generator.js';
 export { unetNumDowns, DROPOUT_PLACEMENTS } from './generator/builder.js';
 export type { GeneratorOptions, DropoutPlacement } from './generator/builder.js';
+export { generate, GENERATION_MODES } from './generator/generate.js';
+export type { GenerationMode, GenerationOptions } from './generator/generate.js';
 
 // --- discriminator -----------------------------------------------------------------------------
 export { patchDiscriminator } from './discriminator/patch_discriminator.js';
@@ -129,4 +131,6 @@ export { segmentationScore } from './metrics/segmentation_score.js';
 export type { SegmentationScoreOptions } from './metrics/segmentation_score.js';
 export { facadeTensors, trainFacadeSegmenter } from './metrics/facade_segmenter.js';
 export type { FacadeSplitOptions, FacadeTensors, FacadeSegmenterOptions } from './metrics/facade_segmenter.js';
+export { evaluate, imagePairMetrics, summarizeMetrics, EVALUATION_METRICS } from './metrics/evaluate.js';
+export type { EvaluateOptions, EvaluationResult, EvaluationSource, EvaluatedImage, EvaluationMetric, MetricSet } from './metrics/evaluate.js';
 

@@ -40,7 +40,7 @@ describe('generate', () => {
     const a = generate(H, x, { mode: 'paper', seed: 9 });
     const b = H.apply(x, { training: true }) as tf.Tensor;
     expect(Math.max(...values(tf.abs(tf.sub(a, b))))).toBeLessThan(1e-6);
-    H.nonTrainableWeights.forEach((w, i) => w.write(tf.tensor(before[i]!, w.shape)));
+    H.nonTrainableWeights.forEach((w, i) => w.write(tf.tensor(before[i]!, w.shape as number[])));
     tf.dispose([a, b]);
   });
 
