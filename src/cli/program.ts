@@ -10,6 +10,7 @@ import { intArg, numArg, oneOfArg } from './parse.js';
 import { runTrain, type GeneratorKind } from './train.js';
 import { runExportTorch, runImportTorch } from './torch.js';
 import { runTranslate } from './translate.js';
+import { registerTest } from './test.js';
 
 /** What the program needs from its environment (injectable for tests). */
 export interface ProgramIo {
@@ -199,6 +200,8 @@ export function buildProgram(io: ProgramIo): Command {
         await runDemo({ ...o, log: io.log, signal: io.signal });
       }),
   );
+
+  registerTest(program, io);
 
   return program;
 }
