@@ -109,6 +109,8 @@ export type { TorchTensor } from './io/torch/read.js';
 export { writeTorchStateDict } from './io/torch/write.js';
 export type { TorchTensorInput, TorchWriteDType, WriteTorchStateDictOptions } from './io/torch/write.js';
 export { TORCH_DTYPES } from './io/torch/dtypes.js';
+export { exportTfjsGenerator, WEIGHT_QUANTIZATIONS, TFJS_EXPORT_JSON, TFJS_EXPORT_WEIGHTS } from './io/export/tfjs.js';
+export type { ExportTfjsOptions, TfjsExport, WeightQuantization } from './io/export/tfjs.js';
 export type { TorchDType, TorchDTypeInfo, TorchTensorData } from './io/torch/dtypes.js';
 
 // --- metrics -----------------------------------------------------------------------------------

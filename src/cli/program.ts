@@ -11,6 +11,7 @@ import { runTrain, type GeneratorKind } from './train.js';
 import { runExportTorch, runImportTorch } from './torch.js';
 import { runTranslate } from './translate.js';
 import { registerTest } from './test.js';
+import { registerExport } from './export.js';
 
 /** What the program needs from its environment (injectable for tests). */
 export interface ProgramIo {
@@ -202,6 +203,7 @@ export function buildProgram(io: ProgramIo): Command {
   );
 
   registerTest(program, io);
+  registerExport(program, io);
 
   return program;
 }

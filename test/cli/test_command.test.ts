@@ -138,3 +138,28 @@ describe('pix2pix test', () => {
     expect(JSON.parse(await readFile(join(tmp, 'res-in/metrics.json'), 'utf8')).mean).toBeNull();
   });
 });
+
+describe('pix2pix export', () => {
+  it('writes tfjs folders (float32, float16, uint8) that plain tfjs loads, refuses to overwrite', async () => {
+    const sizes: Record<string, number> = {};
+    for (const q of ['', 'float16', 'uint8']) {
+      const out = `exp-${q || 'float32'}`;
+      const r = await pix2pix('export', '--model', 'model', '--out', out, '--format', 'tfjs', ...(q ? ['--quantize', q] : []), '--backend', 'cpu');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`${q || 'float32'} weights`);
+      expect((await readdir(join(tmp, out))).sort()).toEqual(['model.json', 'weights.bin']);
+      sizes[q || 'float32'] = (await readFile(join(tmp, out, 'weights.bin'))).byteLength;
+      const json = JSON.parse(await readFile(join(tmp, out, 'model.json'), 'utf8'));
+      expect(json.format).toBe('layers-model');
+      expect(JSON.stringify(json.modelTopology)).not.toContain('SeededDropout');
+    }
+    expect(sizes.float16).toBe(sizes.float32! / 2);
+    expect(sizes.uint8).toBe(sizes.float32! / 4);
+    const again = await pix2pix('export', '--model', 'model', '--out', 'exp-float32', '--backend', 'cpu');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/exists and is not empty/);
+    const bad = await pix2pix('export', '--model', 'model', '--out', 'x', '--quantize', 'int4');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/must be one of float16, uint8/);
+  });
+});
