@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-// One build, four entry points. Peer dependencies (tfjs-core, tfjs-layers, backends) stay external,
+// One build, five entry points. Peer dependencies (tfjs-core, tfjs-layers, backends) stay external,
 // so an app that imports this package shares its single tfjs engine with it.
 export default defineConfig([
   {
@@ -8,6 +8,7 @@ export default defineConfig([
       index: 'src/index.ts',
       node: 'src/node/index.ts',
       wasm: 'src/backends/wasm/index.ts',
+      layers: 'src/layers/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -20,6 +20,8 @@ export { translateImage, TRANSLATE_MODES, DEFAULT_MAX_PIXELS } from './generator
 export type { TranslateImageOptions, TranslateMode } from './generator/translate_image.js';
 export { resnetGenerator, RESNET_PADDINGS, RESNET_SIZE_MULTIPLE } from './generator/resnet_generator.js';
 export type { ResnetGeneratorOptions, ResnetPadding } from './generator/resnet_generator.js';
+export { generate, GENERATION_MODES } from './generator/generate.js';
+export type { GenerationMode, GenerationOptions } from './generator/generate.js';
 
 // --- discriminator -----------------------------------------------------------------------------
 export { patchDiscriminator } from './discriminator/patch_discriminator.js';
@@ -121,6 +123,8 @@ export type { TorchTensor } from './io/torch/read.js';
 export { writeTorchStateDict } from './io/torch/write.js';
 export type { TorchTensorInput, TorchWriteDType, WriteTorchStateDictOptions } from './io/torch/write.js';
 export { TORCH_DTYPES } from './io/torch/dtypes.js';
+export { exportTfjsGenerator, WEIGHT_QUANTIZATIONS, TFJS_EXPORT_JSON, TFJS_EXPORT_WEIGHTS } from './io/export/tfjs.js';
+export type { ExportTfjsOptions, TfjsExport, WeightQuantization } from './io/export/tfjs.js';
 export type { TorchDType, TorchDTypeInfo, TorchTensorData } from './io/torch/dtypes.js';
 
 // --- metrics -----------------------------------------------------------------------------------
@@ -143,4 +147,6 @@ export { segmentationScore } from './metrics/segmentation_score.js';
 export type { SegmentationScoreOptions } from './metrics/segmentation_score.js';
 export { facadeTensors, trainFacadeSegmenter } from './metrics/facade_segmenter.js';
 export type { FacadeSplitOptions, FacadeTensors, FacadeSegmenterOptions } from './metrics/facade_segmenter.js';
+export { evaluate, imagePairMetrics, summarizeMetrics, EVALUATION_METRICS } from './metrics/evaluate.js';
+export type { EvaluateOptions, EvaluationResult, EvaluationSource, EvaluatedImage, EvaluationMetric, MetricSet } from './metrics/evaluate.js';
 

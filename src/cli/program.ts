@@ -10,6 +10,8 @@ import { intArg, numArg, oneOfArg } from './parse.js';
 import { runTrain, type GeneratorKind } from './train.js';
 import { runExportTorch, runImportTorch } from './torch.js';
 import { runTranslate } from './translate.js';
+import { registerTest } from './test.js';
+import { registerExport } from './export.js';
 
 /** What the program needs from its environment (injectable for tests). */
 export interface ProgramIo {
@@ -199,6 +201,9 @@ export function buildProgram(io: ProgramIo): Command {
         await runDemo({ ...o, log: io.log, signal: io.signal });
       }),
   );
+
+  registerTest(program, io);
+  registerExport(program, io);
 
   return program;
 }

@@ -16,6 +16,11 @@ export type { SampleGridOptions } from './sample_grid.js';
 export { writeReport, renderReport, lineChartSvg } from './report.js';
 export type { HistoryEntry, ReportContent } from './report.js';
 export { writeFacadeDataset } from './facade_dataset.js';
+export { translateFolder, DATA_FOLDER_LAYOUTS } from './translate_folder.js';
+export type { TranslateFolderOptions, TranslateFolderResult, DataFolderLayout } from './translate_folder.js';
+export { renderResultsPage, renderMetricsCsv, renderMetricsJson, prepareResultsFolder, RESULTS_FILES, RESULTS_GENERATOR } from './results_page.js';
+export type { ResultsRow, ResultsContent } from './results_page.js';
+export { writeTfjsExport, writeNewFile } from './write_export.js';
 export type { WriteFacadeDatasetOptions } from './facade_dataset.js';
 
 // --- checkpoints (trainer) ---

@@ -1,0 +1,252 @@
+/**
+ * `evaluate`: runs a generator over a paired data set (or inputs alone) through `generate` and scores
+ * every output against its target with L1, L2, PSNR and SSIM on the 8-bit images (as a results page
+ * writes them), plus mean and standard deviation, and optionally the facades segmentation score.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Direction } from '../data/batches.js';
+import { DIRECTIONS } from '../data/batches.js';
+import { facadeRgbToLabel } from '../data/facades/palette.js';
+import { convertChannels, imageToTensor, tensorToImage, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
+import { generate, GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
+import { deriveSeed } from '../util/random.js';
+import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
+import { addToConfusionMatrix, type ConfusionMatrix } from './confusion_matrix.js';
+import { imageMetrics } from './image_metrics.js';
+import { l1 } from './l1.js';
+import { l2 } from './l2.js';
+import { psnr } from './psnr.js';
+import { predictLabels } from './segmentation_network.js';
+import { segmentationScores, type SegmentationScores } from './segmentation_scores.js';
+
+/** The per-image metric names, in the order files list them. */
+export const EVALUATION_METRICS = ['l1', 'l2', 'psnr', 'ssim'] as const;
+/** One of {@link EVALUATION_METRICS}. */
+export type EvaluationMetric = (typeof EVALUATION_METRICS)[number];
+/**
+ * Metric values of one image (or their mean / standard deviation), computed on 8-bit images mapped to
+ * [-1, 1] (`v / 127.5 - 1`): L1 and L2 in those units, PSNR in dB with data range 2 (`Infinity` for
+ * identical images), SSIM with the 11x11 Gaussian window (`NaN` for images under 11 pixels).
+ */
+export type MetricSet = Record<EvaluationMetric, number>;
+
+/**
+ * What {@link evaluate} reads: pairs (any `PairSource`), or inputs alone (`b` absent: outputs only, no
+ * metrics). `a` and `b` are the data set's A and B; `direction` says which is the input.
+ */
+export interface EvaluationSource {
+  /** Number of examples. */
+  readonly length: number;
+  /** A name for example `index` (e.g. a file name). */
+  name(index: number): string;
+  /** Loads example `index`. */
+  load(index: number): Promise<{ a: ImageLike; b?: ImageLike }>;
+}
+
+/** One translated example, as handed to {@link EvaluateOptions.onImage}. */
+export interface EvaluatedImage {
+  /** Position in the source. */
+  index: number;
+  /** The source's name for it. */
+  name: string;
+  /** The input as fed to the generator (after any resize), 8-bit. */
+  input: RawImage;
+  /** The generator's output, 8-bit (what a results page writes). */
+  output: RawImage;
+  /** The target at the output's size, 8-bit; absent for inputs-only data. */
+  target?: RawImage;
+  /** The metrics of `output` against `target`; absent without a target. */
+  metrics?: MetricSet;
+}
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Which side of each pair is the input: `'AtoB'` (A -> B) or `'BtoA'`. Default `'AtoB'`. */
+  direction?: Direction;
+  /**
+   * Test-time mode (see `generate`). Default `'paper'`, the reference's `test.py` default (dropout on,
+   * batch statistics); `'inference'` is its `--eval`.
+   */
+  mode?: GenerationMode;
+  /** Base dropout seed of paper mode: image i uses `deriveSeed(seed, 'evaluate', i)`. Default 0. */
+  seed?: number;
+  /** Evaluate only the first `count` examples (the reference's `--num_test`). Default: all. */
+  count?: number;
+  /**
+   * A facades segmentation network (`trainFacadeSegmenter`, `cachedFacadeSegmenter`): when given,
+   * outputs are segmented and scored against the labels of the input label maps (the paper's FCN-score;
+   * inputs must be facade label maps in the bundled palette). Default: none.
+   */
+  segmenter?: tfl.LayersModel;
+  /** Called with every translated example, in order (e.g. to write it to disk). Default: none. */
+  onImage?: (image: EvaluatedImage) => void | Promise<void>;
+}
+
+/** What {@link evaluate} returns (plain numbers; no pixel data). */
+export interface EvaluationResult {
+  /** The mode the images were generated in. */
+  mode: GenerationMode;
+  /** Per example: its name and metrics (absent without a target). */
+  images: Array<{ name: string; metrics?: MetricSet }>;
+  /** Number of examples with a target (the ones scored). */
+  scored: number;
+  /** Mean over the scored examples; `null` when none had a target. */
+  mean: MetricSet | null;
+  /** Population standard deviation (divide by n) over the scored examples; `null` when none. */
+  std: MetricSet | null;
+  /** Facades segmentation score of the outputs (pooled over all pixels), when a segmenter was given. */
+  segmentation?: SegmentationScores;
+}
+
+const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage'] as const;
+
+/**
+ * The product of the strides of a generator's strided convolutions: its input height and width must be
+ * multiples of it (2^numDowns for a U-Net). @internal
+ */
+export function generatorDivisor(generator: tfl.LayersModel): number {
+  let d = 1;
+  for (const layer of generator.layers) {
+    if (layer.getClassName() !== 'Conv2D') continue;
+    const strides = (layer.getConfig() as { strides?: number[] }).strides ?? [1, 1];
+    d *= Math.max(strides[0] ?? 1, strides[1] ?? 1);
+  }
+  return d;
+}
+
+/**
+ * The size a generator is fed an `h x w` image at: the model's fixed input size if it has one, else
+ * `h x w` rounded down to multiples of {@link generatorDivisor} (at least one divisor). @internal
+ */
+export function fedSize(generator: tfl.LayersModel, h: number, w: number): [number, number] {
+  const shape = generator.inputs[0]!.shape;
+  const d = generatorDivisor(generator);
+  const fit = (v: number) => Math.max(d, Math.floor(v / d) * d);
+  return [shape[1] ?? fit(h), shape[2] ?? fit(w)];
+}
+
+/** Smallest side SSIM's 11x11 window needs. */
+const SSIM_MIN = 11;
+
+/** An 8-bit image as a `[1, h, w, c]` tensor in [-1, 1]. */
+const batchOf = (img: RawImage) => tf.tidy(() => tf.expandDims(imageToTensor(img), 0) as tf.Tensor4D);
+
+/** An image converted to `channels` and resized (bilinear, half-pixel centres) to `h x w`, as 8-bit. */
+function fitImage(img: ImageLike, channels: ImageChannels, h: number, w: number): RawImage {
+  const raw = convertChannels(img, channels);
+  if (raw.height === h && raw.width === w) return raw;
+  const t = imageToTensor(raw);
+  const r = tf.image.resizeBilinear(t, [h, w], false, true);
+  try {
+    return tensorToImage(r);
+  } finally {
+    tf.dispose([t, r]);
+  }
+}
+
+/**
+ * Metrics of one 8-bit output against its 8-bit target (both mapped to [-1, 1]); see {@link MetricSet}.
+ *
+ * @param output - The output image.
+ * @param target - The target, same size and channels.
+ */
+export async function imagePairMetrics(output: RawImage, target: RawImage): Promise<MetricSet> {
+  check(output.width === target.width && output.height === target.height && output.channels === target.channels, 'target', `of the output's size ${output.width}x${output.height}x${output.channels}`, `${target.width}x${target.height}x${target.channels}`);
+  const a = batchOf(output);
+  const b = batchOf(target);
+  try {
+    if (output.width < SSIM_MIN || output.height < SSIM_MIN) {
+      const t = [l1(a, b), l2(a, b), psnr(a, b)];
+      const [vl1, vl2, vpsnr] = await Promise.all(t.map(async (v) => (await v.data())[0]!));
+      tf.dispose(t);
+      return { l1: vl1!, l2: vl2!, psnr: vpsnr!, ssim: NaN };
+    }
+    const m = await imageMetrics(a, b);
+    return { l1: m.l1.mean, l2: m.l2.mean, psnr: m.psnr.mean, ssim: m.ssim.mean };
+  } finally {
+    tf.dispose([a, b]);
+  }
+}
+
+/** Mean and population standard deviation of each metric over `sets` (non-empty). */
+export function summarizeMetrics(sets: readonly MetricSet[]): { mean: MetricSet; std: MetricSet } {
+  check(sets.length > 0, 'sets', 'non-empty', sets.length);
+  const mean = {} as MetricSet;
+  const std = {} as MetricSet;
+  for (const k of EVALUATION_METRICS) {
+    const v = sets.map((s) => s[k]);
+    const m = v.reduce((s, x) => s + x, 0) / v.length;
+    mean[k] = m;
+    std[k] = Number.isFinite(m) ? Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length) : NaN;
+  }
+  return { mean, std };
+}
+
+/**
+ * Evaluates a generator on a data set, one example at a time: feeds the input (converted to the
+ * generator's input channels; resized only when its size does not fit the generator, see below),
+ * generates with `generate` in `options.mode`, rounds the output to 8 bits, and scores it against the
+ * target (converted and resized the same way, rounded to 8 bits) with L1, L2, PSNR and SSIM, so the
+ * numbers can be recomputed from the written PNGs. Images whose height or width is not a multiple of the
+ * generator's divisor (2^numDowns for a U-Net) are resized (bilinear) down to the nearest multiple.
+ *
+ * @param generator - The generator.
+ * @param data - Pairs (`PairSource`, e.g. `folderPairs(dir)` from `@acme/pix2pix/node`, `facadePairs()`)
+ *   or inputs alone (see {@link EvaluationSource}).
+ * @param options - See {@link EvaluateOptions}.
+ * @returns Per-image metrics, their mean and standard deviation, and the segmentation score if asked.
+ */
+export async function evaluate(generator: tfl.LayersModel, data: EvaluationSource, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  checkKeys(options, EVALUATE_KEYS, 'evaluate');
+  const direction = options.direction ?? 'AtoB';
+  checkOneOf(direction, 'direction', DIRECTIONS);
+  const mode = options.mode ?? 'paper';
+  checkOneOf(mode, 'mode', GENERATION_MODES);
+  const seed = options.seed ?? 0;
+  checkInt(seed, 'seed', 0);
+  const count = Math.min(options.count ?? data.length, data.length);
+  checkInt(count, 'count', 0);
+  const inC = (generator.inputs[0]!.shape[3] ?? 3) as ImageChannels;
+  const outC = (generator.outputs[0]!.shape[3] ?? 3) as ImageChannels;
+  const seg = options.segmenter;
+  const cm: ConfusionMatrix | null = seg ? { numClasses: seg.outputs[0]!.shape[3] as number, counts: new Float64Array((seg.outputs[0]!.shape[3] as number) ** 2) } : null;
+  const images: EvaluationResult['images'] = [];
+  const scored: MetricSet[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = data.name(i);
+    const pair = await data.load(i);
+    const [src, tgt] = direction === 'AtoB' ? [pair.a, pair.b] : [pair.b, pair.a];
+    check(src !== undefined, `example ${name}`, `to have its ${direction === 'AtoB' ? 'A' : 'B'} image (the input)`, src);
+    const raw = convertChannels(src!, inC);
+    const [h, w] = fedSize(generator, raw.height, raw.width);
+    const input = fitImage(raw, inC, h, w);
+    const x = batchOf(input);
+    const y = generate(generator, x, { mode, seed: deriveSeed(seed, 'evaluate', i) });
+    const y3 = tf.squeeze(y, [0]) as tf.Tensor3D;
+    const output = tensorToImage(y3);
+    tf.dispose([x, y, y3]);
+    const target = tgt === undefined ? undefined : fitImage(tgt, outC, output.height, output.width);
+    const metrics = target ? await imagePairMetrics(output, target) : undefined;
+    if (metrics) scored.push(metrics);
+    if (seg && cm) {
+      const truth = facadeRgbToLabel(convertChannels(input, 3).data, 3);
+      const photo = batchOf(convertChannels(output, 3));
+      const pred = predictLabels(seg, photo);
+      const p = await pred.data();
+      tf.dispose([photo, pred]);
+      addToConfusionMatrix(cm, truth, p);
+    }
+    images.push(metrics ? { name, metrics } : { name });
+    await options.onImage?.({ index: i, name, input, output, ...(target ? { target } : {}), ...(metrics ? { metrics } : {}) });
+  }
+  const summary = scored.length > 0 ? summarizeMetrics(scored) : null;
+  return {
+    mode,
+    images,
+    scored: scored.length,
+    mean: summary?.mean ?? null,
+    std: summary?.std ?? null,
+    ...(cm ? { segmentation: segmentationScores(cm) } : {}),
+  };
+}

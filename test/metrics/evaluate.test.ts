@@ -1,0 +1,85 @@
+// evaluate(): per-image and summary metrics on the 8-bit outputs, recomputed here by hand from the pixels.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import type { RawImage } from '../../src/data/image.js';
+import { unetGenerator } from '../../src/generator/unet_generator.js';
+import { evaluate, fedSize, type EvaluatedImage } from '../../src/metrics/evaluate.js';
+import { facadePairs } from '../../src/data/facades/source.js';
+
+const G = unetGenerator({ imageSize: 32, filters: 4, norm: 'batch', seed: 1 });
+
+/** Mean |o - t| and mean (o - t)^2 of two 8-bit images, in [-1, 1] units. */
+function handL1L2(o: RawImage, t: RawImage): [number, number] {
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < o.data.length; i++) {
+    const d = (o.data[i]! - t.data[i]!) / 127.5;
+    s1 += Math.abs(d);
+    s2 += d * d;
+  }
+  return [s1 / o.data.length, s2 / o.data.length];
+}
+
+describe('evaluate', () => {
+  it('scores every pair on the 8-bit images (L1, L2, PSNR by hand) with mean and population std', async () => {
+    const data = facadePairs({ count: 3, size: 32, seed: 0 });
+    const seen: EvaluatedImage[] = [];
+    const n0 = tf.memory().numTensors;
+    const r = await evaluate(G, data, { mode: 'inference', onImage: (img) => void seen.push(img) });
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(r.mode).toBe('inference');
+    expect(r.images).toHaveLength(3);
+    expect(r.scored).toBe(3);
+    expect(seen.map((s) => s.index)).toEqual([0, 1, 2]);
+    const l1s: number[] = [];
+    for (const [i, s] of seen.entries()) {
+      expect([s.output.width, s.output.height, s.output.channels]).toEqual([32, 32, 3]);
+      const [l1, l2] = handL1L2(s.output, s.target!);
+      expect(r.images[i]!.metrics!.l1).toBeCloseTo(l1, 5);
+      expect(r.images[i]!.metrics!.l2).toBeCloseTo(l2, 5);
+      expect(r.images[i]!.metrics!.psnr).toBeCloseTo(10 * Math.log10(4 / l2), 3);
+      expect(r.images[i]!.metrics!.ssim).toBeLessThan(1);
+      l1s.push(l1);
+    }
+    const mean = l1s.reduce((a, b) => a + b) / 3;
+    expect(r.mean!.l1).toBeCloseTo(mean, 5);
+    expect(r.std!.l1).toBeCloseTo(Math.sqrt(l1s.reduce((a, b) => a + (b - mean) ** 2, 0) / 3), 5);
+    // The target handed out is B of the pair (AtoB); the input is A.
+    const pair = await data.load(0);
+    expect(Array.from(seen[0]!.target!.data)).toEqual(Array.from((pair.b as RawImage).data));
+    expect(Array.from(seen[0]!.input.data)).toEqual(Array.from((pair.a as RawImage).data));
+  });
+
+  it('identical output and target score L1 0, PSNR Infinity, SSIM 1 (identity "generator" in BtoA)', async () => {
+    const data = facadePairs({ count: 2, size: 32, seed: 0 });
+    // BtoA with the same image on both sides: a source whose A and B are the photo.
+    const same = { length: 2, name: (i: number) => `p${i}`, load: async (i: number) => { const p = await data.load(i); return { a: p.b, b: p.b }; } };
+    const id = tfl.sequential({ layers: [tfl.layers.activation({ activation: 'linear', inputShape: [null, null, 3] })] });
+    const r = await evaluate(id, same, { mode: 'inference', direction: 'BtoA' });
+    expect(r.mean).toEqual({ l1: 0, l2: 0, psnr: Infinity, ssim: 1 });
+  });
+
+  it('inputs alone: outputs but no metrics; count limits the examples; paper mode is the default', async () => {
+    const data = facadePairs({ count: 4, size: 32, seed: 0 });
+    const inputs = { length: 4, name: (i: number) => `x${i}`, load: async (i: number) => ({ a: (await data.load(i)).a }) };
+    const seen: EvaluatedImage[] = [];
+    const r = await evaluate(G, inputs, { count: 2, onImage: (img) => void seen.push(img) });
+    expect(r.mode).toBe('paper');
+    expect(r.images).toEqual([{ name: 'x0' }, { name: 'x1' }]);
+    expect(r.mean).toBeNull();
+    expect(seen[1]!.target).toBeUndefined();
+  });
+
+  it("feeds a fixed-size generator its size, and a fully convolutional one sizes rounded down to its divisor", () => {
+    expect(fedSize(G, 50, 70)).toEqual([32, 32]);
+    const conv = (strides: number) => tfl.layers.conv2d({ filters: 3, kernelSize: 3, strides, padding: 'same' });
+    const fc = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [null, null, 3] }), conv(2), conv(2), conv(1)] });
+    expect(fedSize(fc, 50, 70)).toEqual([48, 68]); // divisor 4
+    expect(fedSize(fc, 3, 9)).toEqual([4, 8]);
+  });
+
+  it('rejects unknown options', async () => {
+    await expect(evaluate(G, facadePairs({ count: 1, size: 32 }), { mdoe: 'paper' } as never)).rejects.toThrow(/did you mean 'mode'/);
+  });
+});
