@@ -1,13 +1,12 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { DIRECTIONS } from '../data/batches.js';
-import { RECEPTIVE_FIELDS } from '../discriminator/options.js';
 import { TORCH_ARCHS, type TorchArch } from '../io/torch/checkpoint.js';
 import { writeFacadeDataset } from '../node/facade_dataset.js';
 import { CLI_BACKENDS, type CliBackend } from './backend.js';
 import { runCombine } from './combine.js';
 import { runDemo } from './demo.js';
 import { intArg, numArg, oneOfArg } from './parse.js';
-import { runTrain, type GeneratorKind } from './train.js';
+import { registerTrain } from './train/command.js';
 import { runExportTorch, runImportTorch } from './torch.js';
 import { runTranslate } from './translate.js';
 import { registerTest } from './test.js';
@@ -23,12 +22,11 @@ export interface ProgramIo {
   setExitCode(code: number): void;
 }
 
-const CHANNELS = [1, 3, 4] as const;
-const GENERATORS: readonly GeneratorKind[] = ['unet', 'encoder-decoder'];
 
 /** Adds the usage line after every parse error of `cmd`. */
 function usageOnError(cmd: Command): Command {
-  return cmd.showHelpAfterError(`Usage: pix2pix ${cmd.name()} ${cmd.usage()}\n(run 'pix2pix ${cmd.name()} --help' for all options)`);
+  const name = cmd.parent ? `pix2pix ${cmd.name()}` : cmd.name();
+  return cmd.showHelpAfterError(`Usage: ${name} ${cmd.usage()}\n(run '${name} --help' for all options)`);
 }
 
 /** Builds the `pix2pix` command line (commander). */
@@ -56,75 +54,7 @@ export function buildProgram(io: ProgramIo): Command {
       }),
   );
 
-  usageOnError(
-    program
-      .command('train')
-      .description('train a pix2pix generator on a paired data set folder')
-      .requiredOption('--data <dir>', 'data set folder: A|B images, or subfolders A/ and B/ with matching names')
-      .addOption(new Option('--layout <layout>', 'data layout (default: folders when <dir>/A and <dir>/B exist, else ab)').choices(['ab', 'folders']))
-      .option('--direction <dir>', 'AtoB or BtoA', oneOfArg(DIRECTIONS), 'AtoB')
-      .option('--size <px>', 'image size (power of two)', intArg(2), 256)
-      .option('--load-size <px>', 'resize before the random crop (default round(size*286/256))', intArg(2))
-      .option('--no-flip', 'no random horizontal flips')
-      .option('--input-channels <n>', 'input channels: 1, 3 or 4', oneOfArg(CHANNELS.map(String)), '3')
-      .option('--output-channels <n>', 'output channels: 1, 3 or 4', oneOfArg(CHANNELS.map(String)), '3')
-      .option('--epochs <n>', 'epochs at the initial learning rate', intArg(0), 100)
-      .option('--epochs-decay <n>', 'epochs of linear learning-rate decay to zero', intArg(0), 100)
-      .option('--batch-size <n>', 'batch size', intArg(1), 1)
-      .option('--lambda <x>', 'weight of the L1 term', numArg(0), 100)
-      .option('--gan <kind>', 'vanilla, lsgan, wgangp or none', oneOfArg(['vanilla', 'lsgan', 'wgangp', 'none'] as const), 'vanilla')
-      .option('--reconstruction <kind>', 'l1, l2 or none', oneOfArg(['l1', 'l2', 'none'] as const), 'l1')
-      .option('--norm <kind>', 'batch, instance or none', oneOfArg(['batch', 'instance', 'none'] as const), 'batch')
-      .option('--rf <px>', `discriminator receptive field: ${RECEPTIVE_FIELDS.join(', ')}`, oneOfArg(RECEPTIVE_FIELDS.map(String)), '70')
-      .option('--generator <kind>', 'unet or encoder-decoder', oneOfArg(GENERATORS), 'unet')
-      .option('--filters <n>', 'generator filters (ngf)', intArg(1), 64)
-      .option('--d-filters <n>', 'discriminator filters (ndf)', intArg(1), 64)
-      .option('--lr <x>', 'Adam learning rate', numArg(0), 2e-4)
-      .option('--backend <name>', `${CLI_BACKENDS.join(', ')} (auto: tensorflow if installed, else wasm, else cpu)`, oneOfArg(CLI_BACKENDS), 'auto')
-      .option('--out <dir>', 'output folder (checkpoint/, samples/, report.html, history.jsonl)', 'runs/pix2pix')
-      .option('--resume', 'continue the checkpoint in --out (data and model options come from its run.json)', false)
-      .option('--seed <n>', 'seed of weights, data order, jitter and dropout', intArg(0), 0)
-      .option('--sample-every <n>', 'write a sample grid and the report every n steps', intArg(1), 100)
-      .option('--checkpoint-every <n>', 'save a checkpoint every n steps', intArg(1), 500)
-      .option('--max-steps <n>', 'stop (and save) after this many steps in all', intArg(1))
-      .option('--time-limit <s>', 'stop (and save) after this many seconds', numArg(0))
-      .action(async (o: Record<string, unknown>) => {
-        const r = await runTrain({
-          data: o.data as string,
-          layout: o.layout as 'ab' | 'folders' | undefined,
-          direction: o.direction as 'AtoB' | 'BtoA',
-          size: o.size as number,
-          loadSize: o.loadSize as number | undefined,
-          flip: o.flip as boolean,
-          inputChannels: Number(o.inputChannels) as 1 | 3 | 4,
-          outputChannels: Number(o.outputChannels) as 1 | 3 | 4,
-          epochs: o.epochs as number,
-          epochsDecay: o.epochsDecay as number,
-          batchSize: o.batchSize as number,
-          lambda: o.lambda as number,
-          gan: o.gan as 'vanilla',
-          reconstruction: o.reconstruction as 'l1',
-          norm: o.norm as 'batch',
-          rf: Number(o.rf) as 70,
-          generator: o.generator as GeneratorKind,
-          filters: o.filters as number,
-          dFilters: o.dFilters as number,
-          lr: o.lr as number,
-          backend: o.backend as CliBackend,
-          out: o.out as string,
-          resume: o.resume as boolean,
-          seed: o.seed as number,
-          sampleEvery: o.sampleEvery as number,
-          checkpointEvery: o.checkpointEvery as number,
-          maxSteps: o.maxSteps as number | undefined,
-          timeLimit: o.timeLimit as number | undefined,
-          log: io.log,
-          signal: io.signal,
-        });
-        r.trainer.dispose();
-        if (r.reason === 'interrupted') io.setExitCode(130);
-      }),
-  );
+  usageOnError(registerTrain(program, io));
 
   usageOnError(
     program

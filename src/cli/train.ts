@@ -1,28 +1,34 @@
+// `pix2pix train`: data from a folder, networks from the factories, the Trainer, samples, validation,
+// checkpoints (latest, best, numbered snapshots), history and report, in one locked output folder.
 import * as tf from '@tensorflow/tfjs-core';
-import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pairedBatches, type Direction } from '../data/batches.js';
 import type { ImageChannels } from '../data/image.js';
-import type { PairSource } from '../data/source.js';
-import { patchDiscriminator } from '../discriminator/patch_discriminator.js';
 import type { ReceptiveField } from '../discriminator/options.js';
-import { encoderDecoderGenerator } from '../generator/encoder_decoder_generator.js';
-import { unetGenerator } from '../generator/unet_generator.js';
 import type { NormKind } from '../layers/norm.js';
-import { compositeLoss, type CompositeGan, type CompositeReconstruction } from '../losses/composite_loss.js';
+import type { CompositeGan, CompositeReconstruction } from '../losses/composite_loss.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { folderPairs, type FolderLayout } from '../node/folder_pairs.js';
 import { writeReport, type HistoryEntry } from '../node/report.js';
 import { writeSampleGrid } from '../node/sample_grid.js';
+import type { SchedulePolicy } from '../trainer/schedules/index.js';
 import { Trainer, type StepStats } from '../trainer/trainer.js';
 import { CliError, selectBackend, type CliBackend } from './backend.js';
 import { TrainProgress } from './progress.js';
+import { resumeConflicts, type NetG } from './train/flags.js';
+import { buildNetworks, generatorKind, initGenerator } from './train/networks.js';
+import { HISTORY_JSONL, makeWritableDir, openOutFolder, readHistory, readRunJson, RUN_JSON } from './train/out_folder.js';
+import { firstPairs, openValidation, type Validation, type ValidationScores } from './train/validation.js';
 
-/** Generator architectures of `pix2pix train --generator`. */
+export { checkpointDir } from './train/out_folder.js';
+
+/** Generator architectures of `pix2pix train --generator` (older name of `--netG`). */
 export type GeneratorKind = 'unet' | 'encoder-decoder';
 
-/** Everything `pix2pix train` needs. */
+/** Everything `pix2pix train` needs. Fields marked "fixed" come from run.json on resume. */
 export interface TrainRunOptions {
+  /** Data set folder (fixed). */
   data: string;
   layout?: FolderLayout;
   direction: Direction;
@@ -39,21 +45,57 @@ export interface TrainRunOptions {
   reconstruction: CompositeReconstruction;
   norm: NormKind;
   rf: ReceptiveField;
+  /** `'unet'` or `'encoder-decoder'`; `netG` overrides it when given. */
   generator: GeneratorKind;
+  /** The reference's `--netG` (default: `generator`). */
+  netG?: NetG;
   filters: number;
   dFilters: number;
   lr: number;
+  /** Adam beta1. Default: the Trainer's (0.5). */
+  beta1?: number;
+  /** Learning-rate policy. Default: the Trainer's (`'linear'`). */
+  lrPolicy?: SchedulePolicy;
+  /** Epochs between decays of the `'step'` policy. Default: the schedule's (50). */
+  lrDecayIters?: number;
+  /** Generator dropout. Default true. */
+  dropout?: boolean;
+  /** Unconditional discriminator (the paper's GAN-only ablation). Default false. */
+  unconditionalD?: boolean;
+  /** Take the pairs in order. Default false (shuffled every epoch). */
+  serialBatches?: boolean;
+  /** Use only the first n pairs. Default all. */
+  maxDatasetSize?: number;
+  /** Starting generator weights: a model folder, a training run, or a reference `.pth`. */
+  initGenerator?: string;
   backend: CliBackend;
   out: string;
   resume: boolean;
   seed: number;
   sampleEvery: number;
   checkpointEvery: number;
+  /** Keep a numbered snapshot `checkpoint-step-<n>/` every n steps. */
+  saveEvery?: number;
+  /** Keep a numbered snapshot `checkpoint-epoch-<n>/` every n epochs (the reference's `save_epoch_freq`). */
+  saveEpochFreq?: number;
   maxSteps?: number;
   timeLimit?: number;
+  /** Held-out pairs to validate on. */
+  valData?: string;
+  /** Steps between validations. Default `sampleEvery`. */
+  valEvery?: number;
+  /** Validate on the first n held-out pairs. Default all. */
+  valCount?: number;
+  /** Keep the checkpoint with the best validation L1 in `checkpoint-best/`. Default false. */
+  keepBest?: boolean;
+  /**
+   * The fixed settings the user gave on the command line (key -> flags as typed, e.g. `'--ngf 8'`): on
+   * resume, each must agree with run.json. Absent: no check (library callers).
+   */
+  given?: Record<string, string>;
   /** Where progress and messages go. Default process.stderr. */
   log?: NodeJS.WriteStream;
-  /** Stop when this signal aborts (the CLI wires SIGINT to it). */
+  /** Stop when this signal aborts (the CLI wires SIGINT, SIGTERM and SIGHUP to it). */
   signal?: AbortSignal;
 }
 
@@ -73,17 +115,8 @@ export interface TrainRunResult {
 const RUN_KEYS = [
   'data', 'layout', 'direction', 'size', 'loadSize', 'flip', 'inputChannels', 'outputChannels', 'batchSize', 'lambda', 'gan',
   'reconstruction', 'norm', 'rf', 'generator', 'filters', 'dFilters', 'lr', 'seed',
+  'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator',
 ] as const;
-
-const GENERATORS: Record<GeneratorKind, typeof unetGenerator> = {
-  unet: unetGenerator,
-  'encoder-decoder': encoderDecoderGenerator,
-};
-
-const exists = async (p: string) => stat(p).then(() => true, () => false);
-
-/** The checkpoint folder inside a training output folder. */
-export const checkpointDir = (out: string) => join(out, 'checkpoint');
 
 function historyEntry(s: StepStats): HistoryEntry {
   const e: HistoryEntry = { step: s.step, epoch: s.epoch, lr: s.learningRate };
@@ -92,165 +125,200 @@ function historyEntry(s: StepStats): HistoryEntry {
   return e;
 }
 
+/** The options a resumed run continues with: the fixed ones from run.json (checked against what was given). */
+function resumedOptions(opts: TrainRunOptions, saved: Record<string, unknown>): TrainRunOptions {
+  // run.json of older versions has no netG: it is the generator kind.
+  if (saved.netG === undefined && saved.generator !== undefined) {
+    saved.netG = saved.numDowns !== undefined ? `unet_${2 ** Number(saved.numDowns)}` : saved.generator;
+  }
+  if (opts.given) {
+    const values = { ...opts, netG: opts.netG ?? opts.generator } as unknown as Record<string, unknown>;
+    const conflicts = resumeConflicts(saved, values, opts.given);
+    if (conflicts.length > 0) {
+      throw new CliError(
+        `--resume: ${conflicts.join(', ')}: these options are fixed for the run in ${opts.out}; ` +
+          `leave them out to continue it, or train a new run with another --out`,
+      );
+    }
+  }
+  const o = { ...opts } as unknown as Record<string, unknown>;
+  for (const k of RUN_KEYS) if (saved[k] !== undefined) o[k] = saved[k];
+  return o as unknown as TrainRunOptions;
+}
+
+const fmtScores = (v: ValidationScores) => `L1 ${v.l1.toFixed(4)}, PSNR ${v.psnr.toFixed(2)} dB, SSIM ${v.ssim.toFixed(4)}`;
+
 /** Runs `pix2pix train`: data from a folder, nets from the factories, the Trainer, samples, checkpoints, report. */
 export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   const log = opts.log ?? process.stderr;
   const out = opts.out;
-  const ckpt = checkpointDir(out);
-  const hasCkpt = await exists(join(ckpt, 'model.json'));
-  if (hasCkpt && !opts.resume) throw new CliError(`${out} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
-  if (!hasCkpt && opts.resume) throw new CliError(`--resume: no checkpoint in ${ckpt}`);
-  await mkdir(join(out, 'samples'), { recursive: true });
+  if (opts.keepBest && opts.valData === undefined) throw new CliError('--keep-best needs --val-data (the best checkpoint is the one with the lowest validation L1)');
+  const folder = await openOutFolder(out, opts.resume);
+  const ckpt = folder.checkpoint;
+  let trainer: Trainer | null = null;
+  try {
+    if (folder.recovered) log.write(`a save was interrupted: restored the previous checkpoint from ${folder.recovered}\n`);
+    await makeWritableDir(join(out, 'samples'), `--out ${out}`);
+    const o = opts.resume ? resumedOptions(opts, await readRunJson(out)) : opts;
+    const netG: NetG = o.netG ?? o.generator;
 
-  // On resume, the data and model options come from run.json.
-  let o = opts;
-  if (opts.resume) {
-    try {
-      const saved = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as Partial<TrainRunOptions>;
-      o = { ...opts };
-      for (const k of RUN_KEYS) if (saved[k] !== undefined) (o as unknown as Record<string, unknown>)[k] = saved[k];
-    } catch (e) {
-      throw new CliError(`--resume: cannot read ${join(out, 'run.json')} (${(e as Error).message})`);
-    }
-  } else {
-    const saved = Object.fromEntries(RUN_KEYS.map((k) => [k, o[k]]));
-    await writeFile(join(out, 'run.json'), JSON.stringify(saved, null, 2) + '\n');
-  }
-
-  const backend = await selectBackend(o.backend);
-  const source: PairSource = await folderPairs(o.data, { layout: o.layout });
-  const data = pairedBatches(source, {
-    imageSize: o.size,
-    loadSize: o.loadSize,
-    flip: o.flip,
-    direction: o.direction,
-    inputChannels: o.inputChannels,
-    targetChannels: o.outputChannels,
-    batchSize: o.batchSize,
-    seed: o.seed,
-  });
-
-  let trainer: Trainer;
-  if (opts.resume) {
-    trainer = await Trainer.load(fileCheckpoint(ckpt));
-  } else {
-    const G = GENERATORS[o.generator]({
+    const backend = await selectBackend(o.backend);
+    const source = firstPairs(await folderPairs(o.data, { layout: o.layout }), o.maxDatasetSize);
+    const data = pairedBatches(source, {
       imageSize: o.size,
+      loadSize: o.loadSize,
+      flip: o.flip,
+      direction: o.direction,
       inputChannels: o.inputChannels,
-      outputChannels: o.outputChannels,
-      filters: o.filters,
-      norm: o.norm,
+      targetChannels: o.outputChannels,
+      batchSize: o.batchSize,
+      shuffle: !(o.serialBatches ?? false),
       seed: o.seed,
     });
-    const loss = compositeLoss({ lambda: o.lambda, gan: o.gan, reconstruction: o.reconstruction, seed: o.seed });
-    const D = loss.usesDiscriminator
-      ? patchDiscriminator({ receptiveField: o.rf, inputChannels: o.inputChannels, targetChannels: o.outputChannels, filters: o.dFilters, norm: o.norm, seed: o.seed + 1 })
-      : null;
-    trainer = new Trainer({ generator: G, discriminator: D, loss, learningRate: o.lr, seed: o.seed });
-  }
+    const validation: Validation | null =
+      opts.valData === undefined
+        ? null
+        : await openValidation({ dir: opts.valData, count: opts.valCount, size: o.size, direction: o.direction, inputChannels: o.inputChannels, outputChannels: o.outputChannels });
 
-  // History: keep what the checkpoint covers (steps after it were lost with the process).
-  const historyPath = join(out, 'history.jsonl');
-  let history: HistoryEntry[] = [];
-  if (opts.resume && (await exists(historyPath))) {
-    history = (await readFile(historyPath, 'utf8'))
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as HistoryEntry)
-      .filter((e) => e.step <= trainer.step);
-  }
-  await writeFile(historyPath, history.map((e) => JSON.stringify(e) + '\n').join(''));
-
-  // A fixed set of examples for the sample grids: the first pairs, without jitter.
-  const sampleBatches = pairedBatches(source, { ...data.options, jitter: false, shuffle: false, batchSize: Math.min(4, source.length), prefetch: 0 });
-  let sample: { input: tf.Tensor4D; target: tf.Tensor4D } | null = null;
-  for await (const b of sampleBatches.epoch(0)) {
-    sample = { input: b.input, target: b.target };
-    break;
-  }
-  const samples: Array<{ path: string; step: number }> = [];
-  const info = (extra: Record<string, string | number> = {}) => ({
-    data: o.data,
-    backend,
-    direction: o.direction,
-    'image size': o.size,
-    generator: `${o.generator}, filters ${o.filters}, norm ${o.norm}`,
-    discriminator: trainer.discriminator ? `PatchGAN RF ${o.rf}, filters ${o.dFilters}` : 'none',
-    loss: `gan ${o.gan}, reconstruction ${o.reconstruction}, lambda ${o.lambda}`,
-    'batch size': o.batchSize,
-    'pairs': source.length,
-    step: trainer.step,
-    ...extra,
-  });
-  const writeSamples = async () => {
-    if (!sample) return;
-    const fake = trainer.generate(sample.input, { mode: 'paper' });
-    const name = `samples/step-${String(trainer.step).padStart(7, '0')}.png`;
-    await writeSampleGrid(join(out, name), [sample.input, fake, sample.target]);
-    fake.dispose();
-    if (samples.length === 0 || samples[samples.length - 1]!.step !== trainer.step) samples.push({ path: name, step: trainer.step });
-  };
-  const report = (extra?: Record<string, string | number>) => writeReport(out, { title: `pix2pix training: ${o.data}`, history, samples, info: info(extra) });
-  const save = async () => {
-    await trainer.save(fileCheckpoint(ckpt));
-  };
-
-  const totalEpochs = o.epochs + o.epochsDecay;
-  let total = totalEpochs * data.batchesPerEpoch;
-  if (o.maxSteps !== undefined) total = Math.min(total, o.maxSteps);
-  const t0 = Date.now();
-  const deadline = o.timeLimit !== undefined ? t0 + o.timeLimit * 1000 : Infinity;
-  const progress = new TrainProgress(total, trainer.step, Math.max(1, Math.floor(total / 25)), log, deadline);
-  log.write(`pix2pix train: ${source.length} pairs from ${o.data}, ${o.size}x${o.size}, ${o.direction}, backend ${backend}, step ${trainer.step} -> ${total}${o.timeLimit !== undefined ? ` or ${o.timeLimit} s` : ''}\n`);
-
-  const stop = new AbortController();
-  const state: { reason: TrainRunResult['reason'] } = { reason: 'done' };
-  const onAbort = () => {
-    if (state.reason === 'done') state.reason = 'interrupted';
-    stop.abort();
-  };
-  opts.signal?.addEventListener('abort', onAbort);
-  if (opts.signal?.aborted) onAbort();
-  if (trainer.step === 0) await writeSamples();
-  try {
-    if (trainer.step < total) {
-      await trainer.fit(data, {
-        epochs: o.epochs,
-        epochsDecay: o.epochsDecay,
-        signal: stop.signal,
-        onStep: async (s) => {
-          const e = historyEntry(s);
-          history.push(e);
-          await appendFile(historyPath, JSON.stringify(e) + '\n');
-          const losses: Record<string, number> = { G: s.gLoss };
-          if (trainer.discriminator) losses.D = s.dLoss;
-          if (s.generator.reconstruction !== undefined) losses.rec = s.generator.reconstruction;
-          progress.update({ step: s.step, epoch: s.epoch, epochs: totalEpochs, losses });
-          if (s.step % o.sampleEvery === 0) {
-            await writeSamples();
-            await report();
-          }
-          if (s.step % o.checkpointEvery === 0) await save();
-          if (o.maxSteps !== undefined && s.step >= o.maxSteps) {
-            if (state.reason === 'done') state.reason = 'max-steps';
-            stop.abort();
-          }
-          if (o.timeLimit !== undefined && (Date.now() - t0) / 1000 >= o.timeLimit) {
-            if (state.reason === 'done') state.reason = 'time-limit';
-            stop.abort();
-          }
-        },
+    if (opts.resume) {
+      trainer = await Trainer.load(fileCheckpoint(ckpt));
+    } else {
+      const { G, D, loss } = buildNetworks({ ...o, netG, dropout: o.dropout ?? true, unconditionalD: o.unconditionalD ?? false });
+      if (o.initGenerator !== undefined) await initGenerator(G, o.initGenerator);
+      trainer = new Trainer({
+        generator: G,
+        discriminator: D,
+        loss,
+        learningRate: o.lr,
+        beta1: o.beta1,
+        schedule: { policy: o.lrPolicy ?? 'linear', ...(o.lrDecayIters === undefined ? {} : { stepSize: o.lrDecayIters }) },
+        seed: o.seed,
       });
+      const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, beta1: trainer.beta1, lrPolicy: trainer.schedule.policy, lrDecayIters: trainer.schedule.stepSize };
+      await writeFile(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
     }
+    const t = trainer;
+
+    // History: keep what the checkpoint covers (steps after it were lost with the process).
+    const historyPath = join(out, HISTORY_JSONL);
+    const history = opts.resume ? await readHistory(out, t.step) : [];
+    await writeFile(historyPath, history.map((e) => JSON.stringify(e) + '\n').join(''));
+    let best = Math.min(...history.map((e) => e['val/L1'] ?? Infinity));
+
+    // A fixed set of examples for the sample grids: the first pairs, without jitter.
+    const sampleBatches = pairedBatches(source, { ...data.options, jitter: false, shuffle: false, batchSize: Math.min(4, source.length), prefetch: 0 });
+    let sample: { input: tf.Tensor4D; target: tf.Tensor4D } | null = null;
+    for await (const b of sampleBatches.epoch(0)) {
+      sample = { input: b.input, target: b.target };
+      break;
+    }
+    const samples: Array<{ path: string; step: number }> = [];
+    const info = (extra: Record<string, string | number> = {}) => ({
+      data: o.data,
+      backend,
+      direction: o.direction,
+      'image size': o.size,
+      generator: `${netG}, filters ${o.filters}, norm ${o.norm}${o.dropout === false ? ', no dropout' : ''}`,
+      discriminator: t.discriminator ? `PatchGAN RF ${o.rf}, filters ${o.dFilters}${o.unconditionalD ? ', unconditional' : ''}` : 'none',
+      loss: `gan ${o.gan}, reconstruction ${o.reconstruction}, lambda ${o.lambda}`,
+      'batch size': o.batchSize,
+      pairs: source.length,
+      step: t.step,
+      ...(validation ? { 'validation pairs': validation.length } : {}),
+      ...(Number.isFinite(best) ? { 'best validation L1': best.toFixed(4) } : {}),
+      ...extra,
+    });
+    const writeSamples = async () => {
+      if (!sample) return;
+      const fake = t.generate(sample.input, { mode: 'paper' });
+      const name = `samples/step-${String(t.step).padStart(7, '0')}.png`;
+      await writeSampleGrid(join(out, name), [sample.input, fake, sample.target]);
+      fake.dispose();
+      if (samples.length === 0 || samples[samples.length - 1]!.step !== t.step) samples.push({ path: name, step: t.step });
+    };
+    const report = (extra?: Record<string, string | number>) => writeReport(out, { title: `pix2pix training: ${o.data}`, history, samples, info: info(extra) });
+    const save = (dir = ckpt) => t.save(fileCheckpoint(dir));
+
+    const totalEpochs = opts.epochs + opts.epochsDecay;
+    let total = totalEpochs * data.batchesPerEpoch;
+    if (opts.maxSteps !== undefined) total = Math.min(total, opts.maxSteps);
+    const t0 = Date.now();
+    const deadline = opts.timeLimit !== undefined ? t0 + opts.timeLimit * 1000 : Infinity;
+    const progress = new TrainProgress(total, t.step, Math.max(1, Math.floor(total / 25)), log, deadline);
+    log.write(
+      `pix2pix train: ${source.length} pairs from ${o.data}, ${o.size}x${o.size}, ${o.direction}, backend ${backend}, step ${t.step} -> ${total}` +
+        `${opts.timeLimit !== undefined ? ` or ${opts.timeLimit} s` : ''}${validation ? `, validating on ${validation.length} pairs` : ''}\n`,
+    );
+
+    const stop = new AbortController();
+    const state: { reason: TrainRunResult['reason'] } = { reason: 'done' };
+    const onAbort = () => {
+      if (state.reason === 'done') state.reason = 'interrupted';
+      stop.abort();
+    };
+    opts.signal?.addEventListener('abort', onAbort);
+    if (opts.signal?.aborted) onAbort();
+    if (t.step === 0) await writeSamples();
+    const valEvery = opts.valEvery ?? opts.sampleEvery;
+    try {
+      if (t.step < total) {
+        await t.fit(data, {
+          epochs: opts.epochs,
+          epochsDecay: opts.epochsDecay,
+          signal: stop.signal,
+          onStep: async (s) => {
+            const e = historyEntry(s);
+            let improved = false;
+            if (validation && s.step % valEvery === 0) {
+              const v = await validation.score(t);
+              Object.assign(e, { 'val/L1': v.l1, 'val/PSNR': v.psnr, 'val/SSIM': v.ssim });
+              improved = v.l1 < best;
+              if (improved) best = v.l1;
+              if (!log.isTTY) log.write(`validation at step ${s.step}: ${fmtScores(v)}${improved ? ' (best so far)' : ''}\n`);
+            }
+            history.push(e);
+            await appendFile(historyPath, JSON.stringify(e) + '\n');
+            if (improved && opts.keepBest) await save(join(out, 'checkpoint-best'));
+            const losses: Record<string, number> = { G: s.gLoss };
+            if (t.discriminator) losses.D = s.dLoss;
+            if (s.generator.reconstruction !== undefined) losses.rec = s.generator.reconstruction;
+            progress.update({ step: s.step, epoch: s.epoch, epochs: totalEpochs, losses });
+            if (s.step % opts.sampleEvery === 0) {
+              await writeSamples();
+              await report();
+            }
+            if (s.step % opts.checkpointEvery === 0) await save();
+            if (opts.saveEvery !== undefined && s.step % opts.saveEvery === 0) await save(join(out, `checkpoint-step-${String(s.step).padStart(7, '0')}`));
+            if (opts.maxSteps !== undefined && s.step >= opts.maxSteps) {
+              if (state.reason === 'done') state.reason = 'max-steps';
+              stop.abort();
+            }
+            if (opts.timeLimit !== undefined && (Date.now() - t0) / 1000 >= opts.timeLimit) {
+              if (state.reason === 'done') state.reason = 'time-limit';
+              stop.abort();
+            }
+          },
+          onEpoch: async (ep) => {
+            const done = ep.epoch + 1;
+            if (opts.saveEpochFreq !== undefined && done % opts.saveEpochFreq === 0) await save(join(out, `checkpoint-epoch-${done}`));
+          },
+        });
+      }
+    } finally {
+      progress.stop();
+      opts.signal?.removeEventListener('abort', onAbort);
+      // Whatever happened (done, limit, Ctrl-C, error): keep the work.
+      await save();
+      await writeSamples();
+      const reportPath = await report();
+      if (sample) tf.dispose([sample.input, sample.target]);
+      log.write(`${state.reason === 'interrupted' ? 'interrupted: ' : ''}checkpoint saved at step ${t.step} in ${ckpt}; report: ${reportPath}\n`);
+    }
+    return { trainer: t, step: t.step, reason: state.reason, backend, checkpoint: ckpt, report: join(out, 'report.html'), seconds: (Date.now() - t0) / 1000 };
+  } catch (e) {
+    trainer?.dispose();
+    throw e;
   } finally {
-    progress.stop();
-    opts.signal?.removeEventListener('abort', onAbort);
-    // Whatever happened (done, limit, Ctrl-C, error): keep the work.
-    await save();
-    await writeSamples();
-    const reportPath = await report();
-    if (sample) tf.dispose([sample.input, sample.target]);
-    log.write(`${state.reason === 'interrupted' ? 'interrupted: ' : ''}checkpoint saved at step ${trainer.step} in ${ckpt}; report: ${reportPath}\n`);
+    await folder.lock.release();
   }
-  return { trainer, step: trainer.step, reason: state.reason, backend, checkpoint: ckpt, report: join(out, 'report.html'), seconds: (Date.now() - t0) / 1000 };
 }

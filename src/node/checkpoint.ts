@@ -1,7 +1,10 @@
+// Node file-system checkpoints: the tfjs `model.json` + `weights.bin` folder layout, saved atomically
+// (temp folder + rename), replacing only folders that are recognisably this package's model of the same
+// kind, and recovering from saves that were killed half-way.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError } from '../trainer/checkpoint.js';
+import { CHECKPOINT_FORMAT, CheckpointError } from '../trainer/checkpoint.js';
 import { checkedWeights, validateModelJSON } from '../trainer/checkpoint_validation.js';
 
 /** The process umask, read without changing it for longer than the call. */
@@ -36,6 +39,119 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/**
+ * What a model folder holds: `'trainer'`, a Trainer checkpoint (both networks and optimizer state, from
+ * `trainer.save`); `'model'`, a plain tfjs-layers model (from `model.save`, `import-torch`).
+ */
+export type ModelFolderKind = 'trainer' | 'model';
+
+/** The kind of model a topology describes (a Trainer checkpoint carries {@link CHECKPOINT_FORMAT}). */
+function kindOfTopology(topology: unknown): ModelFolderKind {
+  return (topology as { format?: unknown } | null)?.format === CHECKPOINT_FORMAT ? 'trainer' : 'model';
+}
+
+const KIND_NAMES: Record<ModelFolderKind, string> = { trainer: 'a training checkpoint', model: 'a model folder' };
+
+/**
+ * The kind of model saved in folder `dir`: `'trainer'` or `'model'` when it holds a `model.json` with a
+ * tfjs model topology; `null` when it does not exist or holds nothing; `'other'` for anything else (a
+ * file, a folder of other files, a `model.json` that is not one of ours).
+ */
+export async function modelFolderKind(dir: string): Promise<ModelFolderKind | 'other' | null> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.lstat(dir);
+  } catch {
+    return null;
+  }
+  if (!st.isDirectory()) return 'other';
+  const entries = await fs.promises.readdir(dir);
+  if (entries.length === 0) return null;
+  // Only the two files this module writes (tfjs' own file:// saver names its weights `<name>.weights.bin`).
+  if (!entries.every((e) => e === CHECKPOINT_JSON || /^(.+\.)?weights\.bin$/.test(e)) || !entries.includes(CHECKPOINT_JSON)) return 'other';
+  try {
+    const json = JSON.parse(await fs.promises.readFile(path.join(dir, CHECKPOINT_JSON), 'utf8')) as tf.io.ModelJSON;
+    if (json === null || typeof json !== 'object' || json.modelTopology == null || !Array.isArray(json.weightsManifest)) return 'other';
+    return kindOfTopology(json.modelTopology);
+  } catch {
+    return 'other';
+  }
+}
+
+/**
+ * Checks that saving `kind` into `dir` cannot destroy anything else: `dir` is absent, an empty folder,
+ * or already holds a model of the same kind (which the save then replaces).
+ *
+ * @throws CheckpointError naming `dir` and what it holds otherwise.
+ */
+export async function checkReplaceable(dir: string, kind: ModelFolderKind): Promise<void> {
+  const found = await modelFolderKind(dir);
+  if (found === null || found === kind) return;
+  const what = found === 'other' ? 'files that are not a pix2pix model folder' : KIND_NAMES[found];
+  throw new CheckpointError(`${dir} already exists and holds ${what}: refusing to replace it with ${KIND_NAMES[kind]} (choose another folder, or remove it yourself)`);
+}
+
+/** True when process `pid` is running (EPERM: it runs under another user). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid in a leftover's name (`<base>.tmp-<pid>-...`, `<base>.old-<pid>-...`), or null (older names without one). */
+const pidOf = (name: string, marker: string) => {
+  const m = new RegExp(`\\.${marker}-(\\d+)-`).exec(name);
+  return m ? Number(m[1]) : null;
+};
+
+/**
+ * Cleans up after saves of `dir` that were killed half-way (by a process that is no longer running):
+ * removes their temporary folders (`.<name>.tmp-*`); when `dir` itself is missing (killed between the
+ * two renames of a save), moves the newest complete previous checkpoint (`<name>.old-*`) back into
+ * place; removes `<name>.old-*` folders that `dir` supersedes.
+ *
+ * @returns The leftover folder moved back to `dir`, or null.
+ */
+export async function recoverInterruptedSave(dir: string): Promise<string | null> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(parent);
+  } catch {
+    return null;
+  }
+  const dead = (name: string, marker: string) => {
+    const pid = pidOf(name, marker);
+    return pid === null || !processAlive(pid);
+  };
+  for (const n of names) {
+    if (n.startsWith(`.${base}.tmp-`) && dead(n, 'tmp')) await fs.promises.rm(path.join(parent, n), { recursive: true, force: true });
+  }
+  const olds = names.filter((n) => n.startsWith(`${base}.old-`) && dead(n, 'old')).sort();
+  let restored: string | null = null;
+  if (!(await exists(target))) {
+    for (const n of [...olds].reverse()) {
+      const kind = await modelFolderKind(path.join(parent, n));
+      if (kind === 'trainer' || kind === 'model') {
+        await fs.promises.rename(path.join(parent, n), target);
+        restored = path.join(parent, n);
+        break;
+      }
+    }
+  }
+  if (await exists(path.join(target, CHECKPOINT_JSON))) {
+    for (const n of olds) if (path.join(parent, n) !== restored) await fs.promises.rm(path.join(parent, n), { recursive: true, force: true });
+  }
+  return restored;
+}
+
 async function saveDirectory(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
   const topology = artifacts.modelTopology;
   if (topology == null || topology instanceof ArrayBuffer) {
@@ -44,8 +160,11 @@ async function saveDirectory(dir: string, artifacts: tf.io.ModelArtifacts): Prom
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   await fs.promises.mkdir(parent, { recursive: true });
-  // A sibling temp dir: same file system, so the final rename is atomic.
-  const tmp = await fs.promises.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-`));
+  await recoverInterruptedSave(target);
+  await checkReplaceable(target, kindOfTopology(topology));
+  // A sibling temp dir: same file system, so the final rename is atomic. Its name carries the pid, so a
+  // later save can tell a dead process' leftover from a save in progress.
+  const tmp = await fs.promises.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-${process.pid}-`));
   let moved: string | null = null;
   try {
     // mkdtemp creates 0700; the final folder gets the permissions a plain mkdir would (0777 minus umask).
@@ -136,7 +255,10 @@ async function loadDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
  * `file://` layout: `model.json` (topology + weights manifest) and `weights.bin`.
  *
  * Saving is atomic: everything is written (and fsynced) into a temporary sibling directory, which then
- * replaces `dir` by rename; if a save fails midway, `dir` still holds the previous checkpoint. Loading
+ * replaces `dir` by rename; if a save fails midway, `dir` still holds the previous checkpoint. A save
+ * only replaces a folder that is absent, empty, or holds a model of the same kind (a Trainer checkpoint
+ * or a plain model); anything else is a `CheckpointError` naming the folder, and nothing is touched.
+ * Before writing, it cleans up after saves killed half-way ({@link recoverInterruptedSave}). Loading
  * reports a missing directory, missing files or invalid JSON as a `CheckpointError`.
  *
  * @example

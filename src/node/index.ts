@@ -24,7 +24,8 @@ export { writeTfjsExport, writeNewFile } from './write_export.js';
 export type { WriteFacadeDatasetOptions } from './facade_dataset.js';
 
 // --- checkpoints (trainer) ---
-export { fileCheckpoint, fileCheckpointRouter, CHECKPOINT_JSON, CHECKPOINT_WEIGHTS } from './checkpoint.js';
+export { fileCheckpoint, fileCheckpointRouter, checkReplaceable, modelFolderKind, recoverInterruptedSave, CHECKPOINT_JSON, CHECKPOINT_WEIGHTS } from './checkpoint.js';
+export type { ModelFolderKind } from './checkpoint.js';
 
 // --- metrics (segmentation scorer cache) ---
 export { cachedModel, cachedFacadeSegmenter } from '../metrics/cached_model.js';
