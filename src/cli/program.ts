@@ -35,7 +35,6 @@ export function buildProgram(io: ProgramIo): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => io.log.write(s) })
     .showSuggestionAfterError(true);
-  usageOnError(program);
 
   usageOnError(
     program
@@ -130,5 +129,6 @@ export function buildProgram(io: ProgramIo): Command {
       }),
   );
 
+  usageOnError(program); // last: its usage line names the commands
   return program;
 }
