@@ -1,7 +1,7 @@
 // `pix2pix train` and `import-torch` never destroy what they did not write, stop cleanly on SIGTERM and
 // SIGHUP, refuse a second run on a busy --out, and recover from a save killed between its two renames.
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ctx, exists, historyOf, noStack, pix2pix, root, start, tiny, useCli, waitForSteps } from './harness.js';
@@ -105,6 +105,19 @@ describe('signals, locks, leftovers', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/half holds history\.jsonl of an earlier run but no checkpoint/);
     expect(await readFile(join(ctx.tmp, 'half', 'history.jsonl'), 'utf8')).toBe('{"step":1,"epoch":0}\n');
+  });
+
+  it('a read-only output folder is reported as read-only', async () => {
+    // Root writes anywhere: run the CLI as 'nobody' then (the test folder must be readable for it).
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    await chmod(ctx.tmp, 0o755);
+    await mkdir(join(ctx.tmp, 'ro'));
+    await chmod(join(ctx.tmp, 'ro'), 0o555);
+    for (const out of ['ro', 'ro/run']) {
+      const r = spawnSync(process.execPath, [ctx.cli, 'train', '--dataroot', 'ds', '--out', out, '--max-steps', '1', ...tiny], { cwd: ctx.tmp, encoding: 'utf8', ...asUser });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^pix2pix: error: --out ${out}: \\S*/ro is read-only \\(cannot create or write ${out}: EACCES\\)`));
+    }
   });
 
   it('an unknown command prints the program usage once', async () => {
