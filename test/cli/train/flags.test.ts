@@ -76,6 +76,12 @@ describe('pix2pix train flags', () => {
       if (k.endsWith('num_batches_tracked')) continue;
       expect(Array.from(got.get(k)!.data as Float32Array), k).toEqual(Array.from(w.data as Float32Array));
     }
+    // A training run works as well: its generator.
+    const r2 = await pix2pix('train', '--dataroot', 'ds', '--out', 'ft3', ...tiny, '--init-generator', 'ft', '--n-epochs', '0', '--n-epochs-decay', '0');
+    expect(r2.code, r2.stderr).toBe(0);
+    expect((await pix2pix('export-torch', 'ft3', '--out', 'ft3-G.pth', '--backend', 'cpu')).code).toBe(0);
+    const got3 = readTorchStateDict(new Uint8Array(await readFile(join(ctx.tmp, 'ft3-G.pth'))));
+    for (const [k, w] of want) if (!k.endsWith('num_batches_tracked')) expect(Array.from(got3.get(k)!.data as Float32Array), k).toEqual(Array.from(w.data as Float32Array));
     const bad = await pix2pix('train', '--dataroot', 'ds', '--out', 'ft2', ...tiny, '--ngf', '4', '--norm', 'instance', '--init-generator', fixture, '--max-steps', '1');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`--init-generator ${fixture}:`);
