@@ -37,7 +37,6 @@ export function buildProgram(io: ProgramIo): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => io.log.write(s) })
     .showSuggestionAfterError(true);
-  usageOnError(program);
 
   usageOnError(
     program
@@ -135,5 +134,6 @@ export function buildProgram(io: ProgramIo): Command {
   registerTest(program, io);
   registerExport(program, io);
 
+  usageOnError(program); // last: its usage line names the commands
   return program;
 }

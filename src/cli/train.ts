@@ -194,7 +194,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
         schedule: { policy: o.lrPolicy ?? 'linear', ...(o.lrDecayIters === undefined ? {} : { stepSize: o.lrDecayIters }) },
         seed: o.seed,
       });
-      const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, beta1: trainer.beta1, lrPolicy: trainer.schedule.policy, lrDecayIters: trainer.schedule.stepSize };
+      const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: trainer.beta1, lrPolicy: trainer.schedule.policy, lrDecayIters: trainer.schedule.stepSize };
       await writeFile(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
     }
     const t = trainer;

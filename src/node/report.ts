@@ -1,3 +1,4 @@
+// The training report page (report.html): loss and validation curves as inline SVG, sample grids, facts.
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -107,12 +108,17 @@ export function renderReport(content: ReportContent): string {
   const h = content.history;
   // One chart per logged value, except values that are 0 throughout (parts switched off, e.g. a gradient penalty).
   const names = [...new Set(h.flatMap((e) => Object.keys(e)))].filter((k) => k !== 'step' && k !== 'epoch' && h.some((e) => (e[k] ?? 0) !== 0));
-  const charts = names
-    .map((n) => {
-      const rows = h.filter((e) => typeof e[n] === 'number');
-      return lineChartSvg(n, rows.map((e) => e.step), rows.map((e) => e[n]!));
-    })
-    .join('\n');
+  const chartsOf = (ns: string[]) =>
+    ns
+      .map((n) => {
+        const rows = h.filter((e) => typeof e[n] === 'number');
+        return lineChartSvg(n, rows.map((e) => e.step), rows.map((e) => e[n]!));
+      })
+      .join('\n');
+  // Held-out metrics (`val/...`, written every few steps by train --val-data) get their own section.
+  const isVal = (n: string) => n.startsWith('val/');
+  const charts = chartsOf(names.filter((n) => !isVal(n)));
+  const valCharts = chartsOf(names.filter(isVal));
   // The newest grids, newest first, and the very first one (before training) for comparison.
   const max = content.maxSamples ?? 4;
   const shown = content.samples.length > max ? [...content.samples.slice(-(max - 1)).reverse(), content.samples[0]!] : [...content.samples].reverse();
@@ -130,7 +136,7 @@ export function renderReport(content: ReportContent): string {
 <table>${info}</table>
 <h2>Losses</h2>
 ${charts || '<p>No steps logged yet.</p>'}
-<h2>Latest samples</h2>
+${valCharts ? `<h2>Validation (held-out pairs)</h2>\n${valCharts}\n` : ''}<h2>Latest samples</h2>
 ${samples || '<p>No samples yet.</p>'}
 </body></html>
 `;

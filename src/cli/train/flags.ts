@@ -9,6 +9,7 @@ import { discriminatorLayerCount } from '../../discriminator/geometry.js';
 import { RECEPTIVE_FIELDS, resolveDiscriminatorOptions, resolveReceptiveField, type ReceptiveField } from '../../discriminator/options.js';
 import { resolveGeneratorOptions } from '../../generator/builder.js';
 import { NORM_KINDS } from '../../layers/norm.js';
+import { compositeLoss } from '../../losses/composite_loss.js';
 import { GAN_MODES } from '../../losses/gan_loss.js';
 import { resolveSchedule, SCHEDULE_POLICIES } from '../../trainer/schedules/index.js';
 import { CLI_BACKENDS, CliError } from '../backend.js';
@@ -52,12 +53,16 @@ export interface TrainSetting {
   feeds?: string;
 }
 
-// Defaults owned by the core (one owner per fact).
+// Defaults owned by the core (one owner per fact). The Trainer's (lr 2e-4, beta1 0.5) and the epoch
+// counts (100 + 100) have no exported owner yet: they are the reference's values, stated here once.
 const G_DEFAULTS = resolveGeneratorOptions({}, 'generator');
 const D_DEFAULTS = resolveDiscriminatorOptions({});
 const SCHEDULE_DEFAULTS = resolveSchedule(undefined);
+const LOSS_DEFAULTS = compositeLoss({ seed: 0 }).config; // a pure options object: builds no tensors
 const N_LAYERS_D_DEFAULT = discriminatorLayerCount(D_DEFAULTS.receptiveField);
 const CHANNELS = ['1', '3', '4'] as const;
+/** Policies `--lr-policy` offers: a `plateau` policy needs the run to report its validation metric, which train does not wire yet. */
+const LR_POLICIES = SCHEDULE_POLICIES.filter((p) => (p as string) !== 'plateau');
 
 /** The PatchGAN receptive field with `n` stride-2 convs (the reference's `n_layers_D`). */
 export function receptiveFieldOfLayers(n: number): ReceptiveField {
@@ -107,13 +112,13 @@ export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   { key: 'unconditionalD', names: [{ flag: '--unconditional-d' }], help: "discriminator sees the output alone, not the input pair (the paper's GAN-only ablation; not in the reference)", default: false, resume: 'fixed' },
   { key: 'initGenerator', names: [{ flag: '--init-generator <path>' }], help: 'start G from these weights (a model folder, a training run, or a reference .pth), with a fresh D', resume: 'fixed' },
   // --- objective ---
-  { key: 'gan', names: [{ flag: '--gan-mode <kind>', parse: oneOfArg([...GAN_MODES, 'none'] as const) }, { flag: '--gan <kind>', parse: oneOfArg([...GAN_MODES, 'none'] as const) }], help: `${GAN_MODES.join(', ')}, or none (L1 only)`, default: 'vanilla', resume: 'fixed' },
-  { key: 'lambda', names: [{ flag: '--lambda-L1 <x>', parse: numArg(0) }, { flag: '--lambda <x>', parse: numArg(0) }], help: 'weight of the reconstruction term', default: 100, resume: 'fixed' },
-  { key: 'reconstruction', names: [{ flag: '--reconstruction <kind>', parse: oneOfArg(['l1', 'l2', 'none'] as const) }], help: 'l1, l2 or none (not in the reference)', default: 'l1', resume: 'fixed' },
+  { key: 'gan', names: [{ flag: '--gan-mode <kind>', parse: oneOfArg([...GAN_MODES, 'none'] as const) }, { flag: '--gan <kind>', parse: oneOfArg([...GAN_MODES, 'none'] as const) }], help: `${GAN_MODES.join(', ')}, or none (L1 only)`, default: LOSS_DEFAULTS.gan, resume: 'fixed' },
+  { key: 'lambda', names: [{ flag: '--lambda-L1 <x>', parse: numArg(0) }, { flag: '--lambda <x>', parse: numArg(0) }], help: 'weight of the reconstruction term', default: LOSS_DEFAULTS.lambda, resume: 'fixed' },
+  { key: 'reconstruction', names: [{ flag: '--reconstruction <kind>', parse: oneOfArg(['l1', 'l2', 'none'] as const) }], help: 'l1, l2 or none (not in the reference)', default: LOSS_DEFAULTS.reconstruction, resume: 'fixed' },
   // --- optimisation ---
   { key: 'lr', names: [{ flag: '--lr <x>', parse: numArg(0) }], help: 'Adam learning rate', default: 2e-4, resume: 'fixed' },
   { key: 'beta1', names: [{ flag: '--beta1 <x>', parse: numArg(0) }], help: 'Adam beta1', default: 0.5, resume: 'fixed' },
-  { key: 'lrPolicy', names: [{ flag: '--lr-policy <name>', parse: oneOfArg(SCHEDULE_POLICIES) }], help: SCHEDULE_POLICIES.join(', '), default: SCHEDULE_DEFAULTS.policy, resume: 'fixed' },
+  { key: 'lrPolicy', names: [{ flag: '--lr-policy <name>', parse: oneOfArg(LR_POLICIES) }], help: LR_POLICIES.join(', '), default: SCHEDULE_DEFAULTS.policy, resume: 'fixed' },
   { key: 'lrDecayIters', names: [{ flag: '--lr-decay-iters <n>', parse: intArg(1) }], help: 'with --lr-policy step: epochs between two decays by 0.1', default: SCHEDULE_DEFAULTS.stepSize, resume: 'fixed' },
   { key: 'epochs', names: [{ flag: '--n-epochs <n>', parse: intArg(0) }, { flag: '--epochs <n>', parse: intArg(0) }], help: 'epochs at the initial learning rate', default: 100, resume: 'changeable' },
   { key: 'epochsDecay', names: [{ flag: '--n-epochs-decay <n>', parse: intArg(0) }, { flag: '--epochs-decay <n>', parse: intArg(0) }], help: 'epochs of learning-rate decay to zero', default: 100, resume: 'changeable' },
