@@ -35,6 +35,12 @@ function filtersOf(model: tfl.LayersModel, layer: string): number {
   return model.getLayer(layer).getWeights()[0]!.shape[3]!;
 }
 
+/** The norm a model was built with, from its layers' classes. */
+function normOf(model: tfl.LayersModel): string {
+  const classes = new Set(model.layers.map((l) => l.getClassName()));
+  return classes.has('BatchNormalization') ? 'batch' : classes.has('InstanceNormalization') ? 'instance' : 'none';
+}
+
 /** Options of `pix2pix export-torch <run> --reference-dir <dir>`. */
 export interface ExportReferenceOptions {
   /** A `pix2pix train` run folder (or its checkpoint folder). */
@@ -76,13 +82,17 @@ export async function runExportReference(o: ExportReferenceOptions): Promise<str
     }
     const g = modelLayout(G);
     const d = modelLayout(D);
+    const norm = normOf(G);
+    if (normOf(D) !== norm) {
+      throw new CliError(`${o.run}: the generator uses ${norm} norm and the discriminator ${normOf(D)}; the reference's --norm sets both`);
+    }
     if (g.layout.kind === 'unet' && !G.layers.some((l) => l.name === 'up2_concat')) {
       throw new CliError(`${o.run}: the generator is an encoder-decoder (no skips); the reference has no such --netG`);
     }
     let options;
     try {
       options = referenceTrainOptions(
-        { ...run, ...(trainer.epoch > 0 ? { epochCount: trainer.epoch + 1 } : {}) },
+        { ...run, norm, ...(trainer.epoch > 0 ? { epochCount: trainer.epoch + 1 } : {}) },
         { ...g.params, filters: filtersOf(G, g.layout.firstConv) },
         { ...d.params, filters: filtersOf(D, d.layout.firstConv) },
         { name: basename(resolve(dir)), checkpointsDir: dirname(dir) },
