@@ -139,4 +139,21 @@ describe('pix2pix export-torch <run> --reference-dir', () => {
     t.dispose();
     expect(JSON.parse(await readFile(join(out, 'run.json'), 'utf8'))).toMatchObject({ generator: 'resnet', norm: 'instance', rf: 70, filters: 4, dFilters: 4 });
   });
+
+  it('refuses runs the reference cannot express, naming why, and writes nothing', async () => {
+    const run = join(tmp, 'mixed');
+    await mkdir(run);
+    const G = unetGenerator({ imageSize: 128, filters: 2, norm: 'instance', seed: 1 });
+    const D = patchDiscriminator({ receptiveField: 70, filters: 2, norm: 'batch', seed: 2 });
+    const trainer = new Trainer({ generator: G, discriminator: D, loss: compositeLoss({}), seed: 3 });
+    await trainer.save(fileCheckpoint(join(run, 'checkpoint')));
+    trainer.dispose();
+    const refDir = join(tmp, 'checkpoints', 'mixed');
+    logText = '';
+    await expect(runExportReference({ run, referenceDir: refDir, half: false, backend: 'cpu', log })).rejects.toThrow(
+      "the generator uses instance norm and the discriminator batch; the reference's --norm sets both",
+    );
+    expect(logText).toContain('no readable');
+    await expect(readdir(refDir)).rejects.toThrow(/ENOENT/);
+  });
 });
