@@ -1,13 +1,15 @@
+import { stat } from 'node:fs/promises';
 import { Command } from 'commander';
 import { DIRECTIONS } from '../data/batches.js';
 import { TORCH_ARCHS, type TorchArch } from '../io/torch/checkpoint.js';
 import { writeFacadeDataset } from '../node/facade_dataset.js';
-import { CLI_BACKENDS, type CliBackend } from './backend.js';
+import { CLI_BACKENDS, CliError, type CliBackend } from './backend.js';
 import { runCombine } from './combine.js';
 import { runDemo } from './demo.js';
 import { intArg, numArg, oneOfArg } from './parse.js';
 import { registerTrain } from './train/command.js';
 import { runExportTorch, runImportTorch } from './torch.js';
+import { runExportReference, runImportReference } from './torch_handoff.js';
 import { runTranslate } from './translate.js';
 import { registerTest } from './test.js';
 import { registerExport } from './export.js';
@@ -75,14 +77,23 @@ export function buildProgram(io: ProgramIo): Command {
   usageOnError(
     program
       .command('import-torch')
-      .description('convert a PyTorch pix2pix state dict (junyanz/pytorch-CycleGAN-and-pix2pix, e.g. latest_net_G.pth) to a tfjs model folder')
-      .argument('<file>', 'the .pth file (zip or legacy torch.save format)')
-      .requiredOption('--out <dir>', 'output model folder (model.json + weights.bin; use it with translate --model)')
+      .description(
+        'convert a PyTorch pix2pix state dict (junyanz/pytorch-CycleGAN-and-pix2pix, e.g. latest_net_G.pth) to a tfjs model folder, ' +
+          'or a reference checkpoint folder (<epoch>_net_G.pth + <epoch>_net_D.pth) to a run that train --resume continues',
+      )
+      .argument('<file>', 'the .pth file (zip or legacy torch.save format), or the reference checkpoint folder (./checkpoints/<name>)')
+      .requiredOption('--out <dir>', 'output model folder (model.json + weights.bin; use it with translate --model), or the run folder for a checkpoint folder')
       .option('--arch <name>', `the checkpoint's architecture: ${TORCH_ARCHS.join(', ')} (default: read from the file)`, oneOfArg(TORCH_ARCHS))
-      .option('--image-size <px>', 'input size of the built model (default: 2^num_downs for a U-Net, any for a discriminator)', intArg(1))
+      .option('--image-size <px>', 'input size of the built model (default: 2^num_downs for a U-Net, any for a discriminator or a ResNet)', intArg(1))
+      .option('--epoch <name>', 'for a checkpoint folder: which <epoch>_net_G/D.pth files', 'latest')
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
-      .action(async (file: string, o: { out: string; arch?: TorchArch; imageSize?: number; backend: CliBackend }) => {
-        const model = await runImportTorch({ file, ...o, log: io.log });
+      .action(async (file: string, o: { out: string; arch?: TorchArch; imageSize?: number; epoch: string; backend: CliBackend }) => {
+        if (await stat(file).then((s) => s.isDirectory(), () => false)) {
+          await runImportReference({ dir: file, epoch: o.epoch, out: o.out, backend: o.backend, log: io.log });
+          return;
+        }
+        const { epoch: _epoch, ...rest } = o;
+        const model = await runImportTorch({ file, ...rest, log: io.log });
         model.dispose();
       }),
   );
@@ -90,14 +101,20 @@ export function buildProgram(io: ProgramIo): Command {
   usageOnError(
     program
       .command('export-torch')
-      .description('write a model folder, or the generator of a train run, as a PyTorch state dict the reference code loads')
+      .description('write a model folder, or the generator of a train run, as a PyTorch state dict the reference code loads; with --reference-dir, hand a whole run to the reference')
       .argument('<dir>', 'a model folder (import-torch, model.save), or a train --out folder or its checkpoint folder')
-      .requiredOption('--out <file>', 'the .pth file to write')
+      .option('--out <file>', 'the .pth file to write')
+      .option('--reference-dir <dir>', "a train run: write <dir>/latest_net_G.pth, latest_net_D.pth and train_opt.txt for the reference's --continue_train, and print its command")
       .option('--half', 'write float16 tensors (half the size)', false)
       .option('--discriminator', 'from a train run: export the discriminator instead of the generator', false)
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
-      .action(async (dir: string, o: { out: string; half: boolean; discriminator: boolean; backend: CliBackend }) => {
-        await runExportTorch({ dir, ...o, log: io.log });
+      .action(async (dir: string, o: { out?: string; referenceDir?: string; half: boolean; discriminator: boolean; backend: CliBackend }) => {
+        if ((o.out === undefined) === (o.referenceDir === undefined)) throw new CliError('export-torch: give exactly one of --out <file> and --reference-dir <dir>');
+        if (o.referenceDir !== undefined) {
+          await runExportReference({ run: dir, referenceDir: o.referenceDir, half: o.half, backend: o.backend, log: io.log });
+          return;
+        }
+        await runExportTorch({ dir, ...o, out: o.out!, log: io.log });
       }),
   );
 

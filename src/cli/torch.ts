@@ -79,7 +79,7 @@ export async function runImportTorch(o: ImportTorchOptions): Promise<tfl.LayersM
 }
 
 /** Writes `data` to `file` atomically: a temp file in the same folder, fsynced, then renamed over `file`. */
-async function writeFileAtomic(file: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, data: Uint8Array): Promise<void> {
   const target = resolve(file);
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
   try {

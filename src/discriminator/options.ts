@@ -3,6 +3,7 @@
  */
 import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 import { NORM_KINDS, type NormKind } from '../layers/norm.js';
+import { resolveInit, type InitType, type WeightInit } from '../layers/init.js';
 
 /**
  * Supported discriminator receptive fields, in input pixels: 1 is the PixelGAN (1x1 convs), the others are
@@ -42,6 +43,10 @@ export interface PatchDiscriminatorOptions {
   name?: string;
   /** Seed (integer >= 0) for the weight initialisation; the same seed gives identical weights. Default: random. */
   seed?: number;
+  /** Kernel initialisation (the reference's `--init_type`); see {@link InitType}. Default `'normal'`. */
+  initType?: InitType;
+  /** Gain of the initialisation (the reference's `--init_gain`); also the std of batch-norm scales. Default 0.02. */
+  initGain?: number;
 }
 
 /** {@link PatchDiscriminatorOptions} after defaults and validation. @internal */
@@ -64,6 +69,8 @@ export interface ResolvedDiscriminatorOptions {
   name: string;
   /** Seed or undefined. */
   seed: number | undefined;
+  /** Weight initialisation (type and gain). */
+  init: WeightInit;
 }
 
 /**
@@ -78,7 +85,7 @@ export function resolveReceptiveField(receptiveField: unknown): ReceptiveField {
 
 /** Every key of {@link PatchDiscriminatorOptions}, for `checkKeys`. @internal */
 export const DISCRIMINATOR_OPTION_KEYS: readonly string[] = [
-  'receptiveField', 'inputChannels', 'targetChannels', 'filters', 'norm', 'conditional', 'imageSize', 'name', 'seed',
+  'receptiveField', 'inputChannels', 'targetChannels', 'filters', 'norm', 'conditional', 'imageSize', 'name', 'seed', 'initType', 'initGain',
 ];
 
 /**
@@ -105,5 +112,6 @@ export function resolveDiscriminatorOptions(options: PatchDiscriminatorOptions):
   check(typeof name === 'string' && name.length > 0, 'name', 'a non-empty string', name);
   const seed = options.seed;
   if (seed !== undefined) checkInt(seed, 'seed', 0);
-  return { receptiveField, inputChannels, targetChannels, filters, norm, conditional, imageSize, name, seed };
+  const init = resolveInit(options.initType, options.initGain);
+  return { receptiveField, inputChannels, targetChannels, filters, norm, conditional, imageSize, name, seed, init };
 }

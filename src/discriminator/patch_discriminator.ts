@@ -73,13 +73,13 @@ function conv(
     strides,
     padding: strides === 2 ? 'same' : 'valid',
     useBias,
-    kernelInitializer: kernelInitializer(o.seed, name),
+    kernelInitializer: kernelInitializer(o.seed, name, o.init),
     biasInitializer: 'zeros',
   });
 }
 
 function norm(o: ResolvedDiscriminatorOptions, name: string, x: tfl.SymbolicTensor): tfl.SymbolicTensor {
-  const layer = createNorm(o.norm, name, o.seed);
+  const layer = createNorm(o.norm, name, o.seed, o.init.gain);
   return layer ? apply(layer, x) : x;
 }
 

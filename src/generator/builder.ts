@@ -6,7 +6,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { check, checkInt, checkKeys, checkOneOf, checkRange, assertNever } from '../util/validate.js';
-import { kernelInitializer, layerSeed } from '../layers/init.js';
+import { kernelInitializer, layerSeed, resolveInit, type InitType, type WeightInit } from '../layers/init.js';
 import { SeededDropout } from '../layers/seeded_dropout.js';
 import { convBias, createNorm, NORM_KINDS, type NormKind } from '../layers/norm.js';
 
@@ -59,6 +59,10 @@ export interface GeneratorOptions {
    * seed from it and its name. Default: random.
    */
   seed?: number;
+  /** Kernel initialisation (the reference's `--init_type`); see {@link InitType}. Default `'normal'`. */
+  initType?: InitType;
+  /** Gain of the initialisation (the reference's `--init_gain`); also the std of batch-norm scales. Default 0.02. */
+  initGain?: number;
 }
 
 /** {@link GeneratorOptions} after defaults and validation. */
@@ -83,6 +87,8 @@ export interface ResolvedGeneratorOptions {
   name: string;
   /** Seed, or undefined for random weights. */
   seed: number | undefined;
+  /** Weight initialisation (type and gain). */
+  init: WeightInit;
 }
 
 /**
@@ -101,7 +107,7 @@ function isPowerOfTwo(v: unknown): v is number {
 
 /** Every key of {@link GeneratorOptions}, for {@link checkKeys}. */
 export const GENERATOR_OPTION_KEYS: readonly string[] = [
-  'imageSize', 'numDowns', 'inputChannels', 'outputChannels', 'filters', 'norm', 'dropout', 'dropoutPlacement', 'name', 'seed',
+  'imageSize', 'numDowns', 'inputChannels', 'outputChannels', 'filters', 'norm', 'dropout', 'dropoutPlacement', 'name', 'seed', 'initType', 'initGain',
 ];
 
 /**
@@ -145,7 +151,8 @@ export function resolveGeneratorOptions(
   check(typeof name === 'string' && name.length > 0, 'name', 'a non-empty string', name);
   const seed = options.seed;
   if (seed !== undefined) checkInt(seed, 'seed', 0);
-  return { imageSize, numDowns, inputChannels, outputChannels, filters, norm, dropout, dropoutPlacement, name, seed };
+  const init = resolveInit(options.initType, options.initGain);
+  return { imageSize, numDowns, inputChannels, outputChannels, filters, norm, dropout, dropoutPlacement, name, seed, init };
 }
 
 /**
@@ -207,13 +214,13 @@ function block(ctx: BuildContext, level: number, x: tfl.SymbolicTensor): tfl.Sym
       strides: 2,
       padding: 'same',
       useBias: bias,
-      kernelInitializer: kernelInitializer(o.seed, downName),
+      kernelInitializer: kernelInitializer(o.seed, downName, o.init),
       biasInitializer: 'zeros',
     }),
     h,
   );
   if (role === 'middle') {
-    const norm = createNorm(o.norm, `down${level}_norm`, o.seed);
+    const norm = createNorm(o.norm, `down${level}_norm`, o.seed, o.init.gain);
     if (norm) h = apply(norm, h);
   }
 
@@ -231,13 +238,13 @@ function block(ctx: BuildContext, level: number, x: tfl.SymbolicTensor): tfl.Sym
       strides: 2,
       padding: 'same',
       useBias: role === 'outermost' ? true : bias,
-      kernelInitializer: kernelInitializer(o.seed, upName),
+      kernelInitializer: kernelInitializer(o.seed, upName, o.init),
       biasInitializer: 'zeros',
     }),
     h,
   );
   if (role === 'outermost') return apply(tfl.layers.activation({ activation: 'tanh', name: 'output_tanh' }), h);
-  const norm = createNorm(o.norm, `up${level}_norm`, o.seed);
+  const norm = createNorm(o.norm, `up${level}_norm`, o.seed, o.init.gain);
   if (norm) h = apply(norm, h);
   if (ctx.dropoutAt.has(level)) {
     const name = `up${level}_dropout`;

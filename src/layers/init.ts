@@ -134,21 +134,39 @@ tf.serialization.registerClass(ReferenceInitializer as unknown as tf.serializati
 /**
  * PyTorch's `orthogonal_` on a tfjs kernel `[..., a, b]`: the `b` columns of the `[prod(...) * a, b]` matrix
  * (PyTorch's rows, flattened the other way round) are orthonormal when there are fewer of them than rows,
- * else the rows are; QR of a normal matrix with the signs of R's diagonal folded in.
+ * else the rows are; times `gain`. QR of a seeded normal matrix by modified Gram-Schmidt in float64 (R's
+ * diagonal positive, which is PyTorch's sign correction); tfjs' own `linalg.qr` takes minutes on big kernels.
  */
 function orthogonal(shape: number[], gain: number, seed: number | undefined): tf.Tensor {
-  return tf.tidy(() => {
-    const cols = shape[shape.length - 1]!;
-    const rows = shape.reduce((a, b) => a * b, 1) / cols;
-    const tall = rows >= cols;
-    const a = tf.randomNormal(tall ? [rows, cols] : [cols, rows], 0, 1, 'float32', seed);
-    const [q, r] = tf.linalg.qr(a);
-    const k = Math.min(rows, cols);
-    const diagonal = tf.sum(tf.mul(r!, tf.eye(k)), 0);
-    let m = tf.mul(q!, tf.sign(diagonal));
-    if (!tall) m = tf.transpose(m);
-    return tf.reshape(tf.mul(m, gain), shape);
-  });
+  const cols = shape[shape.length - 1]!;
+  const rows = shape.reduce((a, b) => a * b, 1) / cols;
+  const n = Math.max(rows, cols);
+  const k = Math.min(rows, cols);
+  const draw = tf.randomNormal([k, n], 0, 1, 'float32', seed);
+  const q = Float64Array.from(draw.dataSync()); // k vectors of length n, one per row
+  draw.dispose();
+  for (let j = 0; j < k; j++) {
+    const v = q.subarray(j * n, (j + 1) * n);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < j; i++) {
+        const u = q.subarray(i * n, (i + 1) * n);
+        let dot = 0;
+        for (let t = 0; t < n; t++) dot += u[t]! * v[t]!;
+        for (let t = 0; t < n; t++) v[t]! -= dot * u[t]!;
+      }
+    }
+    let norm = 0;
+    for (let t = 0; t < n; t++) norm += v[t]! * v[t]!;
+    norm = Math.sqrt(norm) || 1;
+    for (let t = 0; t < n; t++) v[t]! /= norm;
+  }
+  // q holds k orthonormal vectors of length n. Tall (rows >= cols): they are the columns of the
+  // [rows, cols] matrix; wide: its rows.
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * n + r]! : q[r * n + c]!);
+  }
+  return tf.tensor(out, shape, 'float32');
 }
 
 /** Kernel initializer of the convolution called `layerName` (default scheme: N(0, 0.02)). */

@@ -16,7 +16,16 @@ export interface SpatialPaddingArgs extends BaseLayerArgs {
   padding?: number;
 }
 
-/** What the two padding layers share: the `padding` option, shape rule, input check and config. */
+/** `padding` slices of `x` along `axis` starting at `at`. */
+function band(x: tf.Tensor4D, axis: 1 | 2, at: number, size: number): tf.Tensor4D {
+  const begin = [0, 0, 0, 0];
+  const sizes = [-1, -1, -1, -1];
+  begin[axis] = at;
+  sizes[axis] = size;
+  return tf.slice(x, begin, sizes);
+}
+
+/** What the two padding layers share: the `padding` option, shape rule, input check, assembly and config. */
 abstract class SpatialPadding2D extends tfl.layers.Layer {
   /** Rows / columns added on each side. */
   readonly padding: number;
@@ -41,8 +50,21 @@ abstract class SpatialPadding2D extends tfl.layers.Layer {
     return this.pad(x as tf.Tensor4D);
   }
 
-  /** Pads an NHWC tensor. */
-  protected abstract pad(x: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * The `padding` rows (axis 1) or columns (axis 2) that go before (`'start'`) or after (`'end'`) the tensor.
+   * Built from slices, reversals and tiles, whose gradients tfjs gets right (its `mirrorPad` gradient drops
+   * the mirrored copies' contributions).
+   */
+  protected abstract border(x: tf.Tensor4D, axis: 1 | 2, side: 'start' | 'end'): tf.Tensor4D;
+
+  /** Pads an NHWC tensor: rows first, then columns. */
+  protected pad(x: tf.Tensor4D): tf.Tensor4D {
+    if (this.padding === 0) return tf.clone(x);
+    return tf.tidy(() => {
+      const rows = tf.concat([this.border(x, 1, 'start'), x, this.border(x, 1, 'end')], 1);
+      return tf.concat([this.border(rows, 2, 'start'), rows, this.border(rows, 2, 'end')], 2);
+    });
+  }
 
   /** Serializable configuration: the base layer config plus `padding`. */
   override getConfig(): tf.serialization.ConfigDict {
@@ -51,7 +73,7 @@ abstract class SpatialPadding2D extends tfl.layers.Layer {
 }
 
 /**
- * Reflection padding (PyTorch `nn.ReflectionPad2d(p)`, tf `mirrorPad(..., 'reflect')`): row `-k` copies row
+ * Reflection padding (PyTorch `nn.ReflectionPad2d(p)`): row `-k` copies row
  * `k`, the edge itself is not repeated. Needs height and width > `padding`. Input `[b, h, w, c]`, output
  * `[b, h + 2p, w + 2p, c]`. Registered for serialization on import.
  */
@@ -59,12 +81,17 @@ export class ReflectionPadding2D extends SpatialPadding2D {
   /** Serialization name, stored in saved model topologies. */
   static className = 'ReflectionPadding2D';
 
-  protected pad(x: tf.Tensor4D): tf.Tensor4D {
+  protected override pad(x: tf.Tensor4D): tf.Tensor4D {
     const p = this.padding;
     if (x.shape[1] <= p || x.shape[2] <= p) {
       throw new RangeError(`ReflectionPadding2D '${this.name}': padding ${p} needs height and width > ${p} (got ${x.shape[1]}x${x.shape[2]})`);
     }
-    return tf.mirrorPad(x, [[0, 0], [p, p], [p, p], [0, 0]], 'reflect');
+    return super.pad(x);
+  }
+
+  protected border(x: tf.Tensor4D, axis: 1 | 2, side: 'start' | 'end'): tf.Tensor4D {
+    const p = this.padding;
+    return tf.reverse(band(x, axis, side === 'start' ? 1 : x.shape[axis] - 1 - p, p), axis);
   }
 }
 
@@ -76,22 +103,10 @@ export class ReplicationPadding2D extends SpatialPadding2D {
   /** Serialization name, stored in saved model topologies. */
   static className = 'ReplicationPadding2D';
 
-  protected pad(x: tf.Tensor4D): tf.Tensor4D {
-    const p = this.padding;
-    if (p === 0) return tf.clone(x);
-    return tf.tidy(() => {
-      const edge = (t: tf.Tensor4D, axis: 1 | 2, at: number): tf.Tensor4D => {
-        const begin = [0, 0, 0, 0];
-        const size = [-1, -1, -1, -1];
-        begin[axis] = at;
-        size[axis] = 1;
-        const reps = [1, 1, 1, 1];
-        reps[axis] = p;
-        return tf.tile(tf.slice(t, begin, size), reps);
-      };
-      const rows = tf.concat([edge(x, 1, 0), x, edge(x, 1, x.shape[1] - 1)], 1);
-      return tf.concat([edge(rows, 2, 0), rows, edge(rows, 2, rows.shape[2] - 1)], 2);
-    });
+  protected border(x: tf.Tensor4D, axis: 1 | 2, side: 'start' | 'end'): tf.Tensor4D {
+    const reps = [1, 1, 1, 1];
+    reps[axis] = this.padding;
+    return tf.tile(band(x, axis, side === 'start' ? 0 : x.shape[axis] - 1, 1), reps);
   }
 }
 

@@ -5,6 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { resnetGenerator } from '../../src/generator/resnet_generator.js';
+import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
+import { Trainer } from '../../src/trainer/trainer.js';
 
 const trainable = (m: tfl.LayersModel) => m.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 
@@ -83,5 +86,25 @@ describe('resnetGenerator', () => {
     tf.dispose([x, y, y2]);
     g.dispose();
     back.dispose();
+  });
+
+  it('trains: two Trainer steps with a PatchGAN give finite losses, move every generator weight, and keep the tensor count flat', async () => {
+    const G = resnetGenerator({ blocks: 1, filters: 4, seed: 8, padding: 'replicate', dropout: 0.5 });
+    const D = patchDiscriminator({ receptiveField: 16, filters: 4, seed: 9 });
+    const trainer = new Trainer({ generator: G, discriminator: D, loss: compositeLoss({ lambda: 100 }), seed: 1 });
+    const before = G.trainableWeights.map((w) => w.read().dataSync().slice());
+    const input = tf.randomUniform([1, 16, 16, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const target = tf.randomUniform([1, 16, 16, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+    const s1 = await trainer.trainStep({ input, target });
+    const count = tf.memory().numTensors;
+    const s2 = await trainer.trainStep({ input, target });
+    expect(tf.memory().numTensors).toBe(count);
+    for (const s of [s1, s2]) expect(Number.isFinite(s.gLoss) && Number.isFinite(s.dLoss)).toBe(true);
+    G.trainableWeights.forEach((w, i) => {
+      const now = w.read().dataSync();
+      expect(now.some((v, k) => v !== before[i]![k]), w.name).toBe(true);
+    });
+    tf.dispose([input, target]);
+    trainer.dispose();
   });
 });

@@ -218,12 +218,14 @@ interface ExportSpec {
   height: number;
   width: number;
   dtype: 'float32' | 'float16';
+  format?: 'zip' | 'legacy';
 }
 
 const EXPORTS: ExportSpec[] = [
   { name: 'resnet2_batch', kind: 'resnet', depth: 2, filters: 4, norm: 'batch', padding: 'reflect', dropout: false, inputChannels: 3, outputChannels: 3, height: 32, width: 48, dtype: 'float32' },
   { name: 'resnet1_instance_dropout_replicate_f16', kind: 'resnet', depth: 1, filters: 4, norm: 'instance', padding: 'replicate', dropout: true, inputChannels: 1, outputChannels: 3, height: 32, width: 32, dtype: 'float16' },
   { name: 'resnet2_none_zero', kind: 'resnet', depth: 2, filters: 4, norm: 'none', padding: 'zero', dropout: false, inputChannels: 3, outputChannels: 2, height: 32, width: 32, dtype: 'float32' },
+  { name: 'resnet1_batch_legacy', kind: 'resnet', depth: 1, filters: 4, norm: 'batch', padding: 'reflect', dropout: false, inputChannels: 3, outputChannels: 3, height: 32, width: 48, dtype: 'float32', format: 'legacy' },
 ];
 
 const buildExport = (s: ExportSpec, seed: number) =>
@@ -262,7 +264,7 @@ describe('exportTorchWeights: ResNet generators', () => {
       EXPORTS.forEach((s, i) => {
         const model = buildExport(s, 200 + i);
         randomizeWeights(model, 5000 * (i + 1));
-        const bytes = exportTorchWeights(model, { dtype: s.dtype });
+        const bytes = exportTorchWeights(model, { dtype: s.dtype, format: s.format ?? 'zip' });
         importTorchWeights(model, bytes); // float16: PyTorch sees the rounded weights
         const shape = [1, s.height, s.width, s.inputChannels];
         const x = tf.randomUniform(shape, -1, 1, 'float32', 11 + i);
@@ -286,7 +288,7 @@ describe('exportTorchWeights: ResNet generators', () => {
         importTorchWeights(model, verified);
         const y = predict(model, floatsOf(`${s.name}.input.bin`, EXPORTED), [1, s.height, s.width, s.inputChannels]);
         expect(maxAbsDiff(y, floatsOf(`${s.name}.output.bin`, EXPORTED))).toBeLessThan(1e-5);
-        const again = exportTorchWeights(model, { dtype: s.dtype });
+        const again = exportTorchWeights(model, { dtype: s.dtype, format: s.format ?? 'zip' });
         expect(Buffer.from(again).equals(Buffer.from(verified))).toBe(true);
       } finally {
         model.dispose();

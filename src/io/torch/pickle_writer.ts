@@ -83,6 +83,44 @@ export class PickleWriter {
     return this.op(0x75);
   }
 
+  /** `NEWTRUE`. */
+  true(): this {
+    return this.op(0x88);
+  }
+
+  /** `NONE`. */
+  none(): this {
+    return this.op(0x4e);
+  }
+
+  /** `EMPTY_DICT`. */
+  emptyDict(): this {
+    return this.op(0x7d);
+  }
+
+  /** `EMPTY_LIST`. */
+  emptyList(): this {
+    return this.op(0x5d);
+  }
+
+  /** `APPENDS` (items since the last mark). */
+  appends(): this {
+    return this.op(0x65);
+  }
+
+  /** A non-negative int of any size (`LONG1`: little-endian two's complement, shortest form). */
+  long(v: bigint): this {
+    if (v < 0n) throw new RangeError(`pickle long must be >= 0 (got ${v})`);
+    const bytes: number[] = [];
+    let x = v;
+    while (x > 0n) {
+      bytes.push(Number(x & 0xffn));
+      x >>= 8n;
+    }
+    if (bytes.length === 0 || bytes[bytes.length - 1]! >= 0x80) bytes.push(0);
+    return this.op(0x8a, bytes.length, ...bytes);
+  }
+
   /** `STOP`, then the finished bytes. */
   finish(): Uint8Array {
     this.op(0x2e);

@@ -103,6 +103,8 @@ export interface ExportTorchWeightsOptions {
   dtype?: Extract<TorchWriteDType, 'float32' | 'float16'>;
   /** Name of the zip archive's top folder; see {@link WriteTorchStateDictOptions.archiveName}. Default `'archive'`. */
   archiveName?: string;
+  /** `'zip'` (default, PyTorch >= 1.6) or `'legacy'` (readable by older PyTorch too); see {@link WriteTorchStateDictOptions.format}. */
+  format?: 'zip' | 'legacy';
 }
 
 /**
@@ -135,5 +137,8 @@ export function exportTorchWeights(model: tfl.LayersModel, options: ExportTorchW
   }
   for (const key of map.batchCounters) entries.push([key, { shape: [], dtype: 'int64', data: new BigInt64Array(1) }]);
   entries.sort(([a], [b]) => compareTorchKeys(a, b));
-  return writeTorchStateDict(entries, options.archiveName === undefined ? {} : { archiveName: options.archiveName });
+  return writeTorchStateDict(entries, {
+    ...(options.archiveName === undefined ? {} : { archiveName: options.archiveName }),
+    ...(options.format === undefined ? {} : { format: options.format }),
+  });
 }
