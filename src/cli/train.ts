@@ -5,6 +5,8 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pairedBatches, type Direction } from '../data/batches.js';
 import type { ImageChannels } from '../data/image.js';
+import type { PreprocessMode } from '../data/preprocess.js';
+import type { InitType } from '../layers/init.js';
 import type { ReceptiveField } from '../discriminator/options.js';
 import type { NormKind } from '../layers/norm.js';
 import type { CompositeGan, CompositeReconstruction } from '../losses/composite_loss.js';
@@ -24,7 +26,7 @@ import { firstPairs, openValidation, type Validation, type ValidationScores } fr
 export { checkpointDir } from './train/out_folder.js';
 
 /** Generator architectures of `pix2pix train --generator` (older name of `--netG`). */
-export type GeneratorKind = 'unet' | 'encoder-decoder';
+export type GeneratorKind = 'unet' | 'encoder-decoder' | 'resnet';
 
 /** Everything `pix2pix train` needs. Fields marked "fixed" come from run.json on resume. */
 export interface TrainRunOptions {
@@ -45,7 +47,7 @@ export interface TrainRunOptions {
   reconstruction: CompositeReconstruction;
   norm: NormKind;
   rf: ReceptiveField;
-  /** `'unet'` or `'encoder-decoder'`; `netG` overrides it when given. */
+  /** `'unet'`, `'encoder-decoder'` or `'resnet'` (9 blocks); `netG` overrides it when given. */
   generator: GeneratorKind;
   /** The reference's `--netG` (default: `generator`). */
   netG?: NetG;
@@ -60,6 +62,12 @@ export interface TrainRunOptions {
   lrDecayIters?: number;
   /** Generator dropout. Default true. */
   dropout?: boolean;
+  /** Weight initialisation of both networks (the reference's `--init_type`). Default `'normal'`. */
+  initType?: InitType;
+  /** Its gain (`--init_gain`). Default 0.02. */
+  initGain?: number;
+  /** How images are brought to size (the reference's `--preprocess`). Default `'resize_and_crop'`. */
+  preprocess?: PreprocessMode;
   /** Unconditional discriminator (the paper's GAN-only ablation). Default false. */
   unconditionalD?: boolean;
   /** Take the pairs in order. Default false (shuffled every epoch). */
@@ -115,7 +123,7 @@ export interface TrainRunResult {
 const RUN_KEYS = [
   'data', 'layout', 'direction', 'size', 'loadSize', 'flip', 'inputChannels', 'outputChannels', 'batchSize', 'lambda', 'gan',
   'reconstruction', 'norm', 'rf', 'generator', 'filters', 'dFilters', 'lr', 'seed',
-  'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator',
+  'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'initType', 'initGain', 'preprocess', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator',
 ] as const;
 
 function historyEntry(s: StepStats): HistoryEntry {
@@ -160,11 +168,12 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
     if (folder.recovered) log.write(`a save was interrupted: restored the previous checkpoint from ${folder.recovered}\n`);
     await makeWritableDir(join(out, 'samples'), `--out ${out}`);
     const o = opts.resume ? resumedOptions(opts, await readRunJson(out)) : opts;
-    const netG: NetG = o.netG ?? o.generator;
+    const netG: NetG = o.netG ?? (o.generator === 'resnet' ? 'resnet_9blocks' : o.generator);
 
     const backend = await selectBackend(o.backend);
     const source = firstPairs(await folderPairs(o.data, { layout: o.layout }), o.maxDatasetSize);
     const data = pairedBatches(source, {
+      preprocess: o.preprocess,
       imageSize: o.size,
       loadSize: o.loadSize,
       flip: o.flip,

@@ -8,15 +8,17 @@ import { DIRECTIONS } from '../../data/batches.js';
 import { discriminatorLayerCount } from '../../discriminator/geometry.js';
 import { RECEPTIVE_FIELDS, resolveDiscriminatorOptions, resolveReceptiveField, type ReceptiveField } from '../../discriminator/options.js';
 import { resolveGeneratorOptions } from '../../generator/builder.js';
+import { DEFAULT_INIT, INIT_TYPES } from '../../layers/init.js';
 import { NORM_KINDS } from '../../layers/norm.js';
+import { PREPROCESS_MODES } from '../../data/preprocess.js';
 import { compositeLoss } from '../../losses/composite_loss.js';
 import { GAN_MODES } from '../../losses/gan_loss.js';
 import { resolveSchedule, SCHEDULE_POLICIES } from '../../trainer/schedules/index.js';
 import { CLI_BACKENDS, CliError } from '../backend.js';
 import { intArg, numArg, oneOfArg } from '../parse.js';
 
-/** Generator architectures of `pix2pix train --netG`: the reference's U-Nets by depth, a U-Net as deep as `--size` allows, and the paper's encoder-decoder. */
-export const NET_G = ['unet_256', 'unet_128', 'unet', 'encoder-decoder'] as const;
+/** Generator architectures of `pix2pix train --netG`: the reference's U-Nets by depth, a U-Net as deep as `--size` allows, the reference's ResNet generators, and the paper's encoder-decoder. */
+export const NET_G = ['unet_256', 'unet_128', 'unet', 'resnet_9blocks', 'resnet_6blocks', 'encoder-decoder'] as const;
 /** A `--netG` value. */
 export type NetG = (typeof NET_G)[number];
 /** Discriminator architectures of `pix2pix train --netD` (the reference's names). */
@@ -75,9 +77,8 @@ const netD = (name: unknown, r: Readonly<Record<string, unknown>>): ReceptiveFie
   name === 'pixel' ? 1 : name === 'basic' ? resolveReceptiveField(undefined) : receptiveFieldOfLayers(r.nLayersD as number);
 
 /**
- * Every setting of `pix2pix train`, in help order. Rows for options the library does not support yet
- * (`--netG resnet_*`, `--init-type`, `--init-gain`, `--lr-policy plateau`, `--preprocess`,
- * `--epoch-count`) are added here once it does: one row each, plus the line that passes the value on.
+ * Every setting of `pix2pix train`, in help order. A new setting is one row here, plus the line in
+ * `command.ts` that passes the value on.
  */
 export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   // --- data ---
@@ -85,6 +86,7 @@ export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   { key: 'layout', names: [{ flag: '--layout <layout>', parse: oneOfArg(['ab', 'folders'] as const) }], help: 'data layout: ab or folders (default: folders when <dir>/A and <dir>/B exist, else ab)', resume: 'fixed' },
   { key: 'direction', names: [{ flag: '--direction <dir>', parse: oneOfArg(DIRECTIONS) }], help: 'AtoB or BtoA', default: DIRECTIONS[0], resume: 'fixed' },
   { key: 'size', names: [{ flag: '--crop-size <px>', parse: intArg(2) }, { flag: '--size <px>', parse: intArg(2) }], help: 'image size the network trains on (random crop of the --load-size image)', default: G_DEFAULTS.imageSize, resume: 'fixed' },
+  { key: 'preprocess', names: [{ flag: '--preprocess <mode>', parse: oneOfArg(PREPROCESS_MODES) }], help: `how images are brought to --crop-size: ${PREPROCESS_MODES.join(', ')} (see README, Paired data)`, default: PREPROCESS_MODES[0], resume: 'fixed' },
   { key: 'loadSize', names: [{ flag: '--load-size <px>', parse: intArg(2) }], help: 'resize to this before the random crop (default round(size*286/256))', resume: 'fixed' },
   { key: 'flip', names: [{ flag: '--no-flip' }], help: 'no random horizontal flips', default: true, resume: 'fixed' },
   { key: 'inputChannels', names: [{ flag: '--input-nc <n>', parse: oneOfArg(CHANNELS), value: Number }, { flag: '--input-channels <n>', parse: oneOfArg(CHANNELS), value: Number }], help: 'input channels: 1, 3 or 4', default: G_DEFAULTS.inputChannels, resume: 'fixed' },
@@ -110,6 +112,8 @@ export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   { key: 'dFilters', names: [{ flag: '--ndf <n>', parse: intArg(1) }, { flag: '--d-filters <n>', parse: intArg(1) }], help: 'discriminator filters in the first conv layer', default: D_DEFAULTS.filters, resume: 'fixed' },
   { key: 'norm', names: [{ flag: '--norm <kind>', parse: oneOfArg(NORM_KINDS) }], help: NORM_KINDS.join(', '), default: G_DEFAULTS.norm, resume: 'fixed' },
   { key: 'unconditionalD', names: [{ flag: '--unconditional-d' }], help: "discriminator sees the output alone, not the input pair (the paper's GAN-only ablation; not in the reference)", default: false, resume: 'fixed' },
+  { key: 'initType', names: [{ flag: '--init-type <kind>', parse: oneOfArg(INIT_TYPES) }], help: `weight initialisation of both networks: ${INIT_TYPES.join(', ')}`, default: DEFAULT_INIT.type, resume: 'fixed' },
+  { key: 'initGain', names: [{ flag: '--init-gain <x>', parse: numArg(0) }], help: 'scale of the initialisation (std of normal, gain of the others)', default: DEFAULT_INIT.gain, resume: 'fixed' },
   { key: 'initGenerator', names: [{ flag: '--init-generator <path>' }], help: 'start G from these weights (a model folder, a training run, or a reference .pth), with a fresh D', resume: 'fixed' },
   // --- objective ---
   { key: 'gan', names: [{ flag: '--gan-mode <kind>', parse: oneOfArg([...GAN_MODES, 'none'] as const) }, { flag: '--gan <kind>', parse: oneOfArg([...GAN_MODES, 'none'] as const) }], help: `${GAN_MODES.join(', ')}, or none (L1 only)`, default: LOSS_DEFAULTS.gan, resume: 'fixed' },

@@ -6,8 +6,10 @@ import { patchDiscriminator } from '../../discriminator/patch_discriminator.js';
 import type { ReceptiveField } from '../../discriminator/options.js';
 import { encoderDecoderGenerator } from '../../generator/encoder_decoder_generator.js';
 import type { GeneratorOptions } from '../../generator/builder.js';
+import { resnetGenerator } from '../../generator/resnet_generator.js';
 import { unetGenerator } from '../../generator/unet_generator.js';
 import { importTorchWeights } from '../../io/torch/weights.js';
+import type { InitType } from '../../layers/init.js';
 import type { NormKind } from '../../layers/norm.js';
 import { compositeLoss, type CompositeGan, type CompositeReconstruction } from '../../losses/composite_loss.js';
 import type { Objective } from '../../losses/types.js';
@@ -16,6 +18,7 @@ import { Trainer } from '../../trainer/trainer.js';
 import { assertNever } from '../../util/validate.js';
 import { CliError } from '../backend.js';
 import { findModelFolder, loadPlainModel } from '../model_folder.js';
+import type { GeneratorKind } from '../train.js';
 import type { NetG } from './flags.js';
 
 /** What {@link buildNetworks} needs. */
@@ -29,6 +32,10 @@ export interface NetworkSpec {
   norm: NormKind;
   /** Generator dropout on (the reference's default for pix2pix) or off (`--no-dropout`). */
   dropout: boolean;
+  /** Weight initialisation of both networks (the reference's `--init_type`). Default: the factories' (`'normal'`). */
+  initType?: InitType;
+  /** Its gain (the reference's `--init_gain`). Default: the factories' (0.02). */
+  initGain?: number;
   rf: ReceptiveField;
   /** Discriminator sees the output alone. */
   unconditionalD: boolean;
@@ -40,6 +47,12 @@ export interface NetworkSpec {
 
 /** The one lookup from `--netG` to a generator factory call. */
 function makeGenerator(netG: NetG, o: GeneratorOptions): tfl.LayersModel {
+  // The reference's ResNet generators take no imageSize (any multiple of 4) and use dropout 0.5 in their
+  // blocks unless --no_dropout, as in its pix2pix model.
+  const resnet = (blocks: number) => {
+    const { imageSize: _size, dropout, ...rest } = o;
+    return resnetGenerator({ ...rest, blocks, dropout: dropout === 0 ? 0 : 0.5 });
+  };
   switch (netG) {
     case 'unet':
       return unetGenerator(o);
@@ -49,15 +62,20 @@ function makeGenerator(netG: NetG, o: GeneratorOptions): tfl.LayersModel {
       return unetGenerator({ ...o, numDowns: 7 });
     case 'encoder-decoder':
       return encoderDecoderGenerator(o);
+    case 'resnet_9blocks':
+      return resnet(9);
+    case 'resnet_6blocks':
+      return resnet(6);
     default:
       return assertNever(netG, '--netG');
   }
 }
 
 /** `generator` and `numDowns` as run.json has always stored them (read by other commands). */
-export function generatorKind(netG: NetG): { generator: 'unet' | 'encoder-decoder'; numDowns?: number } {
+export function generatorKind(netG: NetG): { generator: GeneratorKind; numDowns?: number } {
   if (netG === 'unet_256') return { generator: 'unet', numDowns: 8 };
   if (netG === 'unet_128') return { generator: 'unet', numDowns: 7 };
+  if (netG === 'resnet_9blocks' || netG === 'resnet_6blocks') return { generator: 'resnet' };
   return { generator: netG };
 }
 
@@ -72,6 +90,8 @@ export function buildNetworks(s: NetworkSpec): { G: tfl.LayersModel; D: tfl.Laye
       filters: s.filters,
       norm: s.norm,
       ...(s.dropout ? {} : { dropout: 0 }),
+      initType: s.initType,
+      initGain: s.initGain,
       seed: s.seed,
     });
   } catch (e) {
@@ -86,6 +106,8 @@ export function buildNetworks(s: NetworkSpec): { G: tfl.LayersModel; D: tfl.Laye
         filters: s.dFilters,
         norm: s.norm,
         conditional: !s.unconditionalD,
+        initType: s.initType,
+        initGain: s.initGain,
         seed: s.seed + 1,
       })
     : null;

@@ -49,6 +49,27 @@ describe('pix2pix train flags', () => {
     expect(saved).toMatchObject({ rf: 16, netG: 'unet', generator: 'unet', filters: 4, dFilters: 4, dropout: false, unconditionalD: true, serialBatches: true, maxDatasetSize: 1 });
   });
 
+  it('--netG resnet_6blocks, --init-type, --init-gain and --preprocess reach the networks and the data', async () => {
+    const r = await pix2pix(
+      'train', '--dataroot', 'ds', '--out', 'res', ...tiny, '--netG', 'resnet_6blocks', '--init-type', 'xavier', '--init-gain', '0.5',
+      '--preprocess', 'crop', '--max-steps', '1',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const top = await topology('res/checkpoint');
+    const G = top.generator.config.layers as { class_name: string; config: { kernel_initializer?: { config?: Record<string, unknown> } } }[];
+    // 6 residual blocks of two 3x3 convs, plus the 7x7 in, two down, two up (transposed) and the 7x7 out.
+    expect(G.filter((l) => l.class_name === 'Conv2D').length).toBe(6 * 2 + 4);
+    expect(G.filter((l) => l.class_name === 'Conv2DTranspose').length).toBe(2);
+    expect(JSON.stringify(top.generator)).toMatch(/Dropout/); // pix2pix's ResNet blocks keep dropout unless --no-dropout
+    expect(JSON.stringify(top.generator)).toContain('xavier');
+    expect(JSON.stringify(top.discriminator)).toContain('xavier');
+    const saved = JSON.parse(await readFile(join(ctx.tmp, 'res', 'run.json'), 'utf8'));
+    expect(saved).toMatchObject({ netG: 'resnet_6blocks', generator: 'resnet', initType: 'xavier', initGain: 0.5, preprocess: 'crop' });
+    const bad = await pix2pix('train', '--dataroot', 'ds', '--out', 'res', '--resume', '--init-type', 'kaiming', '--max-steps', '2');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--init-type kaiming (the run has initType xavier)');
+  });
+
   it('--resume refuses flags that would change the run, naming each with the run value; changeable ones pass', async () => {
     const t = await pix2pix('train', '--data', 'ds', '--out', 'rr', '--max-steps', '1', ...tiny);
     expect(t.code, t.stderr).toBe(0);
