@@ -6,7 +6,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Objective } from '../losses/types.js';
-import type { ScheduleOptions, SchedulePolicy } from './schedules/index.js';
+import type { CustomSchedule, ScheduleOptions, SchedulePolicy } from './schedules/index.js';
 
 /** Options of {@link Trainer}. */
 export interface TrainerOptions {
@@ -28,10 +28,13 @@ export interface TrainerOptions {
   /** Adam epsilon. Default: the backend's epsilon (1e-7 on 32-bit float backends, 1e-4 on 16-bit ones). */
   epsilon?: number;
   /**
-   * Learning-rate policy, applied per epoch by {@link Trainer.fit}: `'linear'` | `'step'` | `'cosine'` |
-   * `'constant'`, or `{ policy, stepSize, gamma }` (see {@link ScheduleOptions}). Default `'linear'`.
+   * Learning-rate policy: `'linear'` | `'step'` | `'cosine'` | `'constant'` | `'plateau'`, or
+   * `{ policy, stepSize, gamma, unit, plateau }` (see {@link ScheduleOptions}; `unit: 'step'` schedules
+   * by steps instead of epochs), or a function `(step, epoch) => factor` ({@link CustomSchedule}).
+   * Epoch and step policies need a run plan (`fit`'s `epochs`, `epochsDecay`); before any `fit` their
+   * factor is 1. Default `'linear'`.
    */
-  schedule?: SchedulePolicy | ScheduleOptions;
+  schedule?: SchedulePolicy | ScheduleOptions | CustomSchedule;
   /**
    * Base seed of the run: dropout masks of step `s` use seeds derived from `(seed, s)`, so the same seed
    * (with the same initial weights and data) repeats a run exactly, and a resumed run continues it.
@@ -96,6 +99,17 @@ export interface FitOptions {
   onEpoch?: (stats: EpochStats) => void | Promise<void>;
   /** Cancels training between two steps (a step in progress always completes or is refused whole). */
   signal?: AbortSignal;
+  /**
+   * Called after every epoch (before `onEpoch`, awaited); its result is reported to a `'plateau'`
+   * schedule as with {@link Trainer.reportMetric} (e.g. a validation L1). Only with the plateau policy.
+   */
+  metric?: (stats: EpochStats) => number | Promise<number>;
+  /**
+   * The PyTorch reference's `epoch_count`: the 1-based number of the first epoch. A Trainer that has
+   * not trained yet (step 0, epoch 0) starts its epoch counter at `epochCount - 1`, so the schedule
+   * continues a run begun elsewhere; ignored once the Trainer has trained. Default 1.
+   */
+  epochCount?: number;
 }
 
 /** What {@link Trainer.fit} resolves to. */
@@ -128,6 +142,11 @@ export interface TrainerLoadOptions {
    * for custom losses or to change the loss when resuming.
    */
   loss?: Objective;
+  /**
+   * Replaces the stored schedule. Required when the checkpoint was trained with a schedule function
+   * (functions are not stored). A plateau policy's state carries over when the policy is unchanged.
+   */
+  schedule?: SchedulePolicy | ScheduleOptions | CustomSchedule;
 }
 
 /** A checkpoint source or destination: a tfjs IO handler, or a URL string resolved by the `tf.io` routers. */
@@ -151,10 +170,19 @@ export const TRAINER_OPTION_KEYS = keysOf<TrainerOptions>({
 });
 
 /** Every key {@link FitOptions} accepts. */
-export const FIT_OPTION_KEYS = keysOf<FitOptions>({ epochs: true, epochsDecay: true, stepsPerEpoch: true, onStep: true, onEpoch: true, signal: true });
+export const FIT_OPTION_KEYS = keysOf<FitOptions>({
+  epochs: true,
+  epochsDecay: true,
+  stepsPerEpoch: true,
+  onStep: true,
+  onEpoch: true,
+  signal: true,
+  metric: true,
+  epochCount: true,
+});
 
 /** Every key {@link GenerateOptions} accepts. */
 export const GENERATE_OPTION_KEYS = keysOf<GenerateOptions>({ mode: true, seed: true });
 
 /** Every key {@link TrainerLoadOptions} accepts. */
-export const TRAINER_LOAD_OPTION_KEYS = keysOf<TrainerLoadOptions>({ loss: true });
+export const TRAINER_LOAD_OPTION_KEYS = keysOf<TrainerLoadOptions>({ loss: true, schedule: true });

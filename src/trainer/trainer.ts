@@ -31,7 +31,16 @@ import {
   type TrainerLoadOptions,
   type TrainerOptions,
 } from './options.js';
-import { learningRateFactor, resolveSchedule, type ResolvedSchedule, type SchedulePlan } from './schedules/index.js';
+import {
+  INITIAL_SCHEDULE_STATE,
+  reportScheduleMetric,
+  resolveSchedule,
+  scheduleFactor,
+  type ResolvedSchedule,
+  type ScheduleOptions,
+  type SchedulePlan,
+  type ScheduleState,
+} from './schedules/index.js';
 import { trainingStep, type StepNetworks } from './step.js';
 
 export { NonFiniteLossError, NonFiniteWeightError } from './errors.js';
@@ -50,6 +59,12 @@ export type {
 function isLayersModel(x: unknown): x is tfl.LayersModel {
   const m = x as tfl.LayersModel | null | undefined;
   return m != null && typeof m.apply === 'function' && typeof m.predict === 'function' && Array.isArray(m.trainableWeights) && typeof m.toJSON === 'function';
+}
+
+/** A schedule as checkpoints store it: without a custom schedule's function. */
+function storedSchedule(schedule: ResolvedSchedule): ResolvedSchedule {
+  const { custom: _function, ...stored } = schedule;
+  return stored;
 }
 
 const trainableVars = (model: tfl.LayersModel) => model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -103,6 +118,7 @@ export class Trainer {
   private epochCount = 0;
   private stepsInEpoch = 0;
   private runPlan: SchedulePlan | null = null;
+  private scheduleState: ScheduleState = INITIAL_SCHEDULE_STATE;
   private generateCount = 0;
   private busy = false;
   private disposed = false;
@@ -171,9 +187,23 @@ export class Trainer {
     return this.runPlan;
   }
 
-  /** The learning rate the next step uses: base rate x the schedule's factor for the current epoch. */
+  /** The learning rate the next step uses: base rate x the schedule's factor for the next step. */
   get currentLearningRate(): number {
-    return this.learningRate * learningRateFactor(this.schedule, this.epochCount, this.runPlan);
+    return this.learningRate * scheduleFactor(this.schedule, { step: this.stepCount, epoch: this.epochCount }, this.runPlan, this.scheduleState);
+  }
+
+  /**
+   * Reports a metric (lower is better, e.g. a validation L1) to a `'plateau'` schedule, the PyTorch
+   * reference's `ReduceLROnPlateau`: after more than `patience` reports without a relative improvement
+   * of `threshold`, the rate is multiplied by `factor`. The state is saved in checkpoints.
+   *
+   * @param value - the metric, a finite number.
+   * @returns The learning rate the next step uses.
+   */
+  reportMetric(value: number): number {
+    this.assertUsable();
+    this.scheduleState = reportScheduleMetric(this.schedule, this.scheduleState, value, this.learningRate);
+    return this.currentLearningRate;
   }
 
   /**
@@ -241,7 +271,14 @@ export class Trainer {
     const epochsDecay = options.epochsDecay ?? 0;
     checkInt(epochsDecay, 'epochsDecay', 0);
     if (options.stepsPerEpoch !== undefined) checkInt(options.stepsPerEpoch, 'stepsPerEpoch', 1);
-    this.runPlan = { epochs: options.epochs, epochsDecay };
+    if (options.metric !== undefined) {
+      check(typeof options.metric === 'function' && this.schedule.policy === 'plateau', 'metric', "a function, with schedule policy 'plateau'", this.schedule.policy);
+    }
+    if (options.epochCount !== undefined) {
+      checkInt(options.epochCount, 'epochCount', 1);
+      if (this.stepCount === 0 && this.epochCount === 0) this.epochCount = options.epochCount - 1;
+    }
+    this.runPlan = options.stepsPerEpoch === undefined ? { epochs: options.epochs, epochsDecay } : { epochs: options.epochs, epochsDecay, stepsPerEpoch: options.stepsPerEpoch };
     const host: FitHost = {
       step: () => this.stepCount,
       epoch: () => this.epochCount,
@@ -252,6 +289,7 @@ export class Trainer {
         this.epochCount++;
         this.stepsInEpoch = 0;
       },
+      reportMetric: (value) => void this.reportMetric(value),
     };
     return fitLoop(host, data, options.epochs + epochsDecay, options);
   }
@@ -308,7 +346,8 @@ export class Trainer {
       beta1: this.beta1,
       beta2: this.beta2,
       epsilon: adamEpsilon(this.gOptimizer),
-      schedule: this.schedule,
+      schedule: storedSchedule(this.schedule),
+      scheduleState: this.scheduleState,
       loss: { ...this.loss.config },
       optimizers: {
         generator: { iterations: generatorAdam.iterations, moments: generatorAdam.m.length },
@@ -346,6 +385,9 @@ export class Trainer {
       if (D) created.push(D);
       const unpacked = unpackTrainerTensors(decoded, G, D);
       const loss = options.loss ?? rebuildLoss(state.loss);
+      if (state.schedule.policy === 'custom' && options.schedule === undefined) {
+        throw new CheckpointError('the checkpoint was trained with a schedule function, which checkpoints cannot hold: pass it again as options.schedule');
+      }
       if (loss.usesDiscriminator && D === null) {
         throw new CheckpointError('the checkpoint has no discriminator but the objective uses one (pass a matching `loss`)');
       }
@@ -359,7 +401,7 @@ export class Trainer {
         beta1: state.beta1,
         beta2: state.beta2,
         epsilon: state.epsilon,
-        schedule: state.schedule,
+        schedule: options.schedule ?? (state.schedule as ScheduleOptions),
         seed: state.seed,
       });
       created.push({ dispose: () => trainer.dispose() });
@@ -369,6 +411,7 @@ export class Trainer {
       trainer.epochCount = state.epoch;
       trainer.stepsInEpoch = state.stepInEpoch;
       trainer.runPlan = state.plan;
+      if (state.scheduleState && trainer.schedule.policy === state.schedule.policy) trainer.scheduleState = state.scheduleState;
       trainer.generateCount = state.generateCount;
       created.length = 0;
       return trainer;
