@@ -20,7 +20,7 @@ import { weightName } from './checkpoint.js';
 import { NonFiniteLossError, NonFiniteWeightError } from './errors.js';
 import { nonFiniteMarkers, readScalars } from './finite.js';
 import { restoreVariables, snapshotVariables, withDropoutSeeds } from './model_state.js';
-import { withoutTape } from './tape.js';
+import { disposeAbandonedTape, withoutTape } from './tape.js';
 
 /** What a step trains: the networks, their optimizers and the objective. */
 export interface StepNetworks {
@@ -187,7 +187,10 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
     committed = true;
     return { generator, discriminator };
   } finally {
-    if (!committed) rollback.restore();
+    if (!committed) {
+      disposeAbandonedTape();
+      rollback.restore();
+    }
     rollback.dispose();
     tf.dispose([...Object.values((dParts ?? {}) as LossParts), ...Object.values((gParts ?? {}) as LossParts)]);
   }

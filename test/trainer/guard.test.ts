@@ -60,3 +60,32 @@ describe('non-finite weights', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 });
+
+describe('an objective that throws', () => {
+  test('inside the discriminator update (within the generator scope): the step is undone and no tensor leaks', async () => {
+    const base = tinyObjective();
+    let fail = false;
+    const loss = {
+      ...base,
+      discriminator: (a: Parameters<typeof base.discriminator>[0]) => {
+        const parts = base.discriminator(a);
+        if (fail) {
+          tf.dispose(Object.values(parts));
+          throw new Error('objective failed (injected)');
+        }
+        return parts;
+      },
+    };
+    const t = new Trainer({ generator: tinyGenerator(), discriminator: tinyDiscriminator(), loss, seed: 2 });
+    const b = batch(0);
+    await t.trainStep(b);
+    const before = [...weightsOf(t.generator), ...weightsOf(t.discriminator!)];
+    const tensors = tf.memory().numTensors;
+    fail = true;
+    await expect(t.trainStep(b)).rejects.toThrow('objective failed (injected)');
+    expect(tf.memory().numTensors).toBe(tensors);
+    [...weightsOf(t.generator), ...weightsOf(t.discriminator!)].forEach((w, i) => expect(w).toEqual(before[i]));
+    expect(t.step).toBe(1);
+    tf.dispose([b.input, b.target]);
+  });
+});
