@@ -5,6 +5,9 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { randomSeed } from '../util/random.js';
+import { check, checkKeys } from '../util/validate.js';
+import { checkNetworksAgree } from './compatibility.js';
 import type { Objective } from '../losses/types.js';
 import type { CustomSchedule, ScheduleOptions, SchedulePolicy } from './schedules/index.js';
 
@@ -186,3 +189,49 @@ export const GENERATE_OPTION_KEYS = keysOf<GenerateOptions>({ mode: true, seed: 
 
 /** Every key {@link TrainerLoadOptions} accepts. */
 export const TRAINER_LOAD_OPTION_KEYS = keysOf<TrainerLoadOptions>({ loss: true, schedule: true });
+
+/** Duck-typed, so models from another copy of tfjs-layers (bundlers) are accepted too. */
+function isLayersModel(x: unknown): x is tfl.LayersModel {
+  const m = x as tfl.LayersModel | null | undefined;
+  return m != null && typeof m.apply === 'function' && typeof m.predict === 'function' && Array.isArray(m.trainableWeights) && typeof m.toJSON === 'function';
+}
+
+/** Validates {@link TrainerOptions} (keys, networks, objective, their agreement, numbers) and fills in defaults. */
+export function resolveTrainerOptions(options: TrainerOptions): {
+  D: tfl.LayersModel | null;
+  loss: Objective;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  seed: number;
+} {
+    checkKeys(options, TRAINER_OPTION_KEYS, 'Trainer');
+    check(options != null && isLayersModel(options.generator), 'generator', 'a tf.LayersModel', options?.generator === undefined ? undefined : typeof options.generator);
+    const loss = options.loss;
+    check(
+      loss != null && typeof loss.generator === 'function' && typeof loss.discriminator === 'function',
+      'loss',
+      'an Objective (e.g. compositeLoss())',
+      loss === undefined ? undefined : typeof loss,
+    );
+    const D = options.discriminator ?? null;
+    if (loss.usesDiscriminator) {
+      check(isLayersModel(D), 'discriminator', 'a tf.LayersModel when the loss uses a discriminator', D === null ? null : typeof D);
+    } else if (D !== null) {
+      check(isLayersModel(D), 'discriminator', 'a tf.LayersModel or null', typeof D);
+    }
+    checkNetworksAgree(options.generator, D, loss);
+    const learningRate = options.learningRate ?? 2e-4;
+    const beta1 = options.beta1 ?? 0.5;
+    const beta2 = options.beta2 ?? 0.999;
+    check(Number.isFinite(learningRate) && learningRate > 0, 'learningRate', 'a finite number > 0', learningRate);
+    check(Number.isFinite(beta1) && beta1 >= 0 && beta1 < 1, 'beta1', 'a number in [0, 1)', beta1);
+    check(Number.isFinite(beta2) && beta2 >= 0 && beta2 < 1, 'beta2', 'a number in [0, 1)', beta2);
+    if (options.epsilon !== undefined) {
+      check(Number.isFinite(options.epsilon) && options.epsilon > 0, 'epsilon', 'a finite number > 0', options.epsilon);
+    }
+    const seed = options.seed ?? randomSeed();
+    check(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32, 'seed', 'an integer in [0, 2^32)', seed);
+
+  return { D, loss, learningRate, beta1, beta2, seed };
+}

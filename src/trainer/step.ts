@@ -18,7 +18,7 @@ import { check } from '../util/validate.js';
 import { applyAdam, disposeAdamSnapshot, restoreAdam, setAdamLearningRate, snapshotAdam, type AdamSnapshot } from './adam_state.js';
 import { weightName } from './checkpoint.js';
 import { NonFiniteLossError, NonFiniteWeightError } from './errors.js';
-import { nonFiniteMarkers, readScalars } from './finite.js';
+import { firstNonFiniteIndex, nonFiniteMarkers, readScalars } from './finite.js';
 import { restoreVariables, snapshotVariables, withDropoutSeeds } from './model_state.js';
 import { disposeAbandonedTape, withoutTape } from './tape.js';
 
@@ -169,7 +169,8 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
     const dNames = Object.keys(dParts ?? {});
     const gNames = Object.keys(gParts);
     const weights = [...G.weights.map((w) => ({ name: weightName('generator', w), w })), ...(useD ? D.weights.map((w) => ({ name: weightName('discriminator', w), w })) : [])];
-    const markers = nonFiniteMarkers(weights.map((x) => x.w.read()));
+    const current = weights.map((x) => x.w.read());
+    const markers = nonFiniteMarkers(current);
     const read = await readScalars(
       [...dNames.map((n) => (dParts as unknown as LossParts)[n]!), ...gNames.map((n) => gParts![n]!)],
       markers,
@@ -182,7 +183,7 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
         if (!Number.isFinite(value)) throw new NonFiniteLossError(stepNumber, network, part, value);
       }
     }
-    const bad = read.markers.findIndex((v) => !Number.isFinite(v));
+    const bad = await firstNonFiniteIndex(current, read.markers);
     if (bad >= 0) throw new NonFiniteWeightError(stepNumber, weights[bad]!.name);
     committed = true;
     return { generator, discriminator };
