@@ -45,6 +45,7 @@ export async function fitLoop(host: FitHost, data: TrainingData, total: number, 
       const started = Date.now();
       const sums = { generator: {} as Record<string, number>, discriminator: {} as Record<string, number> };
       let steps = 0;
+      let lastLearningRate: number | null = null;
       if (stream === null || stepsPerEpoch === undefined) {
         await stream?.close();
         stream = await openBatches(data, epoch, stepsPerEpoch === undefined ? host.stepInEpoch() : 0);
@@ -73,11 +74,12 @@ export async function fitLoop(host: FitHost, data: TrainingData, total: number, 
           tf.dispose([next.input, next.target]);
         }
         steps++;
+        lastLearningRate = stats.learningRate;
         for (const [k, v] of Object.entries(stats.generator)) sums.generator[k] = (sums.generator[k] ?? 0) + v;
         for (const [k, v] of Object.entries(stats.discriminator)) sums.discriminator[k] = (sums.discriminator[k] ?? 0) + v;
         if (onStep) await onStep(stats);
       }
-      const learningRate = host.learningRate();
+      const learningRate = lastLearningRate ?? host.learningRate();
       host.endEpoch();
       const mean = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, steps > 0 ? v / steps : NaN]));
       const stats: EpochStats = {

@@ -70,7 +70,7 @@ export interface EpochStats {
   epoch: number;
   /** Steps run in this epoch by this `fit` call. */
   steps: number;
-  /** Learning rate used during the epoch. */
+  /** Learning rate used during the epoch (that of its last step, for schedules that change within an epoch). */
   learningRate: number;
   /** Mean of each generator part over the epoch's steps. */
   generator: Record<string, number>;
