@@ -76,6 +76,8 @@ export type {
 export type { TrainingBatch, TrainingData, DatasetLike, DatasetIterator, EpochSource } from './trainer/data.js';
 export {
   SCHEDULE_POLICIES,
+  SCHEDULE_UNITS,
+  scheduleFactor,
   learningRateFactor,
   resolveSchedule,
   linearSchedule,
@@ -90,6 +92,12 @@ export type {
   SchedulePlan,
   ScheduleFn,
   StepScheduleOptions,
+  ScheduleUnit,
+  ScheduleClock,
+  ScheduleState,
+  CustomSchedule,
+  PlateauScheduleOptions,
+  PlateauState,
 } from './trainer/schedules/index.js';
 export { CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './trainer/checkpoint.js';
 export type { TrainerCheckpointState, OptimizerCheckpointState, CheckpointOptimizers } from './trainer/checkpoint.js';

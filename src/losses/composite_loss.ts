@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { assertNever, check, checkOneOf } from '../util/validate.js';
+import { assertNever, check, checkKeys, checkOneOf } from '../util/validate.js';
 import { deriveSeed, randomSeed } from '../util/random.js';
 import { ganLoss, GAN_MODES, type GanMode } from './gan_loss.js';
 import { l1Loss } from './l1_loss.js';
@@ -36,6 +36,9 @@ export interface CompositeLossOptions {
    */
   seed?: number;
 }
+
+/** Every key {@link CompositeLossOptions} accepts (unknown keys are errors). */
+export const COMPOSITE_LOSS_OPTION_KEYS: readonly (keyof CompositeLossOptions)[] = ['lambda', 'gan', 'reconstruction', 'gradientPenaltyWeight', 'seed'];
 
 const GANS: readonly CompositeGan[] = [...GAN_MODES, 'none'];
 const RECONSTRUCTIONS: readonly CompositeReconstruction[] = ['l1', 'l2', 'none'];
@@ -90,6 +93,7 @@ function reconstructionFn(kind: CompositeReconstruction): ((p: tf.Tensor, t: tf.
  * @throws RangeError on an invalid option, or when both `gan` and `reconstruction` are `'none'`.
  */
 export function compositeLoss(options: CompositeLossOptions = {}): Objective {
+  checkKeys(options, COMPOSITE_LOSS_OPTION_KEYS, 'compositeLoss');
   const lambda = options.lambda ?? 100;
   const gan = options.gan ?? 'vanilla';
   const reconstruction = options.reconstruction ?? 'l1';

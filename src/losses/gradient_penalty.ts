@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { check } from '../util/validate.js';
+import { check, checkKeys } from '../util/validate.js';
 import { registerSecondOrderGradients } from '../gradients/register_second_order_gradients.js';
 
 /** Options of {@link gradientPenalty}. */
@@ -15,6 +15,9 @@ export interface GradientPenaltyOptions {
   /** The gradient norm the penalty pulls towards. Default `1` (the 1-Lipschitz constraint). */
   targetNorm?: number;
 }
+
+/** Every key {@link GradientPenaltyOptions} accepts (unknown keys are errors). */
+export const GRADIENT_PENALTY_OPTION_KEYS: readonly (keyof GradientPenaltyOptions)[] = ['weight', 'seed', 'targetNorm'];
 
 /**
  * WGAN-GP gradient penalty (Gulrajani et al., "Improved Training of Wasserstein GANs", 2017):
@@ -47,6 +50,7 @@ export function gradientPenalty(
   fake: tf.Tensor4D,
   options: GradientPenaltyOptions = {},
 ): tf.Scalar {
+  checkKeys(options, GRADIENT_PENALTY_OPTION_KEYS, 'gradientPenalty');
   const weight = options.weight ?? 10;
   const targetNorm = options.targetNorm ?? 1;
   check(typeof weight === 'number' && Number.isFinite(weight) && weight >= 0, 'gradientPenalty weight', 'a finite number >= 0', weight);

@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { AdamTensors } from './adam_state.js';
 import { validateCheckpointContents } from './checkpoint_validation.js';
-import { SCHEDULE_POLICIES, type ResolvedSchedule, type SchedulePlan } from './schedules/index.js';
+import { SCHEDULE_POLICIES, type ResolvedSchedule, type SchedulePlan, type ScheduleState } from './schedules/index.js';
 
 /** A tensor with a name, as tfjs IO encodes them. */
 export interface NamedTensor {
@@ -68,8 +68,10 @@ export interface TrainerCheckpointState {
   beta2: number;
   /** Adam epsilon. */
   epsilon: number;
-  /** Learning-rate policy. */
+  /** Learning-rate policy (a `'custom'` one without its function). */
   schedule: ResolvedSchedule;
+  /** The schedule's running state (the plateau policy's); absent in checkpoints written before it existed. */
+  scheduleState?: ScheduleState;
   /** The objective's resolved options (`Objective.config`). */
   loss: Record<string, string | number>;
   /** Adam state of each network. */
@@ -162,11 +164,23 @@ function validateState(s: unknown): TrainerCheckpointState {
   if (!isObject(s)) return bad('trainer', s);
   for (const k of ['step', 'epoch', 'stepInEpoch', 'seed', 'generateCount'] as const) if (!isCount(s[k])) bad(k, s[k]);
   for (const k of ['learningRate', 'beta1', 'beta2', 'epsilon'] as const) if (!isFiniteNumber(s[k])) bad(k, s[k]);
-  if (s.plan !== null && !(isObject(s.plan) && isCount(s.plan.epochs) && isCount(s.plan.epochsDecay))) bad('plan', s.plan);
+  const okPlan = (p: Record<string, unknown>) => isCount(p.epochs) && isCount(p.epochsDecay) && (p.stepsPerEpoch === undefined || isCount(p.stepsPerEpoch));
+  if (s.plan !== null && !(isObject(s.plan) && okPlan(s.plan))) bad('plan', s.plan);
   const sch = s.schedule;
-  if (!isObject(sch) || !(SCHEDULE_POLICIES as readonly unknown[]).includes(sch.policy) || !isCount(sch.stepSize) || !isFiniteNumber(sch.gamma)) {
+  const okPlateau = (p: unknown) => p === undefined || (isObject(p) && isFiniteNumber(p.factor) && isFiniteNumber(p.threshold) && isCount(p.patience));
+  if (
+    !isObject(sch) ||
+    ![...SCHEDULE_POLICIES, 'custom'].includes(sch.policy as string) ||
+    !isCount(sch.stepSize) ||
+    !isFiniteNumber(sch.gamma) ||
+    !(sch.unit === undefined || sch.unit === 'step') ||
+    !okPlateau(sch.plateau)
+  ) {
     bad('schedule', sch);
   }
+  const st = s.scheduleState;
+  const okState = (p: unknown) => isObject(p) && (p.best === null || isFiniteNumber(p.best)) && isCount(p.badReports) && isFiniteNumber(p.factor);
+  if (st !== undefined && !(isObject(st) && okState(st.plateau))) bad('scheduleState', st);
   if (!isObject(s.loss)) bad('loss', s.loss);
   const opt = s.optimizers;
   const okOpt = (o: unknown) => isObject(o) && isCount(o.iterations) && isCount(o.moments);

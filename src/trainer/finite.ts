@@ -1,18 +1,39 @@
 /**
- * Finiteness checks of many tensors with one device reduction: per tensor, `sum(x * 0)` is 0 when every
- * element is finite and NaN otherwise (Inf * 0 = NaN), and all those scalars travel in one read, with
- * whatever other scalars the caller needs (the step's loss parts).
+ * Finiteness checks of many tensors with one device reduction each and one read for all: per tensor,
+ * `sum(x)` is finite when every element is (one op per tensor; the markers travel in one read with
+ * whatever other scalars the caller needs, the step's loss parts). A non-finite sum of finite values
+ * (overflow beyond 3.4e38) is told apart by {@link confirmNonFinite} before anything is reported.
  * @internal
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from './checkpoint.js';
 
-/** A scalar per tensor: 0 when all its elements are finite, NaN otherwise. The caller owns the result. */
+const asFloat = (t: tf.Tensor) => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
+
+/** A scalar per tensor, finite when all its elements are (see the module note). The caller owns the result. */
 export function nonFiniteMarkers(tensors: readonly tf.Tensor[]): tf.Tensor1D {
   return tf.tidy(() => {
     if (tensors.length === 0) return tf.zeros([0]) as tf.Tensor1D;
-    return tf.stack(tensors.map((t) => tf.sum(tf.mul(tf.cast(t, 'float32'), 0)))) as tf.Tensor1D;
+    return tf.stack(tensors.map((t) => tf.sum(asFloat(t)))) as tf.Tensor1D;
   });
+}
+
+/** Whether `t` really holds a NaN or infinite element (for a tensor whose marker was not finite). */
+export async function confirmNonFinite(t: tf.Tensor): Promise<boolean> {
+  const flag = tf.tidy(() => tf.sum(tf.mul(asFloat(t), 0)));
+  try {
+    return !Number.isFinite((await flag.data())[0]!);
+  } finally {
+    flag.dispose();
+  }
+}
+
+/** The index of the first tensor whose marker is not finite and which really holds a non-finite value, or -1. */
+export async function firstNonFiniteIndex(tensors: readonly tf.Tensor[], markers: ArrayLike<number>): Promise<number> {
+  for (let i = 0; i < markers.length; i++) {
+    if (!Number.isFinite(markers[i]!) && (await confirmNonFinite(tensors[i]!))) return i;
+  }
+  return -1;
 }
 
 /** Reads scalars and finiteness markers together: one device read for the lot. */
@@ -28,10 +49,10 @@ export async function readScalars(scalars: readonly tf.Tensor[], markers: tf.Ten
 
 /** The name of the first tensor holding a NaN or infinite value, or null when all are finite. */
 export async function firstNonFinite(named: readonly NamedTensor[]): Promise<string | null> {
-  const markers = nonFiniteMarkers(named.map((n) => n.tensor));
+  const tensors = named.map((n) => n.tensor);
+  const markers = nonFiniteMarkers(tensors);
   try {
-    const data = await markers.data();
-    const i = data.findIndex((v) => !Number.isFinite(v));
+    const i = await firstNonFiniteIndex(tensors, await markers.data());
     return i < 0 ? null : named[i]!.name;
   } finally {
     markers.dispose();

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { openBatches, type BatchStream, type TrainingBatch, type TrainingData } from './data.js';
-import type { FitOptions, FitResult, StepStats } from './options.js';
+import type { EpochStats, FitOptions, FitResult, StepStats } from './options.js';
 
 /** What the loop needs from a Trainer. */
 export interface FitHost {
@@ -21,6 +21,8 @@ export interface FitHost {
   trainStep(batch: TrainingBatch): Promise<StepStats>;
   /** Ends the current epoch: epoch + 1, stepInEpoch = 0. */
   endEpoch(): void;
+  /** Reports a metric to the schedule. */
+  reportMetric(value: number): void;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface FitHost {
  * @param options - callbacks, signal, stepsPerEpoch (already validated).
  */
 export async function fitLoop(host: FitHost, data: TrainingData, total: number, options: FitOptions): Promise<FitResult> {
-  const { signal, onStep, onEpoch, stepsPerEpoch } = options;
+  const { signal, onStep, onEpoch, stepsPerEpoch, metric } = options;
   const aborted = () => signal?.aborted === true;
   const result = (wasAborted: boolean): FitResult => ({ aborted: wasAborted, step: host.step(), epoch: host.epoch() });
   let stream: BatchStream | null = null;
@@ -43,6 +45,7 @@ export async function fitLoop(host: FitHost, data: TrainingData, total: number, 
       const started = Date.now();
       const sums = { generator: {} as Record<string, number>, discriminator: {} as Record<string, number> };
       let steps = 0;
+      let lastLearningRate: number | null = null;
       if (stream === null || stepsPerEpoch === undefined) {
         await stream?.close();
         stream = await openBatches(data, epoch, stepsPerEpoch === undefined ? host.stepInEpoch() : 0);
@@ -71,23 +74,24 @@ export async function fitLoop(host: FitHost, data: TrainingData, total: number, 
           tf.dispose([next.input, next.target]);
         }
         steps++;
+        lastLearningRate = stats.learningRate;
         for (const [k, v] of Object.entries(stats.generator)) sums.generator[k] = (sums.generator[k] ?? 0) + v;
         for (const [k, v] of Object.entries(stats.discriminator)) sums.discriminator[k] = (sums.discriminator[k] ?? 0) + v;
         if (onStep) await onStep(stats);
       }
-      const learningRate = host.learningRate();
+      const learningRate = lastLearningRate ?? host.learningRate();
       host.endEpoch();
       const mean = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, steps > 0 ? v / steps : NaN]));
-      if (onEpoch) {
-        await onEpoch({
-          epoch,
-          steps,
-          learningRate,
-          generator: mean(sums.generator),
-          discriminator: mean(sums.discriminator),
-          seconds: (Date.now() - started) / 1000,
-        });
-      }
+      const stats: EpochStats = {
+        epoch,
+        steps,
+        learningRate,
+        generator: mean(sums.generator),
+        discriminator: mean(sums.discriminator),
+        seconds: (Date.now() - started) / 1000,
+      };
+      if (metric) host.reportMetric(await metric(stats));
+      if (onEpoch) await onEpoch(stats);
     }
     return result(false);
   } finally {

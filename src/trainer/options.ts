@@ -5,8 +5,11 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { randomSeed } from '../util/random.js';
+import { check, checkKeys } from '../util/validate.js';
+import { checkNetworksAgree } from './compatibility.js';
 import type { Objective } from '../losses/types.js';
-import type { ScheduleOptions, SchedulePolicy } from './schedules/index.js';
+import type { CustomSchedule, ScheduleOptions, SchedulePolicy } from './schedules/index.js';
 
 /** Options of {@link Trainer}. */
 export interface TrainerOptions {
@@ -28,10 +31,13 @@ export interface TrainerOptions {
   /** Adam epsilon. Default: the backend's epsilon (1e-7 on 32-bit float backends, 1e-4 on 16-bit ones). */
   epsilon?: number;
   /**
-   * Learning-rate policy, applied per epoch by {@link Trainer.fit}: `'linear'` | `'step'` | `'cosine'` |
-   * `'constant'`, or `{ policy, stepSize, gamma }` (see {@link ScheduleOptions}). Default `'linear'`.
+   * Learning-rate policy: `'linear'` | `'step'` | `'cosine'` | `'constant'` | `'plateau'`, or
+   * `{ policy, stepSize, gamma, unit, plateau }` (see {@link ScheduleOptions}; `unit: 'step'` schedules
+   * by steps instead of epochs), or a function `(step, epoch) => factor` ({@link CustomSchedule}).
+   * Epoch and step policies need a run plan (`fit`'s `epochs`, `epochsDecay`); before any `fit` their
+   * factor is 1. Default `'linear'`.
    */
-  schedule?: SchedulePolicy | ScheduleOptions;
+  schedule?: SchedulePolicy | ScheduleOptions | CustomSchedule;
   /**
    * Base seed of the run: dropout masks of step `s` use seeds derived from `(seed, s)`, so the same seed
    * (with the same initial weights and data) repeats a run exactly, and a resumed run continues it.
@@ -64,7 +70,7 @@ export interface EpochStats {
   epoch: number;
   /** Steps run in this epoch by this `fit` call. */
   steps: number;
-  /** Learning rate used during the epoch. */
+  /** Learning rate used during the epoch (that of its last step, for schedules that change within an epoch). */
   learningRate: number;
   /** Mean of each generator part over the epoch's steps. */
   generator: Record<string, number>;
@@ -96,6 +102,17 @@ export interface FitOptions {
   onEpoch?: (stats: EpochStats) => void | Promise<void>;
   /** Cancels training between two steps (a step in progress always completes or is refused whole). */
   signal?: AbortSignal;
+  /**
+   * Called after every epoch (before `onEpoch`, awaited); its result is reported to a `'plateau'`
+   * schedule as with {@link Trainer.reportMetric} (e.g. a validation L1). Only with the plateau policy.
+   */
+  metric?: (stats: EpochStats) => number | Promise<number>;
+  /**
+   * The PyTorch reference's `epoch_count`: the 1-based number of the first epoch. A Trainer that has
+   * not trained yet (step 0, epoch 0) starts its epoch counter at `epochCount - 1`, so the schedule
+   * continues a run begun elsewhere; ignored once the Trainer has trained. Default 1.
+   */
+  epochCount?: number;
 }
 
 /** What {@link Trainer.fit} resolves to. */
@@ -128,6 +145,11 @@ export interface TrainerLoadOptions {
    * for custom losses or to change the loss when resuming.
    */
   loss?: Objective;
+  /**
+   * Replaces the stored schedule. Required when the checkpoint was trained with a schedule function
+   * (functions are not stored). A plateau policy's state carries over when the policy is unchanged.
+   */
+  schedule?: SchedulePolicy | ScheduleOptions | CustomSchedule;
 }
 
 /** A checkpoint source or destination: a tfjs IO handler, or a URL string resolved by the `tf.io` routers. */
@@ -151,10 +173,65 @@ export const TRAINER_OPTION_KEYS = keysOf<TrainerOptions>({
 });
 
 /** Every key {@link FitOptions} accepts. */
-export const FIT_OPTION_KEYS = keysOf<FitOptions>({ epochs: true, epochsDecay: true, stepsPerEpoch: true, onStep: true, onEpoch: true, signal: true });
+export const FIT_OPTION_KEYS = keysOf<FitOptions>({
+  epochs: true,
+  epochsDecay: true,
+  stepsPerEpoch: true,
+  onStep: true,
+  onEpoch: true,
+  signal: true,
+  metric: true,
+  epochCount: true,
+});
 
 /** Every key {@link GenerateOptions} accepts. */
 export const GENERATE_OPTION_KEYS = keysOf<GenerateOptions>({ mode: true, seed: true });
 
 /** Every key {@link TrainerLoadOptions} accepts. */
-export const TRAINER_LOAD_OPTION_KEYS = keysOf<TrainerLoadOptions>({ loss: true });
+export const TRAINER_LOAD_OPTION_KEYS = keysOf<TrainerLoadOptions>({ loss: true, schedule: true });
+
+/** Duck-typed, so models from another copy of tfjs-layers (bundlers) are accepted too. */
+function isLayersModel(x: unknown): x is tfl.LayersModel {
+  const m = x as tfl.LayersModel | null | undefined;
+  return m != null && typeof m.apply === 'function' && typeof m.predict === 'function' && Array.isArray(m.trainableWeights) && typeof m.toJSON === 'function';
+}
+
+/** Validates {@link TrainerOptions} (keys, networks, objective, their agreement, numbers) and fills in defaults. */
+export function resolveTrainerOptions(options: TrainerOptions): {
+  D: tfl.LayersModel | null;
+  loss: Objective;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  seed: number;
+} {
+    checkKeys(options, TRAINER_OPTION_KEYS, 'Trainer');
+    check(options != null && isLayersModel(options.generator), 'generator', 'a tf.LayersModel', options?.generator === undefined ? undefined : typeof options.generator);
+    const loss = options.loss;
+    check(
+      loss != null && typeof loss.generator === 'function' && typeof loss.discriminator === 'function',
+      'loss',
+      'an Objective (e.g. compositeLoss())',
+      loss === undefined ? undefined : typeof loss,
+    );
+    const D = options.discriminator ?? null;
+    if (loss.usesDiscriminator) {
+      check(isLayersModel(D), 'discriminator', 'a tf.LayersModel when the loss uses a discriminator', D === null ? null : typeof D);
+    } else if (D !== null) {
+      check(isLayersModel(D), 'discriminator', 'a tf.LayersModel or null', typeof D);
+    }
+    checkNetworksAgree(options.generator, D, loss);
+    const learningRate = options.learningRate ?? 2e-4;
+    const beta1 = options.beta1 ?? 0.5;
+    const beta2 = options.beta2 ?? 0.999;
+    check(Number.isFinite(learningRate) && learningRate > 0, 'learningRate', 'a finite number > 0', learningRate);
+    check(Number.isFinite(beta1) && beta1 >= 0 && beta1 < 1, 'beta1', 'a number in [0, 1)', beta1);
+    check(Number.isFinite(beta2) && beta2 >= 0 && beta2 < 1, 'beta2', 'a number in [0, 1)', beta2);
+    if (options.epsilon !== undefined) {
+      check(Number.isFinite(options.epsilon) && options.epsilon > 0, 'epsilon', 'a finite number > 0', options.epsilon);
+    }
+    const seed = options.seed ?? randomSeed();
+    check(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32, 'seed', 'an integer in [0, 2^32)', seed);
+
+  return { D, loss, learningRate, beta1, beta2, seed };
+}

@@ -18,9 +18,9 @@ import { check } from '../util/validate.js';
 import { applyAdam, disposeAdamSnapshot, restoreAdam, setAdamLearningRate, snapshotAdam, type AdamSnapshot } from './adam_state.js';
 import { weightName } from './checkpoint.js';
 import { NonFiniteLossError, NonFiniteWeightError } from './errors.js';
-import { nonFiniteMarkers, readScalars } from './finite.js';
+import { firstNonFiniteIndex, nonFiniteMarkers, readScalars } from './finite.js';
 import { restoreVariables, snapshotVariables, withDropoutSeeds } from './model_state.js';
-import { withoutTape } from './tape.js';
+import { disposeAbandonedTape, withoutTape } from './tape.js';
 
 /** What a step trains: the networks, their optimizers and the objective. */
 export interface StepNetworks {
@@ -169,7 +169,8 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
     const dNames = Object.keys(dParts ?? {});
     const gNames = Object.keys(gParts);
     const weights = [...G.weights.map((w) => ({ name: weightName('generator', w), w })), ...(useD ? D.weights.map((w) => ({ name: weightName('discriminator', w), w })) : [])];
-    const markers = nonFiniteMarkers(weights.map((x) => x.w.read()));
+    const current = weights.map((x) => x.w.read());
+    const markers = nonFiniteMarkers(current);
     const read = await readScalars(
       [...dNames.map((n) => (dParts as unknown as LossParts)[n]!), ...gNames.map((n) => gParts![n]!)],
       markers,
@@ -182,12 +183,15 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
         if (!Number.isFinite(value)) throw new NonFiniteLossError(stepNumber, network, part, value);
       }
     }
-    const bad = read.markers.findIndex((v) => !Number.isFinite(v));
+    const bad = await firstNonFiniteIndex(current, read.markers);
     if (bad >= 0) throw new NonFiniteWeightError(stepNumber, weights[bad]!.name);
     committed = true;
     return { generator, discriminator };
   } finally {
-    if (!committed) rollback.restore();
+    if (!committed) {
+      disposeAbandonedTape();
+      rollback.restore();
+    }
     rollback.dispose();
     tf.dispose([...Object.values((dParts ?? {}) as LossParts), ...Object.values((gParts ?? {}) as LossParts)]);
   }

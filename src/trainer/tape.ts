@@ -27,7 +27,24 @@ export function withoutTape<T>(fn: () => T): T {
   try {
     return fn();
   } finally {
+    // A scope inside fn that ended by an exception leaves its tape behind: free what its nodes saved.
+    if (state.activeTape !== activeTape) disposeSaved(state.activeTape);
     state.gradientDepth = gradientDepth;
     state.activeTape = activeTape;
   }
+}
+
+function disposeSaved(tape: unknown): void {
+  if (Array.isArray(tape)) for (const node of tape as Array<{ saved?: tf.Tensor[] }>) tf.dispose(node.saved ?? []);
+}
+
+/**
+ * After a gradient scope ended by an exception, tfjs leaves its tape (and the tensors its nodes saved)
+ * behind until the next scope replaces it; this frees them. Does nothing while a scope is open.
+ */
+export function disposeAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state?: Partial<EngineState> }).state;
+  if (state == null || state.gradientDepth !== 0 || !Array.isArray(state.activeTape)) return;
+  disposeSaved(state.activeTape);
+  state.activeTape = null;
 }

@@ -7,12 +7,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Objective } from '../losses/types.js';
-import { deriveSeed, randomSeed } from '../util/random.js';
+import { deriveSeed } from '../util/random.js';
 import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 import { adamEpsilon, exportAdam, importAdam } from './adam_state.js';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, packTrainerTensors, unpackTrainerTensors, type TrainerCheckpointState } from './checkpoint.js';
 import { rebuildLoss, rebuildModel, resolveHandler } from './checkpoint_io.js';
-import { checkBatchFits, checkNetworksAgree } from './compatibility.js';
+import { checkBatchFits } from './compatibility.js';
 import type { TrainingData } from './data.js';
 import { NonFiniteWeightError } from './errors.js';
 import { firstNonFinite } from './finite.js';
@@ -22,7 +22,7 @@ import {
   FIT_OPTION_KEYS,
   GENERATE_OPTION_KEYS,
   TRAINER_LOAD_OPTION_KEYS,
-  TRAINER_OPTION_KEYS,
+  resolveTrainerOptions,
   type CheckpointTarget,
   type FitOptions,
   type FitResult,
@@ -31,7 +31,16 @@ import {
   type TrainerLoadOptions,
   type TrainerOptions,
 } from './options.js';
-import { learningRateFactor, resolveSchedule, type ResolvedSchedule, type SchedulePlan } from './schedules/index.js';
+import {
+  INITIAL_SCHEDULE_STATE,
+  reportScheduleMetric,
+  resolveSchedule,
+  scheduleFactor,
+  type ResolvedSchedule,
+  type ScheduleOptions,
+  type SchedulePlan,
+  type ScheduleState,
+} from './schedules/index.js';
 import { trainingStep, type StepNetworks } from './step.js';
 
 export { NonFiniteLossError, NonFiniteWeightError } from './errors.js';
@@ -46,10 +55,10 @@ export type {
   TrainerOptions,
 } from './options.js';
 
-/** Duck-typed, so models from another copy of tfjs-layers (bundlers) are accepted too. */
-function isLayersModel(x: unknown): x is tfl.LayersModel {
-  const m = x as tfl.LayersModel | null | undefined;
-  return m != null && typeof m.apply === 'function' && typeof m.predict === 'function' && Array.isArray(m.trainableWeights) && typeof m.toJSON === 'function';
+/** A schedule as checkpoints store it: without a custom schedule's function. */
+function storedSchedule(schedule: ResolvedSchedule): ResolvedSchedule {
+  const { custom: _function, ...stored } = schedule;
+  return stored;
 }
 
 const trainableVars = (model: tfl.LayersModel) => model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -103,40 +112,14 @@ export class Trainer {
   private epochCount = 0;
   private stepsInEpoch = 0;
   private runPlan: SchedulePlan | null = null;
+  private scheduleState: ScheduleState = INITIAL_SCHEDULE_STATE;
   private generateCount = 0;
   private busy = false;
   private disposed = false;
 
   /** @param options - see {@link TrainerOptions}. */
   constructor(options: TrainerOptions) {
-    checkKeys(options, TRAINER_OPTION_KEYS, 'Trainer');
-    check(options != null && isLayersModel(options.generator), 'generator', 'a tf.LayersModel', options?.generator === undefined ? undefined : typeof options.generator);
-    const loss = options.loss;
-    check(
-      loss != null && typeof loss.generator === 'function' && typeof loss.discriminator === 'function',
-      'loss',
-      'an Objective (e.g. compositeLoss())',
-      loss === undefined ? undefined : typeof loss,
-    );
-    const D = options.discriminator ?? null;
-    if (loss.usesDiscriminator) {
-      check(isLayersModel(D), 'discriminator', 'a tf.LayersModel when the loss uses a discriminator', D === null ? null : typeof D);
-    } else if (D !== null) {
-      check(isLayersModel(D), 'discriminator', 'a tf.LayersModel or null', typeof D);
-    }
-    checkNetworksAgree(options.generator, D, loss);
-    const learningRate = options.learningRate ?? 2e-4;
-    const beta1 = options.beta1 ?? 0.5;
-    const beta2 = options.beta2 ?? 0.999;
-    check(Number.isFinite(learningRate) && learningRate > 0, 'learningRate', 'a finite number > 0', learningRate);
-    check(Number.isFinite(beta1) && beta1 >= 0 && beta1 < 1, 'beta1', 'a number in [0, 1)', beta1);
-    check(Number.isFinite(beta2) && beta2 >= 0 && beta2 < 1, 'beta2', 'a number in [0, 1)', beta2);
-    if (options.epsilon !== undefined) {
-      check(Number.isFinite(options.epsilon) && options.epsilon > 0, 'epsilon', 'a finite number > 0', options.epsilon);
-    }
-    const seed = options.seed ?? randomSeed();
-    check(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32, 'seed', 'an integer in [0, 2^32)', seed);
-
+    const { D, loss, learningRate, beta1, beta2, seed } = resolveTrainerOptions(options);
     this.generator = options.generator;
     this.discriminator = D;
     this.loss = loss;
@@ -171,9 +154,23 @@ export class Trainer {
     return this.runPlan;
   }
 
-  /** The learning rate the next step uses: base rate x the schedule's factor for the current epoch. */
+  /** The learning rate the next step uses: base rate x the schedule's factor for the next step. */
   get currentLearningRate(): number {
-    return this.learningRate * learningRateFactor(this.schedule, this.epochCount, this.runPlan);
+    return this.learningRate * scheduleFactor(this.schedule, { step: this.stepCount, epoch: this.epochCount }, this.runPlan, this.scheduleState);
+  }
+
+  /**
+   * Reports a metric (lower is better, e.g. a validation L1) to a `'plateau'` schedule, the PyTorch
+   * reference's `ReduceLROnPlateau`: after more than `patience` reports without a relative improvement
+   * of `threshold`, the rate is multiplied by `factor`. The state is saved in checkpoints.
+   *
+   * @param value - the metric, a finite number.
+   * @returns The learning rate the next step uses.
+   */
+  reportMetric(value: number): number {
+    this.assertUsable();
+    this.scheduleState = reportScheduleMetric(this.schedule, this.scheduleState, value, this.learningRate);
+    return this.currentLearningRate;
   }
 
   /**
@@ -241,7 +238,14 @@ export class Trainer {
     const epochsDecay = options.epochsDecay ?? 0;
     checkInt(epochsDecay, 'epochsDecay', 0);
     if (options.stepsPerEpoch !== undefined) checkInt(options.stepsPerEpoch, 'stepsPerEpoch', 1);
-    this.runPlan = { epochs: options.epochs, epochsDecay };
+    if (options.metric !== undefined) {
+      check(typeof options.metric === 'function' && this.schedule.policy === 'plateau', 'metric', "a function, with schedule policy 'plateau'", this.schedule.policy);
+    }
+    if (options.epochCount !== undefined) {
+      checkInt(options.epochCount, 'epochCount', 1);
+      if (this.stepCount === 0 && this.epochCount === 0) this.epochCount = options.epochCount - 1;
+    }
+    this.runPlan = options.stepsPerEpoch === undefined ? { epochs: options.epochs, epochsDecay } : { epochs: options.epochs, epochsDecay, stepsPerEpoch: options.stepsPerEpoch };
     const host: FitHost = {
       step: () => this.stepCount,
       epoch: () => this.epochCount,
@@ -252,6 +256,7 @@ export class Trainer {
         this.epochCount++;
         this.stepsInEpoch = 0;
       },
+      reportMetric: (value) => void this.reportMetric(value),
     };
     return fitLoop(host, data, options.epochs + epochsDecay, options);
   }
@@ -308,7 +313,8 @@ export class Trainer {
       beta1: this.beta1,
       beta2: this.beta2,
       epsilon: adamEpsilon(this.gOptimizer),
-      schedule: this.schedule,
+      schedule: storedSchedule(this.schedule),
+      scheduleState: this.scheduleState,
       loss: { ...this.loss.config },
       optimizers: {
         generator: { iterations: generatorAdam.iterations, moments: generatorAdam.m.length },
@@ -346,6 +352,9 @@ export class Trainer {
       if (D) created.push(D);
       const unpacked = unpackTrainerTensors(decoded, G, D);
       const loss = options.loss ?? rebuildLoss(state.loss);
+      if (state.schedule.policy === 'custom' && options.schedule === undefined) {
+        throw new CheckpointError('the checkpoint was trained with a schedule function, which checkpoints cannot hold: pass it again as options.schedule');
+      }
       if (loss.usesDiscriminator && D === null) {
         throw new CheckpointError('the checkpoint has no discriminator but the objective uses one (pass a matching `loss`)');
       }
@@ -359,7 +368,7 @@ export class Trainer {
         beta1: state.beta1,
         beta2: state.beta2,
         epsilon: state.epsilon,
-        schedule: state.schedule,
+        schedule: options.schedule ?? (state.schedule as ScheduleOptions),
         seed: state.seed,
       });
       created.push({ dispose: () => trainer.dispose() });
@@ -369,6 +378,7 @@ export class Trainer {
       trainer.epochCount = state.epoch;
       trainer.stepsInEpoch = state.stepInEpoch;
       trainer.runPlan = state.plan;
+      if (state.scheduleState && trainer.schedule.policy === state.schedule.policy) trainer.scheduleState = state.scheduleState;
       trainer.generateCount = state.generateCount;
       created.length = 0;
       return trainer;

@@ -40,7 +40,7 @@ describe('learning-rate schedules', () => {
   });
 
   test('invalid schedules are rejected with the received value', () => {
-    expect(() => resolveSchedule('exponential' as never)).toThrow("schedule.policy must be one of 'linear' | 'step' | 'cosine' | 'constant' (got 'exponential')");
+    expect(() => resolveSchedule('exponential' as never)).toThrow("schedule.policy must be one of 'linear' | 'step' | 'cosine' | 'constant' | 'plateau' (got 'exponential')");
     expect(() => resolveSchedule({ policy: 'step', stepSize: 0 })).toThrow('schedule.stepSize must be an integer >= 1 (got 0)');
     expect(resolveSchedule(undefined)).toEqual({ policy: 'linear', stepSize: 50, gamma: 0.1 });
   });
