@@ -60,6 +60,8 @@ export interface TrainRunOptions {
   lrPolicy?: SchedulePolicy;
   /** Epochs between decays of the `'step'` policy. Default: the schedule's (50). */
   lrDecayIters?: number;
+  /** The reference's `epoch_count`: 1-based number of the first epoch of a fresh run (its schedule starts there). Default 1. */
+  epochCount?: number;
   /** Generator dropout. Default true. */
   dropout?: boolean;
   /** Weight initialisation of both networks (the reference's `--init_type`). Default `'normal'`. */
@@ -123,7 +125,7 @@ export interface TrainRunResult {
 const RUN_KEYS = [
   'data', 'layout', 'direction', 'size', 'loadSize', 'flip', 'inputChannels', 'outputChannels', 'batchSize', 'lambda', 'gan',
   'reconstruction', 'norm', 'rf', 'generator', 'filters', 'dFilters', 'lr', 'seed',
-  'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'initType', 'initGain', 'preprocess', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator',
+  'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'initType', 'initGain', 'preprocess', 'epochCount', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator',
 ] as const;
 
 function historyEntry(s: StepStats): HistoryEntry {
@@ -161,6 +163,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   const log = opts.log ?? process.stderr;
   const out = opts.out;
   if (opts.keepBest && opts.valData === undefined) throw new CliError('--keep-best needs --val-data (the best checkpoint is the one with the lowest validation L1)');
+  if (opts.lrPolicy === 'plateau' && opts.valData === undefined) throw new CliError('--lr-policy plateau needs --val-data (the rate drops when the validation L1 stops improving)');
   const folder = await openOutFolder(out, opts.resume);
   const ckpt = folder.checkpoint;
   let trainer: Trainer | null = null;
@@ -274,6 +277,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
         await t.fit(data, {
           epochs: opts.epochs,
           epochsDecay: opts.epochsDecay,
+          ...(opts.epochCount === undefined ? {} : { epochCount: opts.epochCount }),
           signal: stop.signal,
           onStep: async (s) => {
             const e = historyEntry(s);
@@ -283,6 +287,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
               Object.assign(e, { 'val/L1': v.l1, 'val/PSNR': v.psnr, 'val/SSIM': v.ssim });
               improved = v.l1 < best;
               if (improved) best = v.l1;
+              if (t.schedule.policy === 'plateau') t.reportMetric(v.l1);
               if (!log.isTTY) log.write(`validation at step ${s.step}: ${fmtScores(v)}${improved ? ' (best so far)' : ''}\n`);
             }
             history.push(e);

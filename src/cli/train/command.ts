@@ -26,6 +26,7 @@ export function registerTrain(program: Command, io: ProgramIo): Command {
       outputChannels: v.outputChannels as 1 | 3 | 4,
       epochs: v.epochs as number,
       epochsDecay: v.epochsDecay as number,
+      epochCount: v.epochCount as number | undefined,
       batchSize: v.batchSize as number,
       serialBatches: v.serialBatches as boolean,
       maxDatasetSize: v.maxDatasetSize as number | undefined,

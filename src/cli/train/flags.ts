@@ -63,8 +63,6 @@ const SCHEDULE_DEFAULTS = resolveSchedule(undefined);
 const LOSS_DEFAULTS = compositeLoss({ seed: 0 }).config; // a pure options object: builds no tensors
 const N_LAYERS_D_DEFAULT = discriminatorLayerCount(D_DEFAULTS.receptiveField);
 const CHANNELS = ['1', '3', '4'] as const;
-/** Policies `--lr-policy` offers: a `plateau` policy needs the run to report its validation metric, which train does not wire yet. */
-const LR_POLICIES = SCHEDULE_POLICIES.filter((p) => (p as string) !== 'plateau');
 
 /** The PatchGAN receptive field with `n` stride-2 convs (the reference's `n_layers_D`). */
 export function receptiveFieldOfLayers(n: number): ReceptiveField {
@@ -122,10 +120,11 @@ export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   // --- optimisation ---
   { key: 'lr', names: [{ flag: '--lr <x>', parse: numArg(0) }], help: 'Adam learning rate', default: 2e-4, resume: 'fixed' },
   { key: 'beta1', names: [{ flag: '--beta1 <x>', parse: numArg(0) }], help: 'Adam beta1', default: 0.5, resume: 'fixed' },
-  { key: 'lrPolicy', names: [{ flag: '--lr-policy <name>', parse: oneOfArg(LR_POLICIES) }], help: LR_POLICIES.join(', '), default: SCHEDULE_DEFAULTS.policy, resume: 'fixed' },
+  { key: 'lrPolicy', names: [{ flag: '--lr-policy <name>', parse: oneOfArg(SCHEDULE_POLICIES) }], help: `${SCHEDULE_POLICIES.join(', ')} (plateau: needs --val-data; the rate drops by 0.2 when validation L1 stalls)`, default: SCHEDULE_DEFAULTS.policy, resume: 'fixed' },
   { key: 'lrDecayIters', names: [{ flag: '--lr-decay-iters <n>', parse: intArg(1) }], help: 'with --lr-policy step: epochs between two decays by 0.1', default: SCHEDULE_DEFAULTS.stepSize, resume: 'fixed' },
   { key: 'epochs', names: [{ flag: '--n-epochs <n>', parse: intArg(0) }, { flag: '--epochs <n>', parse: intArg(0) }], help: 'epochs at the initial learning rate', default: 100, resume: 'changeable' },
   { key: 'epochsDecay', names: [{ flag: '--n-epochs-decay <n>', parse: intArg(0) }, { flag: '--epochs-decay <n>', parse: intArg(0) }], help: 'epochs of learning-rate decay to zero', default: 100, resume: 'changeable' },
+  { key: 'epochCount', names: [{ flag: '--epoch-count <n>', parse: intArg(1) }], help: 'number of the first epoch of a fresh run (the schedule starts there), as the reference counts them', resume: 'fixed' },
   { key: 'seed', names: [{ flag: '--seed <n>', parse: intArg(0) }], help: 'seed of weights, data order, jitter and dropout', default: 0, resume: 'fixed' },
   // --- run ---
   { key: 'out', names: [{ flag: '--out <dir>' }], help: 'output folder (checkpoint/, samples/, report.html, history.jsonl)', default: 'runs/pix2pix', resume: 'changeable', reference: '--checkpoints-dir + --name' },

@@ -70,6 +70,23 @@ describe('pix2pix train flags', () => {
     expect(bad.stderr).toContain('--init-type kaiming (the run has initType xavier)');
   });
 
+  it('--epoch-count starts the schedule where the reference would; --lr-policy plateau needs --val-data and runs with it', async () => {
+    // The reference with epoch_count 2, n_epochs 1, n_epochs_decay 1 trains one epoch at factor
+    // 1 - max(0, 0 + 2 - 1) / (1 + 1) = 0.5 of the base rate.
+    const r = await pix2pix('train', '--dataroot', 'ds', '--out', 'ec', ...tiny, '--epoch-count', '2', '--n-epochs', '1', '--n-epochs-decay', '1');
+    expect(r.code, r.stderr).toBe(0);
+    const h = await historyOf('ec');
+    expect(h.length).toBe(2); // one epoch of the 2 pairs
+    for (const e of h) expect(e.lr).toBeCloseTo(1e-4, 12);
+    const bad = await pix2pix('train', '--dataroot', 'ds', '--out', 'pl', ...tiny, '--lr-policy', 'plateau', '--max-steps', '1');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--lr-policy plateau needs --val-data');
+    noStack(bad.stderr);
+    const ok = await pix2pix('train', '--dataroot', 'ds', '--out', 'pl', ...tiny, '--lr-policy', 'plateau', '--val-data', 'ds', '--val-every', '1', '--max-steps', '2');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await topology('pl/checkpoint')).trainer.schedule).toMatchObject({ policy: 'plateau' });
+  });
+
   it('--resume refuses flags that would change the run, naming each with the run value; changeable ones pass', async () => {
     const t = await pix2pix('train', '--data', 'ds', '--out', 'rr', '--max-steps', '1', ...tiny);
     expect(t.code, t.stderr).toBe(0);
