@@ -158,6 +158,14 @@ describe('pix2pix export', () => {
     const again = await pix2pix('export', '--model', 'model', '--out', 'exp-float32', '--backend', 'cpu');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/exists and is not empty/);
+    const onnx = await pix2pix('export', '--model', 'model', '--out', 'g.onnx', '--format', 'onnx', '--backend', 'cpu');
+    expect(onnx.code, onnx.stderr).toBe(0);
+    expect(onnx.stderr).toMatch(/NHWC float32 input 'input'/);
+    const bytes = await readFile(join(tmp, 'g.onnx'));
+    expect(bytes.byteLength).toBeGreaterThan(sizes.float32!); // float32 weights plus the graph
+    const onnxAgain = await pix2pix('export', '--model', 'model', '--out', 'g.onnx', '--format', 'onnx', '--backend', 'cpu');
+    expect(onnxAgain.code).toBe(1);
+    expect(onnxAgain.stderr).toMatch(/g\.onnx: exists; refusing to overwrite/);
     const bad = await pix2pix('export', '--model', 'model', '--out', 'x', '--quantize', 'int4');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/must be one of float16, uint8/);
