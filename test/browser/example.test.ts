@@ -157,8 +157,10 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
   });
   it('loads float16 and uint8 exports through the file input and translates as tfjs does in Node; refuses a training checkpoint', async () => {
     const G = unetGenerator({ imageSize: 32, filters: 4, norm: 'batch', seed: 21 });
-    // Non-trivial moving statistics, so the export's inference graph is really exercised.
+    // Non-trivial moving statistics, so the export's inference graph is really exercised, and kernels
+    // scaled up 10x (N(0, 0.2)), so the tiny untrained network's output is not flat grey.
     for (const [i, w] of G.nonTrainableWeights.entries()) w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', i));
+    for (const w of G.trainableWeights) if (w.name.includes('kernel')) w.write(tf.mul(w.read(), 10));
     const page = await openPage(browser, server.url, '/app/index.html');
     await page.selectOption('#size', '32');
     await page.selectOption('#filters', '4');
@@ -195,7 +197,7 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
         }
       }
       console.info(`[browser example] ${q} export: max |chromium webgl - node cpu| = ${max} levels`);
-      expect(spread).toBeGreaterThan(5); // the output is not flat grey
+      expect(spread).toBeGreaterThan(20); // the output is not flat grey
       expect(max).toBeLessThanOrEqual(3);
     }
     expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
