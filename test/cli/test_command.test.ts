@@ -124,6 +124,17 @@ describe('pix2pix test', () => {
     expect(c.stderr).toMatch(/not empty and is not a results folder/);
   });
 
+  it('takes a PyTorch .pth with --arch (a reference unet_32 fixture) and refuses --arch with a folder', async () => {
+    const pth = join(root, 'test/fixtures/torch/unet5_batch.pth');
+    const r = await pix2pix('test', '--model', pth, '--arch', 'unet', '--data', 'data', '--results', 'res-pth', '--eval', '--num-test', '1', '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`PyTorch state dict ${pth}`);
+    expect(JSON.parse(await readFile(join(tmp, 'res-pth/metrics.json'), 'utf8')).images).toHaveLength(1);
+    const bad = await pix2pix('test', '--model', 'model', '--arch', 'unet', '--data', 'data', '--results', 'res-bad', '--backend', 'cpu');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--arch applies to a \.pth file only/);
+  });
+
   it('inputs alone: outputs, no target column, no metrics', async () => {
     await mkdir(join(tmp, 'inputs'));
     const G = await png(join(tmp, 'res/images', (await readdir(join(tmp, 'res/images'))).find((f) => f.endsWith('_real_A.png'))!));
