@@ -1,11 +1,13 @@
 // `pix2pix test` end to end (the built CLI): results page, images, metrics recomputed here from the
 // written PNGs, inputs alone, --eval vs paper mode, and refusing results folders with foreign files.
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FACADE_CLASSES } from '../../src/data/facades/palette.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { ssim } from '../../src/metrics/ssim.js';
 import { fileCheckpoint } from '../../src/node/checkpoint.js';
@@ -133,6 +135,20 @@ describe('pix2pix test', () => {
     const bad = await pix2pix('test', '--model', 'model', '--arch', 'unet', '--data', 'data', '--results', 'res-bad', '--backend', 'cpu');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--arch applies to a \.pth file only/);
+  });
+
+  it('--segmenter adds the segmentation score to the summary, metrics.json and the page', async () => {
+    const k = FACADE_CLASSES.length;
+    const seg = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [null, null, 3], filters: k, kernelSize: 1 })] });
+    await seg.save(fileCheckpoint(join(tmp, 'seg')));
+    seg.dispose();
+    const r = await pix2pix('test', '--model', 'model', '--data', 'data', '--results', 'res-seg', '--eval', '--segmenter', 'seg', '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/segmentation: per-pixel acc\. [0-9.]+, per-class acc\. [0-9.]+, class IoU [0-9.]+/);
+    const json = JSON.parse(await readFile(join(tmp, 'res-seg/metrics.json'), 'utf8'));
+    expect(json.segmentation.pixelAccuracy).toBeGreaterThanOrEqual(0);
+    expect(json.segmentation.pixelAccuracy).toBeLessThanOrEqual(1);
+    expect(await readFile(join(tmp, 'res-seg/index.html'), 'utf8')).toContain('class IoU');
   });
 
   it('inputs alone: outputs, no target column, no metrics', async () => {
