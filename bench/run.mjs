@@ -307,6 +307,8 @@ async function main() {
   process.stdout.write(`${md}\n\n${blasLine}${marked}step GFLOP/s use the nominal flops of one PyTorch-style step (3 x G forward + 9 x D forward); medians of ${o.reps} after ${o.warmup} warm-up.\n`);
   for (const r of results) if (r.profile) process.stdout.write(`\nkernel profile (${r.backend} ${r.size}, one step, ms): ${r.profile.slice(0, 15).map((k) => `${k.name} ${k.ms} (${k.calls})`).join(', ')}\n`);
   process.stdout.write(`\nJSON: ${path.relative(root, file)}\n`);
+  // ONNX Runtime rows for the exported generator (bench/deploy.mjs; onnxruntime-node only when installed).
+  process.stdout.write(`\n${await (await import('./deploy.mjs')).deployRows({ sizes: o.sizes, reps: o.reps, dist: o.dist })}\n`);
 }
 
 await main();

@@ -138,6 +138,8 @@ export type { TorchTensorInput, TorchWriteDType, WriteTorchStateDictOptions } fr
 export { TORCH_DTYPES } from './io/torch/dtypes.js';
 export { exportTfjsGenerator, WEIGHT_QUANTIZATIONS, TFJS_EXPORT_JSON, TFJS_EXPORT_WEIGHTS } from './io/export/tfjs.js';
 export type { ExportTfjsOptions, TfjsExport, WeightQuantization } from './io/export/tfjs.js';
+export { exportOnnxGenerator, ONNX_OPSET, ONNX_IR_VERSION, ONNX_IO_NAMES, ONNX_SUPPORTED_LAYERS } from './io/onnx/export.js';
+export type { ExportOnnxOptions } from './io/onnx/export.js';
 export type { TorchDType, TorchDTypeInfo, TorchTensorData } from './io/torch/dtypes.js';
 
 // --- metrics -----------------------------------------------------------------------------------

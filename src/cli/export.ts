@@ -5,7 +5,8 @@
 import { Option, type Command } from 'commander';
 import { TORCH_ARCHS, type TorchArch } from '../io/torch/checkpoint.js';
 import { exportTfjsGenerator, type WeightQuantization } from '../io/export/tfjs.js';
-import { writeTfjsExport } from '../node/write_export.js';
+import { exportOnnxGenerator } from '../io/onnx/export.js';
+import { writeNewFile, writeTfjsExport } from '../node/write_export.js';
 import { assertNever } from '../util/validate.js';
 import { CLI_BACKENDS, CliError, selectBackend, type CliBackend } from './backend.js';
 import { loadCliGenerator, type CliGenerator } from './load_generator.js';
@@ -45,8 +46,6 @@ async function exportTfjs(g: CliGenerator, o: ExportOptions, log: NodeJS.WriteSt
 }
 
 async function exportOnnx(g: CliGenerator, o: ExportOptions, log: NodeJS.WriteStream): Promise<void> {
-  const { exportOnnxGenerator } = await import('../io/onnx/export.js');
-  const { writeNewFile } = await import('../node/write_export.js');
   if (o.quantize !== undefined) throw new CliError('--quantize applies to --format tfjs only');
   const bytes = exportOnnxGenerator(g.model);
   await writeNewFile(o.out, bytes);

@@ -3,6 +3,7 @@
  * over a test folder with `translateFolder`, writes `<results>/index.html`, `images/`, `metrics.json`
  * and `metrics.csv`, and prints the summary.
  */
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { Option, type Command } from 'commander';
 import { DIRECTIONS, type Direction } from '../data/batches.js';
 import { TORCH_ARCHS, type TorchArch } from '../io/torch/checkpoint.js';
@@ -10,6 +11,7 @@ import { EVALUATION_METRICS } from '../metrics/evaluate.js';
 import { DATA_FOLDER_LAYOUTS, translateFolder, type DataFolderLayout, type TranslateFolderResult } from '../node/translate_folder.js';
 import { CLI_BACKENDS, selectBackend, type CliBackend } from './backend.js';
 import { loadCliGenerator } from './load_generator.js';
+import { findModelFolder, loadPlainModel } from './model_folder.js';
 import { intArg, oneOfArg } from './parse.js';
 import type { ProgramIo } from './program.js';
 
@@ -33,6 +35,8 @@ export interface TestOptions {
   backend: CliBackend;
   /** Dropout seed of paper mode. */
   seed: number;
+  /** A facades segmentation network's model folder: adds the segmentation score (label map -> photo data). */
+  segmenter?: string;
   log?: NodeJS.WriteStream;
 }
 
@@ -52,22 +56,29 @@ export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
   const backend = await selectBackend(o.backend);
   const generator = await loadCliGenerator({ model: o.model, ...(o.arch === undefined ? {} : { arch: o.arch }) });
   const mode = o.eval ? 'inference' : 'paper';
+  let segmenter: tfl.LayersModel | undefined;
   try {
+    if (o.segmenter !== undefined) {
+      const flag = `--segmenter ${o.segmenter}`;
+      segmenter = await loadPlainModel((await findModelFolder(o.segmenter, flag)).dir, flag);
+    }
     log.write(`pix2pix test: ${generator.source}, mode ${mode}, backend ${backend}\n`);
     const r = await translateFolder(generator.model, {
-        data: o.data,
-        results: o.results,
-        ...(o.layout === undefined ? {} : { layout: o.layout }),
-        direction: o.direction,
-        mode,
-        seed: o.seed,
-        ...(o.numTest === undefined ? {} : { count: o.numTest }),
-        modelName: generator.source,
+      data: o.data,
+      results: o.results,
+      ...(o.layout === undefined ? {} : { layout: o.layout }),
+      direction: o.direction,
+      mode,
+      seed: o.seed,
+      ...(o.numTest === undefined ? {} : { count: o.numTest }),
+      modelName: generator.source,
+      ...(segmenter ? { segmenter } : {}),
     });
     log.write(`${[...summaryLines(r), `wrote ${o.results}/index.html, metrics.json, metrics.csv and ${r.files.length - 3} image(s) (data layout ${r.layout})`].join('\n')}\n`);
     return r;
   } finally {
     generator.dispose();
+    segmenter?.dispose();
   }
 }
 
@@ -86,6 +97,7 @@ export function registerTest(program: Command, io: ProgramIo): void {
     .option('--direction <dir>', 'AtoB or BtoA (pairs only)', oneOfArg(DIRECTIONS), 'AtoB')
     .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
     .option('--seed <n>', 'dropout seed of paper mode', intArg(0), 0)
+    .option('--segmenter <dir>', 'a facades segmentation network saved as a model folder (trainFacadeSegmenter(), then model.save(fileCheckpoint(dir))): adds the segmentation score; label map -> photo facades only')
     .action(async (o: Omit<TestOptions, 'log'>) => {
       await runTest({ ...o, log: io.log });
     });

@@ -205,8 +205,8 @@ export async function evaluate(generator: tfl.LayersModel, data: EvaluationSourc
   checkOneOf(mode, 'mode', GENERATION_MODES);
   const seed = options.seed ?? 0;
   checkInt(seed, 'seed', 0);
+  if (options.count !== undefined) checkInt(options.count, 'count', 0);
   const count = Math.min(options.count ?? data.length, data.length);
-  checkInt(count, 'count', 0);
   const inC = (generator.inputs[0]!.shape[3] ?? 3) as ImageChannels;
   const outC = (generator.outputs[0]!.shape[3] ?? 3) as ImageChannels;
   const seg = options.segmenter;

@@ -1,12 +1,23 @@
 // The browser example (examples/browser/) end to end: build it with Vite into a temporary folder, open it
 // in headless Chromium, train a few steps on webgl in its Web Worker, draw a label map with the mouse,
-// translate it, and check the output canvas. Saves a screenshot to tmp/browser/example.png.
+// translate it, and check the output canvas. Saves a screenshot to tmp/browser/example.png. Then loads
+// float16 and uint8 generator exports (exportTfjsGenerator, what `pix2pix export` writes) through the
+// page's file input and checks their translations against the same export run by tfjs in Node, and
+// that a training checkpoint is refused with a pointer to `pix2pix export`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compositeLoss } from '../../src/losses/composite_loss.js';
+import { exportTfjsGenerator, type TfjsExport } from '../../src/io/export/tfjs.js';
+import { unetGenerator } from '../../src/generator/unet_generator.js';
+import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
+import { fileCheckpoint } from '../../src/node/checkpoint.js';
+import { Trainer } from '../../src/trainer/trainer.js';
 import { chromiumAvailable, chromiumPath, launchChromium, openPage, repoRoot, startServer, type HarnessServer } from './harness.mjs';
 
 const skip = !chromiumAvailable() && !process.env.CI;
@@ -142,6 +153,64 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
     await page.click('#translate');
     await page.waitForSelector('#output[data-translations="2"]', { timeout: 60_000 });
     expect((await pixels(page, 'output')).data).toEqual(output.data);
+    await page.close();
+  });
+  it('loads float16 and uint8 exports through the file input and translates as tfjs does in Node; refuses a training checkpoint', async () => {
+    const G = unetGenerator({ imageSize: 32, filters: 4, norm: 'batch', seed: 21 });
+    // Non-trivial moving statistics, so the export's inference graph is really exercised, and kernels
+    // scaled up 10x (N(0, 0.2)), so the tiny untrained network's output is not flat grey.
+    for (const [i, w] of G.nonTrainableWeights.entries()) w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', i));
+    for (const w of G.trainableWeights) if (w.name.includes('kernel')) w.write(tf.mul(w.read(), 10));
+    const page = await openPage(browser, server.url, '/app/index.html');
+    await page.selectOption('#size', '32');
+    await page.selectOption('#filters', '4');
+    await page.click('#apply');
+    await page.waitForSelector('#backend-in-use[data-backend="webgl"]', { timeout: 60_000 });
+    let translations = 0;
+    for (const q of ['float16', 'uint8'] as const) {
+      const exp: TfjsExport = await exportTfjsGenerator(G, { quantize: q });
+      const dir = join(outDir, `export-${q}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(exp.modelJson));
+      writeFileSync(join(dir, 'weights.bin'), exp.weights);
+      await page.setInputFiles('#files', [join(dir, 'model.json'), join(dir, 'weights.bin')]);
+      await page.waitForFunction(() => document.getElementById('store-status')?.textContent?.startsWith('Loaded a 32x32 generator from model.json'), undefined, { timeout: 60_000 });
+      await page.selectOption('#mode', 'inference');
+      await page.click('#translate');
+      translations++;
+      await page.waitForSelector(`#output[data-translations="${translations}"]`, { timeout: 60_000 });
+      const input = await pixels(page, 'input');
+      const output = await pixels(page, 'output');
+      // The same export, loaded by tfjs-layers in Node (cpu backend), on the same input.
+      const M = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: exp.modelJson.modelTopology, weightSpecs: exp.modelJson.weightsManifest[0]!.weights, weightData: exp.weights.slice().buffer }));
+      const rgb = new Float32Array(32 * 32 * 3);
+      for (let p = 0; p < 32 * 32; p++) for (let c = 0; c < 3; c++) rgb[3 * p + c] = input.data[4 * p + c]! / 127.5 - 1;
+      const want = (M.predict(tf.tensor4d(rgb, [1, 32, 32, 3])) as tf.Tensor).dataSync();
+      M.dispose();
+      let max = 0;
+      let spread = 0;
+      for (let p = 0; p < 32 * 32; p++) {
+        for (let c = 0; c < 3; c++) {
+          const v = Math.min(255, Math.max(0, Math.round((want[3 * p + c]! + 1) * 127.5)));
+          max = Math.max(max, Math.abs(v - output.data[4 * p + c]!));
+          spread = Math.max(spread, Math.abs(v - 127.5));
+        }
+      }
+      console.info(`[browser example] ${q} export: max |chromium webgl - node cpu| = ${max} levels`);
+      expect(spread).toBeGreaterThan(20); // the output is not flat grey
+      expect(max).toBeLessThanOrEqual(3);
+    }
+    expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+
+    // A `pix2pix train` checkpoint is a Trainer, not a generator: the page says what to load instead.
+    const trainer = new Trainer({ generator: unetGenerator({ imageSize: 32, filters: 4, seed: 1 }), discriminator: patchDiscriminator({ filters: 4, seed: 1 }), loss: compositeLoss(), seed: 1 });
+    const ckpt = join(outDir, 'checkpoint');
+    await trainer.save(fileCheckpoint(ckpt));
+    trainer.dispose();
+    await page.setInputFiles('#files', [join(ckpt, 'model.json'), join(ckpt, 'weights.bin')]);
+    await page.waitForFunction(() => document.body.dataset.error !== undefined, undefined, { timeout: 60_000 });
+    expect(await page.evaluate(() => document.body.dataset.error)).toMatch(/is a pix2pix train checkpoint, not a generator: export it first with 'pix2pix export/);
+    G.dispose();
     await page.close();
   });
 });

@@ -1,11 +1,13 @@
 // `pix2pix test` end to end (the built CLI): results page, images, metrics recomputed here from the
 // written PNGs, inputs alone, --eval vs paper mode, and refusing results folders with foreign files.
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FACADE_CLASSES } from '../../src/data/facades/palette.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { ssim } from '../../src/metrics/ssim.js';
 import { fileCheckpoint } from '../../src/node/checkpoint.js';
@@ -124,6 +126,31 @@ describe('pix2pix test', () => {
     expect(c.stderr).toMatch(/not empty and is not a results folder/);
   });
 
+  it('takes a PyTorch .pth with --arch (a reference unet_32 fixture) and refuses --arch with a folder', async () => {
+    const pth = join(root, 'test/fixtures/torch/unet5_batch.pth');
+    const r = await pix2pix('test', '--model', pth, '--arch', 'unet', '--data', 'data', '--results', 'res-pth', '--eval', '--num-test', '1', '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`PyTorch state dict ${pth}`);
+    expect(JSON.parse(await readFile(join(tmp, 'res-pth/metrics.json'), 'utf8')).images).toHaveLength(1);
+    const bad = await pix2pix('test', '--model', 'model', '--arch', 'unet', '--data', 'data', '--results', 'res-bad', '--backend', 'cpu');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--arch applies to a \.pth file only/);
+  });
+
+  it('--segmenter adds the segmentation score to the summary, metrics.json and the page', async () => {
+    const k = FACADE_CLASSES.length;
+    const seg = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [null, null, 3], filters: k, kernelSize: 1 })] });
+    await seg.save(fileCheckpoint(join(tmp, 'seg')));
+    seg.dispose();
+    const r = await pix2pix('test', '--model', 'model', '--data', 'data', '--results', 'res-seg', '--eval', '--segmenter', 'seg', '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/segmentation: per-pixel acc\. [0-9.]+, per-class acc\. [0-9.]+, class IoU [0-9.]+/);
+    const json = JSON.parse(await readFile(join(tmp, 'res-seg/metrics.json'), 'utf8'));
+    expect(json.segmentation.pixelAccuracy).toBeGreaterThanOrEqual(0);
+    expect(json.segmentation.pixelAccuracy).toBeLessThanOrEqual(1);
+    expect(await readFile(join(tmp, 'res-seg/index.html'), 'utf8')).toContain('class IoU');
+  });
+
   it('inputs alone: outputs, no target column, no metrics', async () => {
     await mkdir(join(tmp, 'inputs'));
     const G = await png(join(tmp, 'res/images', (await readdir(join(tmp, 'res/images'))).find((f) => f.endsWith('_real_A.png'))!));
@@ -158,6 +185,14 @@ describe('pix2pix export', () => {
     const again = await pix2pix('export', '--model', 'model', '--out', 'exp-float32', '--backend', 'cpu');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/exists and is not empty/);
+    const onnx = await pix2pix('export', '--model', 'model', '--out', 'g.onnx', '--format', 'onnx', '--backend', 'cpu');
+    expect(onnx.code, onnx.stderr).toBe(0);
+    expect(onnx.stderr).toMatch(/NHWC float32 input 'input'/);
+    const bytes = await readFile(join(tmp, 'g.onnx'));
+    expect(bytes.byteLength).toBeGreaterThan(sizes.float32!); // float32 weights plus the graph
+    const onnxAgain = await pix2pix('export', '--model', 'model', '--out', 'g.onnx', '--format', 'onnx', '--backend', 'cpu');
+    expect(onnxAgain.code).toBe(1);
+    expect(onnxAgain.stderr).toMatch(/g\.onnx: exists; refusing to overwrite/);
     const bad = await pix2pix('export', '--model', 'model', '--out', 'x', '--quantize', 'int4');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/must be one of float16, uint8/);

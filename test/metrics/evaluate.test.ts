@@ -6,6 +6,8 @@ import type { RawImage } from '../../src/data/image.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { evaluate, fedSize, type EvaluatedImage } from '../../src/metrics/evaluate.js';
 import { facadePairs } from '../../src/data/facades/source.js';
+import { facadeSample } from '../../src/data/facades/sample.js';
+import { FACADE_CLASSES } from '../../src/data/facades/palette.js';
 
 const G = unetGenerator({ imageSize: 32, filters: 4, norm: 'batch', seed: 1 });
 
@@ -77,6 +79,23 @@ describe('evaluate', () => {
     const fc = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [null, null, 3] }), conv(2), conv(2), conv(1)] });
     expect(fedSize(fc, 50, 70)).toEqual([48, 68]); // divisor 4
     expect(fedSize(fc, 3, 9)).toEqual([4, 8]);
+  });
+
+  it('segmentation score: a segmenter that always answers "wall" scores the share of wall pixels', async () => {
+    // 1x1 conv with zero kernel and a bias that makes class 1 (wall) the argmax everywhere.
+    const k = FACADE_CLASSES.length;
+    const seg = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [null, null, 3], filters: k, kernelSize: 1, kernelInitializer: 'zeros', biasInitializer: 'zeros' })] });
+    const bias = new Float32Array(k);
+    bias[1] = 1;
+    seg.layers[0]!.setWeights([tf.zeros([1, 1, 3, k]), tf.tensor1d(bias)]);
+    const r = await evaluate(G, facadePairs({ count: 2, size: 32, seed: 0 }), { mode: 'inference', segmenter: seg });
+    // Truth from the data set's own class ids (not from the coloured maps evaluate reads).
+    const labels = [0, 1].flatMap((i) => Array.from(facadeSample(i, { size: 32, seed: 0 }).label));
+    const walls = labels.filter((c) => c === 1).length;
+    const present = new Set(labels).size;
+    expect(r.segmentation!.pixelAccuracy).toBeCloseTo(walls / labels.length, 10);
+    expect(r.segmentation!.meanClassAccuracy).toBeCloseTo(1 / present, 10);
+    expect(r.segmentation!.meanIoU).toBeCloseTo(walls / labels.length / present, 10); // wall IoU = walls / all pixels, others 0
   });
 
   it('rejects unknown options', async () => {

@@ -9,7 +9,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { compositeLoss, enableWasmTraining, facadeBatches, patchDiscriminator, Trainer, unetGenerator } from './pix2pix';
+import { CHECKPOINT_FORMAT, compositeLoss, enableWasmTraining, facadeBatches, patchDiscriminator, Trainer, unetGenerator } from './pix2pix';
 import type { FromWorker, Rgba, ToWorker } from './protocol';
 
 /** The bits of a dedicated worker's global scope this file uses (the DOM lib types `self` as a Window). */
@@ -55,6 +55,19 @@ async function selectBackend(name: string): Promise<string> {
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} did not initialise in this browser`);
   await tf.ready();
   return tf.getBackend();
+}
+
+/**
+ * A `pix2pix train` checkpoint's model.json holds a Trainer (both networks, optimizer state), not a
+ * generator tf.loadLayersModel can read: say what to load instead.
+ */
+async function refuseTrainerCheckpoint(files: File[]): Promise<void> {
+  const json = files.find((f) => f.name.endsWith('.json'));
+  if (!json) throw new Error('pick the model.json of an exported generator together with its weights.bin');
+  const format = (JSON.parse(await json.text()) as { modelTopology?: { format?: unknown } }).modelTopology?.format;
+  if (format === CHECKPOINT_FORMAT) {
+    throw new Error(`${json.name} is a pix2pix train checkpoint, not a generator: export it first with 'pix2pix export --model <run> --out <dir>' and load <dir>/model.json + weights.bin`);
+  }
 }
 
 /** A session around `generator` (a loaded one) or a fresh U-Net, with a fresh 70x70 PatchGAN and Trainer. */
@@ -167,6 +180,7 @@ async function handle(message: ToWorker): Promise<void> {
     }
     case 'load':
     case 'loadFiles': {
+      if (message.type === 'loadFiles') await refuseTrainerCheckpoint(message.files);
       const handler = message.type === 'load' ? message.url : tf.io.browserFiles(message.files);
       const generator = await tfl.loadLayersModel(handler);
       const shape = generator.inputs[0]!.shape;
