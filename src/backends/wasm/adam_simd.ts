@@ -47,7 +47,7 @@ const MUL = 0xe6;
 const DIV = 0xe7;
 
 /** The module's bytes; `shared` must match the memory it will import. */
-function moduleBytes(shared: boolean): Uint8Array {
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // Parameters: 0..7 i32 (m, v, w, g, mo, vo, wo, n), 8..15 f32 (b1, c1, b2, c2, d1, d2, eps, nlr).
   // Locals: 16 i32 i; 17..24 v128 splats of 8..15; 25 g, 26 m', 27 v'.
   const type = [0x60, ...leb(16), ...Array<number>(8).fill(I32), ...Array<number>(8).fill(F32), 0x00];
