@@ -25,15 +25,16 @@ export const WASM_WORKLOADS: readonly WasmWorkload[] = ['train', 'inference'];
  * The estimate is `base + perActivation * activations + perParameter * parameters` (bytes), a least-squares
  * fit to the peak wasm heap (the heap only grows, so its final size is the peak, growth overshoot
  * included) of one default pix2pix step and one generator inference (U-Net filters 64 built for the size
- * + 70x70 PatchGAN, batch norm, vanilla GAN) at 64, 128, 256 and 512 on a fresh backend:
- * `node bench/run.mjs --sizes 64,128,256,512 --backends wasm --no-torch --reps 1 --warmup 1`
- * measured 1298 / 1648 / 2135 / 3957 MB per step and 226 / 345 / 465 / 612 MB per inference; the fit
- * is within 2% of each. A step keeps every activation of both networks (the discriminator runs on the
- * real and the fake pair) and its gradient; Adam keeps weights, two moments and a gradient per
- * parameter; the base is the widest kernel's temporaries and the heap's growth overshoot.
+ * + 70x70 PatchGAN, batch norm, vanilla GAN, the Trainer with the fused Adam update) on a fresh backend:
+ * `npm run bench -- --sizes 64,128,256 --backends wasm --reps 3 --warmup 1` and
+ * `node bench/run.mjs --sizes 512 --backends wasm --no-torch --reps 1 --warmup 0` measured
+ * 1010 / 1432 / 2089 / 3429 MB per step at 64 / 128 / 256 / 512 and 226 / 345 / 465 / 612 MB per
+ * inference; the fit is within 2% of each. Per parameter a step holds ~8 floats (weights, two Adam
+ * moments, the gradient, and the previous values the Trainer keeps for its rollback); per activation
+ * float ~3.4 floats (activations kept for the backward pass, their gradients, kernel temporaries).
  */
 const FIT: Record<WasmWorkload, { base: number; perActivation: number; perParameter: number }> = {
-  train: { base: 790 * 2 ** 20, perActivation: 22, perParameter: 16 },
+  train: { base: 0, perActivation: 13.4, perParameter: 32.2 },
   inference: { base: 0, perActivation: 0.7, perParameter: 9.6 },
 };
 
