@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
 import { ADAM_UPDATE_KERNEL } from '../../src/backends/wasm/adam_update.js';
+import { adamSimdFor } from '../../src/backends/wasm/adam_simd.js';
 import { applyAdam, exportAdam } from '../../src/trainer/adam_state.js';
 
 beforeAll(async () => {
@@ -29,6 +30,13 @@ function gradsFor(vars: tf.Variable[], step: number) {
 }
 
 describe('fused Adam update on wasm', () => {
+  it('compiles its SIMD loop against the backend memory (Node 20 has wasm SIMD)', () => {
+    const wasm = (tf.backend() as unknown as { wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } }).wasm;
+    const memory = wasm.wasmMemory ?? wasm.asm?.memory;
+    expect(memory).toBeInstanceOf(WebAssembly.Memory);
+    expect(typeof adamSimdFor(memory)).toBe('function');
+  });
+
   for (const lr of [2e-4, 0.37]) {
     it(`equals AdamOptimizer.applyGradients bit for bit over 6 steps (lr ${lr}, null gradients included)`, async () => {
       expect(tf.getBackend()).toBe('wasm');

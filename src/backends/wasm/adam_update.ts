@@ -13,6 +13,9 @@
  * value' = (m'/(1-b1^t)) / (sqrt(v'/(1-b2^t)) + eps) * -lr + value
  * ```
  *
+ * The loop runs as WebAssembly SIMD on the backend's memory ({@link adamSimdFor}, four lanes per
+ * instruction), with this JavaScript loop for the tail and where SIMD is unavailable.
+ *
  * Registered for the wasm backend by `enableWasmTraining()`; `applyAdam` uses it when the current
  * backend has it. It writes new tensors (the old ones may be shared with snapshots), never in place.
  *
@@ -20,6 +23,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { adamSimdFor } from './adam_simd.js';
 import type { WasmBackendLike } from './kernel_scope.js';
 
 /** The kernel's registered name. */
@@ -68,7 +72,15 @@ function adamUpdateWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.Kerne
   const eps = f(a.epsilon);
   const nlr = f(-a.learningRate);
   const n = wi.length;
-  for (let i = 0; i < n; i++) {
+  const memory = (backend as unknown as { wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } }).wasm;
+  const vector = adamSimdFor(memory?.wasmMemory ?? memory?.asm?.memory);
+  let start = 0;
+  if (vector !== null) {
+    start = n - (n % 4);
+    const ptr = (t: Float32Array) => t.byteOffset;
+    vector(ptr(mi), ptr(vi), ptr(wi), ptr(gi), ptr(mo), ptr(vo), ptr(wo), start * 4, b1, c1, b2, c2, d1, d2, eps, nlr);
+  }
+  for (let i = start; i < n; i++) {
     const g = gi[i]!;
     const mNext = f(f(mi[i]! * b1) + f(g * c1));
     const vNext = f(f(vi[i]! * b2) + f(f(g * g) * c2));

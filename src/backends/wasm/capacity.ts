@@ -6,8 +6,7 @@
  * too large for it used to fail deep inside XNNPACK; this module refuses such sizes up front, from
  * the models alone: it walks each model's layer graph at the requested size, sums the activations the
  * step keeps for its backward pass and the parameter-sized state (weights, Adam moments, gradients),
- * and scales them by factors measured on this package's U-Net + PatchGAN steps
- * (`node bench/heap.mjs`, see README "Performance").
+ * and scales them by factors measured on this package's U-Net + PatchGAN steps (see `FIT` below).
  */
 
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -23,15 +22,21 @@ export type WasmWorkload = 'train' | 'inference';
 export const WASM_WORKLOADS: readonly WasmWorkload[] = ['train', 'inference'];
 
 /**
- * Bytes of wasm heap per float of each kind, measured (peak heap over one step, fresh backend) on the
- * U-Net + 70x70 PatchGAN at 64..512 with `node bench/heap.mjs`: the step keeps every activation of both
- * networks (the discriminator runs on the real and the fake pair) plus their gradients and the
- * temporaries of the widest kernel; Adam keeps weights, two moments and a gradient per parameter.
+ * The estimate is `base + perActivation * activations + perParameter * parameters` (bytes), a least-squares
+ * fit to the peak wasm heap (the heap only grows, so its final size is the peak, growth overshoot
+ * included) of one default pix2pix step and one generator inference (U-Net filters 64 built for the size
+ * + 70x70 PatchGAN, batch norm, vanilla GAN, the Trainer with the fused Adam update) on a fresh backend:
+ * `npm run bench -- --sizes 64,128,256 --backends wasm --reps 3 --warmup 1` and
+ * `node bench/run.mjs --sizes 512 --backends wasm --no-torch --reps 1 --warmup 0` measured
+ * 1010 / 1432 / 2089 / 3429 MB per step at 64 / 128 / 256 / 512 and 226 / 345 / 465 / 612 MB per
+ * inference; the fit is within 2% of each. Per parameter a step holds ~8 floats (weights, two Adam
+ * moments, the gradient, and the previous values the Trainer keeps for its rollback); per activation
+ * float ~3.4 floats (activations kept for the backward pass, their gradients, kernel temporaries).
  */
-const BYTES_PER_ACTIVATION: Record<WasmWorkload, number> = { train: 4 * 4.0, inference: 4 * 1.5 };
-const BYTES_PER_PARAMETER: Record<WasmWorkload, number> = { train: 4 * 4.5, inference: 4 * 1.0 };
-/** The wasm module's own memory (code data, stacks, XNNPACK caches) before any tensor. */
-const BASE_BYTES = 64 * 2 ** 20;
+const FIT: Record<WasmWorkload, { base: number; perActivation: number; perParameter: number }> = {
+  train: { base: 0, perActivation: 13.4, perParameter: 32.2 },
+  inference: { base: 0, perActivation: 0.7, perParameter: 9.6 },
+};
 
 /** Options of {@link estimateWasmHeap} and {@link checkWasmCapacity}. */
 export interface WasmCapacityOptions {
@@ -123,8 +128,8 @@ function walk(model: tfl.LayersModel, batch: number, height: number, width: numb
 /**
  * Estimates the peak wasm heap of one training step (both networks, Adam) or one inference of
  * `models` at `height` x `width`. The estimate comes from the models' layer shapes and factors
- * measured on pix2pix steps; it is meant to refuse sizes that clearly cannot fit, not to predict the
- * last megabyte (it overestimates by up to ~20% on the measured configurations).
+ * measured on pix2pix steps (within 2% of the measured peaks at 64..512 for the default networks); it is
+ * meant to refuse sizes that cannot fit, not to predict the last megabyte of other architectures.
  */
 export function estimateWasmHeap(options: WasmCapacityOptions): WasmHeapEstimate {
   checkKeys(options, ALLOWED_KEYS, 'estimateWasmHeap');
@@ -144,7 +149,8 @@ export function estimateWasmHeap(options: WasmCapacityOptions): WasmHeapEstimate
     activations += walk(m, batch, height, width, largest);
     parameters += m.countParams();
   }
-  const bytes = BASE_BYTES + activations * BYTES_PER_ACTIVATION[workload] + parameters * BYTES_PER_PARAMETER[workload];
+  const fit = FIT[workload];
+  const bytes = fit.base + activations * fit.perActivation + parameters * fit.perParameter;
   return { bytes, limitBytes: WASM_HEAP_LIMIT_BYTES, fits: bytes <= WASM_HEAP_LIMIT_BYTES, activations, parameters, largestActivation: largest };
 }
 

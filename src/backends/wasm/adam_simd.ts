@@ -1,0 +1,114 @@
+/**
+ * The inner loop of the fused Adam update ({@link ADAM_UPDATE_KERNEL}) as a tiny WebAssembly SIMD
+ * function that works directly on the tfjs wasm backend's memory (imported, shared or not).
+ *
+ * The module is assembled here from its opcodes (~200 bytes; no toolchain, no binary file). Every
+ * operation is an IEEE float32 `f32x4` operation in the op sequence's order, so the results are bit for
+ * bit those of tfjs' element-wise kernels; four lanes per instruction instead of the JavaScript loop's
+ * one. Only whole groups of four run here; the caller does the tail.
+ *
+ * @internal
+ */
+
+/** `update(m, v, w, g, mOut, vOut, wOut, byteLength, b1, c1, b2, c2, d1, d2, eps, negLr)`; pointers are byte offsets. */
+export type AdamSimd = (...args: number[]) => void;
+
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+
+/** Unsigned LEB128. */
+function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...leb(body.length), ...body];
+}
+
+function vec(items: number[][]): number[] {
+  return [...leb(items.length), ...items.flat()];
+}
+
+const simd = (op: number): number[] => [0xfd, ...leb(op)];
+const LOAD = 0x00;
+const STORE = 0x0b;
+const SPLAT = 0x13;
+const SQRT = 0xe3;
+const ADD = 0xe4;
+const MUL = 0xe6;
+const DIV = 0xe7;
+
+/** The module's bytes; `shared` must match the memory it will import. */
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  // Parameters: 0..7 i32 (m, v, w, g, mo, vo, wo, n), 8..15 f32 (b1, c1, b2, c2, d1, d2, eps, nlr).
+  // Locals: 16 i32 i; 17..24 v128 splats of 8..15; 25 g, 26 m', 27 v'.
+  const type = [0x60, ...leb(16), ...Array<number>(8).fill(I32), ...Array<number>(8).fill(F32), 0x00];
+  const memLimits = shared ? [0x03, ...leb(1), ...leb(65536)] : [0x00, ...leb(1)];
+  const imp = [...leb(3), 0x65, 0x6e, 0x76, ...leb(6), ...Array.from('memory', (c) => c.charCodeAt(0)), 0x02, ...memLimits];
+  const get = (i: number) => [0x20, ...leb(i)];
+  const set = (i: number) => [0x21, ...leb(i)];
+  const addr = (p: number) => [...get(p), ...get(16), 0x6a]; // p + i
+  const load = (p: number) => [...addr(p), ...simd(LOAD), 0x04, 0x00]; // align 2^4, offset 0
+  const body: number[] = [];
+  for (let k = 0; k < 8; k++) body.push(...get(8 + k), ...simd(SPLAT), ...set(17 + k));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop
+  body.push(...get(16), ...get(7), 0x4f, 0x0d, 0x01); // br_if 1 (i >=u n)
+  body.push(...load(3), ...set(25)); // g
+  // m' = m*b1 + g*c1
+  body.push(...load(0), ...get(17), ...simd(MUL), ...get(25), ...get(18), ...simd(MUL), ...simd(ADD), ...set(26));
+  // v' = v*b2 + (g*g)*c2
+  body.push(...load(1), ...get(19), ...simd(MUL), ...get(25), ...get(25), ...simd(MUL), ...get(20), ...simd(MUL), ...simd(ADD), ...set(27));
+  body.push(...addr(4), ...get(26), ...simd(STORE), 0x04, 0x00);
+  body.push(...addr(5), ...get(27), ...simd(STORE), 0x04, 0x00);
+  // w' = ((m'/d1) / (sqrt(v'/d2) + eps)) * nlr + w
+  body.push(...addr(6));
+  body.push(...get(26), ...get(21), ...simd(DIV));
+  body.push(...get(27), ...get(22), ...simd(DIV), ...simd(SQRT), ...get(23), ...simd(ADD));
+  body.push(...simd(DIV), ...get(24), ...simd(MUL), ...load(2), ...simd(ADD));
+  body.push(...simd(STORE), 0x04, 0x00);
+  body.push(...get(16), 0x41, ...leb(16), 0x6a, ...set(16)); // i += 16 (i32.const 16 is a positive LEB)
+  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block
+  body.push(0x0b); // end function
+  const locals = [...leb(2), ...leb(1), I32, ...leb(11), V128];
+  const fn = [...locals, ...body];
+  const name = Array.from('update', (c) => c.charCodeAt(0));
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([type])),
+    ...section(2, vec([imp])),
+    ...section(3, vec([[0x00]])),
+    ...section(7, vec([[...leb(name.length), ...name, 0x00, 0x00]])),
+    ...section(10, vec([[...leb(fn.length), ...fn]])),
+  ]);
+}
+
+const cache = new WeakMap<object, AdamSimd | null>();
+
+/**
+ * The SIMD update bound to `memory` (the backend's `WebAssembly.Memory`), or `null` where this engine
+ * cannot compile it (no wasm SIMD); compiled once per memory.
+ */
+export function adamSimdFor(memory: WebAssembly.Memory | undefined): AdamSimd | null {
+  if (memory === undefined) return null;
+  const hit = cache.get(memory);
+  if (hit !== undefined) return hit;
+  let fn: AdamSimd | null = null;
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const module = new WebAssembly.Module(moduleBytes(shared));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    fn = instance.exports['update'] as AdamSimd;
+  } catch {
+    fn = null;
+  }
+  cache.set(memory, fn);
+  return fn;
+}
