@@ -268,6 +268,7 @@ async function main(): Promise<void> {
     const base = format === 'png' ? new Uint8Array(encodePng(image())) : new Uint8Array(encodeJpeg(image(), 80));
     run = async (_i, r) => {
       const m = format === 'png' && r() < 0.2 ? mutatePngHeader(r, base) : mutateBytes(r, base);
+      if (process.env.FUZZ_DUMP) writeFileSync(join(process.env.FUZZ_DUMP, `${format}-${_i}.bin`), m.bytes); // to debug one case
       return {
         size: m.bytes.length,
         how: m.how,
