@@ -1,4 +1,10 @@
+/**
+ * `pix2pix demo` (`npm run demo`): writes the facades data set, trains a small pix2pix for a few minutes,
+ * reports held-out scores. A second run continues the previous demo's training (and says so); `--fresh`
+ * starts over, removing only the folders the demo itself created (listed in its `demo.json`).
+ */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pairedBatches } from '../data/batches.js';
 import { facadePairs } from '../data/facades/source.js';
@@ -9,7 +15,7 @@ import { psnr } from '../metrics/psnr.js';
 import { writeFacadeDataset } from '../node/facade_dataset.js';
 import { writeSampleGrid } from '../node/sample_grid.js';
 import { Trainer } from '../trainer/trainer.js';
-import { type CliBackend } from './backend.js';
+import { CliError, type CliBackend } from './backend.js';
 import { runTrain } from './train.js';
 
 /** Options of `pix2pix demo` (`npm run demo`). */
@@ -22,8 +28,72 @@ export interface DemoOptions {
   filters: number;
   backend: CliBackend;
   seed: number;
+  /** Start over: remove the previous demo's own folders (never anything else) instead of continuing it. Default false. */
+  fresh?: boolean;
   signal?: AbortSignal;
   log?: NodeJS.WriteStream;
+}
+
+/** The demo's record of a run folder: its settings and the paths (relative to `--out`) it created. */
+interface DemoRecord {
+  size: number;
+  filters: number;
+  count: number;
+  testCount: number;
+  seed: number;
+  created: string[];
+}
+
+/** File in `--out` holding the {@link DemoRecord}. */
+const DEMO_RECORD = 'demo.json';
+/** What the demo writes under `--out` (its own paths; `--fresh` removes exactly these). */
+const DEMO_PATHS = ['data/train', 'data/test', 'train', 'held-out.png'];
+/** Settings a continued demo must keep (the checkpoint and data set depend on them). */
+const DEMO_SETTINGS = ['size', 'filters', 'count', 'testCount', 'seed'] as const;
+const FLAG: Record<(typeof DEMO_SETTINGS)[number], string> = { size: '--size', filters: '--filters', count: '--count', testCount: '--test-count', seed: '--seed' };
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/**
+ * Decides whether this demo run continues the previous one in `o.out` (true) or starts fresh (false),
+ * removing the previous demo's own paths on `--fresh`. Refuses to touch paths the demo did not create,
+ * and to continue a demo made with other settings.
+ */
+async function prepareDemoFolder(o: DemoOptions, log: NodeJS.WriteStream): Promise<boolean> {
+  const recordPath = join(o.out, DEMO_RECORD);
+  let record: DemoRecord | null = null;
+  if (await exists(recordPath)) {
+    try {
+      record = JSON.parse(await readFile(recordPath, 'utf8')) as DemoRecord;
+    } catch (e) {
+      throw new CliError(`${recordPath} is not valid JSON (${(e as Error).message}); remove it by hand if that folder is a demo run`);
+    }
+  }
+  const present = [];
+  for (const p of DEMO_PATHS) if (await exists(join(o.out, p))) present.push(p);
+  if (!record) {
+    if (present.length > 0) {
+      throw new CliError(
+        `${o.out} already holds ${present.join(', ')}, not written by the demo (no ${DEMO_RECORD}): choose another --out`,
+      );
+    }
+    return false;
+  }
+  if (o.fresh) {
+    const created = Array.isArray(record.created) ? record.created.filter((p) => DEMO_PATHS.includes(p)) : [];
+    for (const p of created) await rm(join(o.out, p), { recursive: true, force: true });
+    await rm(recordPath, { force: true });
+    log.write(`demo: --fresh: removed the previous demo's ${created.join(', ') || 'record'} in ${o.out}\n`);
+    return false;
+  }
+  const differ = DEMO_SETTINGS.filter((k) => record![k] !== o[k]);
+  if (differ.length > 0) {
+    throw new CliError(
+      `${o.out} holds a demo made with ${differ.map((k) => `${FLAG[k]} ${record![k]}`).join(' ')}; ` +
+        `pass the same values to continue it, or --fresh to start over`,
+    );
+  }
+  return exists(join(o.out, 'train', 'checkpoint', 'model.json'));
 }
 
 /** Held-out scores of one generator: mean L1 and PSNR over the test pairs, in both test-time modes. */
@@ -57,9 +127,16 @@ async function score(trainer: Trainer, test: ReturnType<typeof facadePairs>, siz
 /**
  * The demo: writes the bundled facades data set (label map -> photo), trains a small pix2pix on it for
  * a few minutes, and prints held-out L1 and PSNR of the trained generator beside the untrained one.
+ * Run again on the same `out`, it continues the previous demo's training for another `minutes`;
+ * with `fresh`, it first removes the previous demo's own folders.
  */
 export async function runDemo(o: DemoOptions): Promise<{ before: DemoScores; after: DemoScores; steps: number }> {
   const log = o.log ?? process.stderr;
+  const resume = await prepareDemoFolder(o, log);
+  await mkdir(o.out, { recursive: true });
+  const record: DemoRecord = { size: o.size, filters: o.filters, count: o.count, testCount: o.testCount, seed: o.seed, created: DEMO_PATHS };
+  await writeFile(join(o.out, DEMO_RECORD), JSON.stringify(record, null, 2) + '\n');
+  if (resume) log.write(`demo: continuing the previous demo's training in ${join(o.out, 'train')} (pass --fresh to start over)\n`);
   const dataDir = join(o.out, 'data', 'train');
   const testDir = join(o.out, 'data', 'test');
   const TEST_OFFSET = 1_000_000; // test facades are never in the training set
@@ -89,7 +166,7 @@ export async function runDemo(o: DemoOptions): Promise<{ before: DemoScores; aft
     lr: 2e-4,
     backend: o.backend,
     out: join(o.out, 'train'),
-    resume: false,
+    resume,
     seed: o.seed,
     sampleEvery: 50,
     checkpointEvery: 200,

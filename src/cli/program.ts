@@ -143,7 +143,8 @@ export function buildProgram(io: ProgramIo): Command {
       .option('--filters <n>', 'generator and discriminator filters', intArg(1), 16)
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
       .option('--seed <n>', 'seed', intArg(0), 0)
-      .action(async (o: { out: string; minutes: number; size: number; count: number; testCount: number; filters: number; backend: CliBackend; seed: number }) => {
+      .option('--fresh', "start over instead of continuing the previous demo in --out (removes only the demo's own folders)", false)
+      .action(async (o: { out: string; minutes: number; size: number; count: number; testCount: number; filters: number; backend: CliBackend; seed: number; fresh: boolean }) => {
         await runDemo({ ...o, log: io.log, signal: io.signal });
       }),
   );

@@ -104,7 +104,7 @@ function checkJpegHeader(b: Uint8Array, name: string): void {
     const len = u16(pos + 2);
     const start = pos + 4;
     const end = pos + 2 + len;
-    if (len < 2 || end > b.length) break; // truncated: let the decoder report it
+    if (len < 2 || end > b.length) fail(`the segment of marker 0x${marker.toString(16)} at byte ${pos} runs past the end of the file (truncated)`);
     if (marker === 0xdb) {
       for (let p = start; p < end; ) {
         const spec = b[p]!;
@@ -139,8 +139,9 @@ function checkJpegHeader(b: Uint8Array, name: string): void {
         const id = b[start + 1 + 2 * i]!;
         const tables = b[start + 2 + 2 * i]!;
         if (!frame!.components.has(id)) fail(`scan component ${id} is not in the frame`);
-        if (ss === 0 && ah === 0 && !dc.has(tables >> 4)) fail(`scan component ${id} uses DC Huffman table ${tables >> 4}, which is not defined`);
-        if (se > 0 && !ac.has(tables & 15)) fail(`scan component ${id} uses AC Huffman table ${tables & 15}, which is not defined`);
+        // Baseline decoding always uses both tables; progressive scans only those their band needs.
+        if ((!frame!.progressive || (ss === 0 && ah === 0)) && !dc.has(tables >> 4)) fail(`scan component ${id} uses DC Huffman table ${tables >> 4}, which is not defined`);
+        if ((!frame!.progressive || se > 0) && !ac.has(tables & 15)) fail(`scan component ${id} uses AC Huffman table ${tables & 15}, which is not defined`);
       }
     }
     pos = end;

@@ -18,7 +18,7 @@ const seed = Number(process.env.FUZZ_SEED ?? 20261129);
 /** Cases per format at FUZZ_SCALE=1 (about 1 minute in all on 2 cores). */
 const CASES: Readonly<Record<FuzzFormat, number>> = { 'torch-zip': 200, 'torch-legacy': 200, png: 300, jpeg: 300, checkpoint: 200 };
 /** A case that has not answered after this long is a hang. */
-const CASE_TIMEOUT_MS = 20_000;
+const CASE_TIMEOUT_MS = 10_000;
 /** The worker is killed when its RSS passes this (a runaway allocation), and the case is counted as one. */
 const RSS_CAP_KIB = 1536 * 1024;
 /** Allowed RSS growth during one case: a fixed allowance plus a multiple of the input size. */

@@ -224,7 +224,7 @@ function mutateCheckpoint(r: Rand, seed: { json: string; weights: Uint8Array }):
   if (kind === 7) {
     // Swap two tensors of the same shape.
     const i = int(r, specs.length);
-    const same = specs.map((s, j) => j).filter((j) => j !== i && specs[j]!.shape.join() === specs[i]!.shape.join());
+    const same = specs.map((_, j) => j).filter((j) => j !== i && specs[j]!.shape.join() === specs[i]!.shape.join());
     if (same.length === 0) return { json: seed.json, weights: w, how: 'no swap partner (unchanged)' };
     const j = pick(r, same);
     const n = specs[i]!.shape.reduce((a, b) => a * b, 1);
@@ -268,6 +268,7 @@ async function main(): Promise<void> {
     const base = format === 'png' ? new Uint8Array(encodePng(image())) : new Uint8Array(encodeJpeg(image(), 80));
     run = async (_i, r) => {
       const m = format === 'png' && r() < 0.2 ? mutatePngHeader(r, base) : mutateBytes(r, base);
+      if (process.env.FUZZ_DUMP) writeFileSync(join(process.env.FUZZ_DUMP, `${format}-${_i}.bin`), m.bytes); // to debug one case
       return {
         size: m.bytes.length,
         how: m.how,

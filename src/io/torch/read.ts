@@ -151,22 +151,32 @@ function storageTable(format: 'zip' | 'legacy') {
   return { storages, persistentLoad };
 }
 
+/**
+ * A tensor's element count, refused when it exceeds what its storage holds: only overlapping strides
+ * (e.g. 0) can do that, a state dict never needs them, and honouring them would let a small file allocate
+ * without bound.
+ */
+function checkElementCount(name: string, ref: TensorRef): number {
+  const root = ref.storage.root ?? ref.storage;
+  const count = ref.shape.reduce((a, b) => a * b, 1);
+  const available = Math.min(root.numel, ref.storage.viewOffset + ref.storage.numel);
+  if (count > available) {
+    throw new TorchFormatError(
+      `tensor '${name}' declares ${count} elements (shape [${ref.shape.join(', ')}], stride [${ref.stride.join(', ')}]) ` +
+        `but its storage '${root.key}' holds ${available}: overlapping or broadcast strides are not supported`,
+    );
+  }
+  return count;
+}
+
 /** Resolves a tensor reference into contiguous row-major values. */
 function materialize(name: string, ref: TensorRef): TorchTensor {
   const root = ref.storage.root ?? ref.storage;
   const bytes = root.bytes;
   if (!bytes) throw new TorchFormatError(`tensor '${name}': the data of storage '${root.key}' is missing from the file`);
   const base = ref.storage.viewOffset + ref.offset;
-  const count = ref.shape.reduce((a, b) => a * b, 1);
+  const count = checkElementCount(name, ref);
   const available = Math.min(root.numel, ref.storage.viewOffset + ref.storage.numel);
-  if (count > available) {
-    // Only overlapping strides (e.g. 0) can make more elements than the storage holds: a state dict
-    // never needs that, and honouring it would let a small file allocate without bound.
-    throw new TorchFormatError(
-      `tensor '${name}' declares ${count} elements (shape [${ref.shape.join(', ')}], stride [${ref.stride.join(', ')}]) ` +
-        `but its storage '${root.key}' holds ${available}: overlapping or broadcast strides are not supported`,
-    );
-  }
   let maxIndex = base;
   for (let d = 0; d < ref.shape.length; d++) maxIndex += (ref.shape[d]! - 1) * ref.stride[d]!;
   const limit = available;
@@ -242,7 +252,7 @@ function toStateDict(root: PyValue): Map<string, TorchTensor> {
   const out = new Map<string, TorchTensor>();
   for (const [k, v] of root.entries) {
     const ref = v as TensorRef;
-    total += ref.shape.reduce((a, b) => a * b, 1);
+    total += checkElementCount(k as string, ref);
     if (total > budget) {
       throw new TorchFormatError(
         `tensor '${String(k)}': the state dict's tensors add up to ${total} elements, more than 4x the ${budget - 1024} elements its storages hold`,
