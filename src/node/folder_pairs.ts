@@ -38,12 +38,23 @@ export async function abFolderPairs(dir: string): Promise<PairSource> {
   };
 }
 
+/** One matched pair of files of the two-folder layout. */
+export interface TwoFolderFile {
+  /** The shared file name without extension. */
+  stem: string;
+  /** Path of the A image. */
+  a: string;
+  /** Path of the B image. */
+  b: string;
+}
+
 /**
- * Paired data in two folders: A images in `dirA`, B images in `dirB`, paired by file name without
- * extension (`0001.png` in A pairs with `0001.jpg` in B).
- * @throws Error listing unmatched names (up to 5 per side) or naming an empty or missing folder.
+ * Matches the images of `dirA` and `dirB` by file name without extension (`0001.png` in A pairs with
+ * `0001.jpg` in B), sorted by that name.
+ * @throws Error listing unmatched names (up to 5 per side), two images of one folder sharing a name, or an
+ *   empty or missing folder.
  */
-export async function twoFolderPairs(dirA: string, dirB: string): Promise<PairSource> {
+export async function twoFolderFiles(dirA: string, dirB: string): Promise<TwoFolderFile[]> {
   const stemMap = async (dir: string) => {
     const m = new Map<string, string>();
     for (const n of await listImages(dir)) {
@@ -65,13 +76,21 @@ export async function twoFolderPairs(dirA: string, dirB: string): Promise<PairSo
     if (onlyB.length > 0) parts.push(`in ${dirB} but not in ${dirA}: ${show(onlyB, b)}`);
     throw new Error(`unmatched file names in the two-folder layout: ${parts.join('; ')}`);
   }
-  const stems = [...a.keys()].sort();
+  return [...a.keys()].sort().map((stem) => ({ stem, a: join(dirA, a.get(stem)!), b: join(dirB, b.get(stem)!) }));
+}
+
+/**
+ * Paired data in two folders: A images in `dirA`, B images in `dirB`, paired by file name without
+ * extension (see {@link twoFolderFiles}). A and B may have any size and aspect.
+ * @throws Error listing unmatched names (up to 5 per side) or naming an empty or missing folder.
+ */
+export async function twoFolderPairs(dirA: string, dirB: string): Promise<PairSource> {
+  const files = await twoFolderFiles(dirA, dirB);
   return {
-    length: stems.length,
-    name: (i) => `${join(dirA, a.get(stems[i]!)!)} + ${join(dirB, b.get(stems[i]!)!)}`,
+    length: files.length,
+    name: (i) => `${files[i]!.a} + ${files[i]!.b}`,
     load: async (i) => {
-      const s = stems[i]!;
-      const [imgA, imgB] = await Promise.all([readImage(join(dirA, a.get(s)!)), readImage(join(dirB, b.get(s)!))]);
+      const [imgA, imgB] = await Promise.all([readImage(files[i]!.a), readImage(files[i]!.b)]);
       return { a: imgA, b: imgB };
     },
   };
