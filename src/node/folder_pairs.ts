@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { splitAB } from '../data/split.js';
+import { stackChannels } from '../data/image.js';
 import { checkOneOf } from '../util/validate.js';
 import type { PairSource } from '../data/source.js';
 import { IMAGE_EXTENSIONS, readImage } from './image_io.js';
@@ -96,12 +97,53 @@ export async function twoFolderPairs(dirA: string, dirB: string): Promise<PairSo
   };
 }
 
-/** On-disk layouts of a paired data set: `'ab'` one folder of A|B images; `'folders'` subfolders `A` and `B` with matching names. */
+/**
+ * Paired data in aligned folders whose images are stacked along channels: input channels from `dirsA`
+ * (e.g. `A/` RGB + `A2/` depth = 4 channels), target channels from `dirsB`, all paired by file name
+ * without extension. With one folder per side it is {@link twoFolderPairs}.
+ * @throws Error listing names missing from a folder, or naming an empty or missing folder; loads throw
+ *   naming the files when stacked images differ in size.
+ */
+export async function stackedFolderPairs(dirsA: readonly string[], dirsB: readonly string[]): Promise<PairSource> {
+  if (dirsA.length === 0 || dirsB.length === 0) throw new Error('stackedFolderPairs: give at least one A and one B folder');
+  const base = await twoFolderFiles(dirsA[0]!, dirsB[0]!);
+  const extra = async (dirs: readonly string[]) => Promise.all(dirs.slice(1).map(async (d) => new Map((await twoFolderFiles(dirsA[0]!, d)).map((f) => [f.stem, f.b]))));
+  const moreA = await extra(dirsA);
+  const moreB = await extra([dirsA[0]!, ...dirsB.slice(1)]);
+  const filesOf = (i: number) => ({
+    a: [base[i]!.a, ...moreA.map((m) => m.get(base[i]!.stem)!)],
+    b: [base[i]!.b, ...moreB.map((m) => m.get(base[i]!.stem)!)],
+  });
+  return {
+    length: base.length,
+    name: (i) => [...filesOf(i).a, ...filesOf(i).b].join(' + '),
+    load: async (i) => {
+      const f = filesOf(i);
+      const [a, b] = await Promise.all([Promise.all(f.a.map(readImage)), Promise.all(f.b.map(readImage))]);
+      return { a: stackChannels(a, f.a.join(' + ')), b: stackChannels(b, f.b.join(' + ')) };
+    },
+  };
+}
+
+/**
+ * On-disk layouts of a paired data set: `'ab'` one folder of A|B images; `'folders'` subfolders `A` and `B`
+ * with matching names, plus optional `A2`, `A3`, ... and `B2`, ... whose images are stacked onto A's and
+ * B's channels ({@link stackedFolderPairs}).
+ */
 export type FolderLayout = 'ab' | 'folders';
 
 const OPEN_LAYOUT: Record<FolderLayout, (dir: string) => Promise<PairSource>> = {
   ab: (dir) => abFolderPairs(dir),
-  folders: (dir) => twoFolderPairs(join(dir, 'A'), join(dir, 'B')),
+  folders: async (dir) => {
+    const subs = new Set((await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name));
+    const more = (side: string) => {
+      const dirs = [join(dir, side)];
+      for (let k = 2; subs.has(`${side}${k}`); k++) dirs.push(join(dir, `${side}${k}`));
+      return dirs;
+    };
+    const [a, b] = [more('A'), more('B')];
+    return a.length === 1 && b.length === 1 ? twoFolderPairs(a[0]!, b[0]!) : stackedFolderPairs(a, b);
+  },
 };
 
 /** Options of {@link folderPairs}. */
