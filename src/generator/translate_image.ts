@@ -112,9 +112,11 @@ function checkFinite(y: tf.Tensor, where: string): void {
  * size (or of `resize`): the image is reflect-padded up to multiples of the generator's divisor
  * ({@link generatorDivisor}), translated, and cropped back. Images larger than `maxPixels` (or any image
  * when `tile` is given) are translated in overlapping square tiles whose results are blended with
- * feathered (linearly ramped) weights, so the generator's memory is bounded by one tile. In `'inference'`
- * mode the tiled result matches the whole-image result closely away from the image border; in `'paper'`
- * mode each tile is normalized with its own statistics.
+ * feathered (linearly ramped) weights, so the generator's memory is bounded by one tile. A tile sees only
+ * its own pixels: where the output depends on local context the tiled result matches the whole-image
+ * result closely, but a U-Net's deepest levels see a whole tile, so use tiles as large as memory allows
+ * (README "Any image size" gives measured PSNRs). In `'paper'` mode each tile is normalized with its own
+ * statistics.
  *
  * @param generator - a generator (U-Net, encoder-decoder or any fully convolutional image-to-image model).
  * @param image - `[height, width, inputChannels]` in [-1, 1]; not disposed.
