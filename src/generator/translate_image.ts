@@ -61,7 +61,7 @@ function runGenerator(generator: tfl.LayersModel, x: tf.Tensor4D, mode: Translat
   }
 }
 
-/** Reflect-pads an HWC tensor by `[top, bottom, left, right]`, in steps when a pad exceeds the size. */
+/** Reflect-pads an HWC tensor by `[top, bottom, left, right]`, in steps when a pad exceeds the size; returns `x` itself when nothing is padded. */
 function reflectPad(x: tf.Tensor3D, pads: [number, number, number, number]): tf.Tensor3D {
   let [top, bottom, left, right] = pads;
   let t = x;
@@ -77,7 +77,7 @@ function reflectPad(x: tf.Tensor3D, pads: [number, number, number, number]): tf.
     t = next;
     [top, bottom, left, right] = [top - p[0], bottom - p[1], left - p[2], right - p[3]];
   }
-  return t === x ? tf.clone(x) : t;
+  return t;
 }
 
 /** Tile start positions along an axis of `size` for tiles of `tile` and step `tile - overlap`; the last tile ends at `size`. */
@@ -172,7 +172,7 @@ export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, o
     }
     return translateTiles(generator, padded, { tile, overlap, mode, seed, crop: [top, left, h, w] });
   } finally {
-    padded.dispose();
+    if (padded !== image) padded.dispose();
   }
 }
 
