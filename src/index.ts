@@ -112,7 +112,7 @@ export type { FacadePairsOptions, FacadeBatchesOptions } from './data/facades/so
 export { pairedBatches, PairedBatches, DIRECTIONS } from './data/batches.js';
 export type { Direction, PairBatch, PairedBatchesOptions } from './data/batches.js';
 export type { PairSource, ImagePair } from './data/source.js';
-export { toRawImage, convertChannels, imageToTensor, tensorToImage } from './data/image.js';
+export { toRawImage, convertChannels, imageToTensor, tensorToImage, stackChannels, to8Bit } from './data/image.js';
 export type { ImageLike, RawImage, ImageChannels } from './data/image.js';
 export { splitAB, joinAB } from './data/split.js';
 export type { ImagePairHalves } from './data/split.js';

@@ -10,9 +10,10 @@ import { intArg, numArg, oneOfArg } from './parse.js';
 import { registerTrain } from './train/command.js';
 import { runExportTorch, runImportTorch } from './torch.js';
 import { runExportReference, runImportReference } from './torch_handoff.js';
-import { runTranslate } from './translate.js';
+import { runTranslate, sizeArg } from './translate.js';
 import { registerTest } from './test.js';
 import { registerExport } from './export.js';
+import { DEFAULT_MAX_PIXELS, TRANSLATE_MODES, type TranslateMode } from '../generator/translate_image.js';
 
 /** What the program needs from its environment (injectable for tests). */
 export interface ProgramIo {
@@ -60,18 +61,25 @@ export function buildProgram(io: ProgramIo): Command {
   usageOnError(
     program
       .command('translate')
-      .description('translate images with a trained generator')
+      .description('translate images with a trained generator, at each image\'s own size (tiled when large)')
       .requiredOption('--model <dir>', 'a train --out folder, its checkpoint folder, or a model folder (import-torch)')
       .requiredOption('--input <path>', 'an image file or a folder of images')
-      .requiredOption('--output <dir>', 'folder for the translated PNGs')
-      .option('--mode <mode>', "paper (dropout + batch statistics, the paper's test time) or inference", oneOfArg(['paper', 'inference'] as const), 'inference')
+      .requiredOption('--output <dir>', 'folder for the translated PNGs (never the --input folder)')
+      .option('--eval', "inference mode (moving statistics, no dropout), as the reference's --eval; without it: paper mode (dropout + batch statistics, the paper's test time)", false)
+      .option('--mode <mode>', `explicit mode, overrides --eval: ${TRANSLATE_MODES.join(' or ')}`, oneOfArg(TRANSLATE_MODES))
+      .option('--resize <WxH>', 'translate at this width x height instead of each image\'s own size (e.g. 512x256)', sizeArg)
+      .option('--tile <px>', `translate in square tiles of this side (a multiple of the generator's divisor); default: automatic above ${DEFAULT_MAX_PIXELS} pixels`, intArg(1))
+      .option('--overlap <px>', 'overlap of neighbouring tiles, feathered (default tile / 8)', intArg(0))
       .option('--ab', 'inputs are A|B pair images: translate the A half (the B half with --direction BtoA)', false)
       .option('--direction <dir>', 'with --ab: which half is the input', oneOfArg(DIRECTIONS), 'AtoB')
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
-      .option('--seed <n>', "dropout seed of paper mode (default: the checkpoint's own; 0 for a model folder)", intArg(0))
-      .action(async (o: { model: string; input: string; output: string; mode: 'paper' | 'inference'; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend; seed?: number }) => {
-        await runTranslate({ ...o, log: io.log });
-      }),
+      .option('--seed <n>', 'dropout seed of paper mode', intArg(0), 0)
+      .action(
+        async (o: { model: string; input: string; output: string; eval: boolean; mode?: TranslateMode; resize?: [number, number]; tile?: number; overlap?: number; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend; seed: number }) => {
+          const { eval: evalMode, mode, ...rest } = o;
+          await runTranslate({ ...rest, mode: mode ?? (evalMode ? 'inference' : 'paper'), log: io.log });
+        },
+      ),
   );
 
   usageOnError(
@@ -125,7 +133,7 @@ export function buildProgram(io: ProgramIo): Command {
       .requiredOption('--a <dir>', 'folder of A images')
       .requiredOption('--b <dir>', 'folder of B images')
       .requiredOption('--out <dir>', 'output folder')
-      .option('--size <px>', 'resize both halves to size x size (default: the A image height)', intArg(1))
+      .option('--size <px>', 'resize both halves to size x size (default: A keeps its size, B is resized to it)', intArg(1))
       .action(async (o: { a: string; b: string; out: string; size?: number }) => {
         await runCombine({ ...o, log: io.log });
       }),

@@ -7,6 +7,7 @@ import { readTorchStateDict } from '../io/torch/read.js';
 import { exportTorchWeights } from '../io/torch/weights.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { Trainer } from '../trainer/trainer.js';
+import { generatorDivisor } from '../generator/divisor.js';
 import { CliError, selectBackend, type CliBackend } from './backend.js';
 import { findModelFolder, loadPlainModel } from './model_folder.js';
 
@@ -64,7 +65,7 @@ export async function runImportTorch(o: ImportTorchOptions): Promise<tfl.LayersM
   try {
     await model.save(fileCheckpoint(o.out));
     const shape = model.inputs[0]!.shape;
-    const size = shape[1] == null ? 'any size' : `${shape[1]}x${shape[2]}`;
+    const size = shape[1] == null ? `H, W multiples of ${generatorDivisor(model)}` : `${shape[1]}x${shape[2]}`;
     log.write(
       `pix2pix import-torch: ${what} (input ${size}, backend ${backend})\n` +
         `wrote ${o.out}: ${fmt(count(model.trainableWeights))} trainable parameters` +

@@ -1,44 +1,63 @@
-import * as tf from '@tensorflow/tfjs-core';
+/**
+ * `pix2pix translate`: loads a generator (training checkpoint or plain model folder) and translates a file
+ * or a folder at each image's native size (or `--resize`), in tiles for large images, through the core's
+ * `translateImage`; refuses outputs that would replace an input and keeps output names unique.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from 'commander';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mkdir, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { mkdir, realpath, stat } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
 import type { Direction } from '../data/batches.js';
 import { imageToTensor, tensorToImage, type ImageChannels } from '../data/image.js';
 import { splitAB } from '../data/split.js';
+import { generatorDivisor } from '../generator/divisor.js';
+import { translateImage, type TranslateMode } from '../generator/translate_image.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { listImages } from '../node/folder_pairs.js';
 import { readImage, writeImage } from '../node/image_io.js';
-import { dropoutLayers, paperModeForward } from '../trainer/model_state.js';
 import { Trainer } from '../trainer/trainer.js';
 import { deriveSeed } from '../util/random.js';
 import { CliError, selectBackend, type CliBackend } from './backend.js';
 import { findModelFolder, loadPlainModel } from './model_folder.js';
+
+/** Commander value parser of `--resize WxH`: `[width, height]`, both integers >= 1. */
+export function sizeArg(value: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/i.exec(value.trim());
+  const wh = m ? [Number(m[1]), Number(m[2])] : [];
+  if (wh.length !== 2 || !wh.every((v) => Number.isSafeInteger(v) && v >= 1)) throw new InvalidArgumentError('must be WIDTHxHEIGHT, e.g. 512x256');
+  return wh as [number, number];
+}
 
 /** Options of `pix2pix translate`. */
 export interface TranslateOptions {
   model: string;
   input: string;
   output: string;
-  mode: 'paper' | 'inference';
+  /** `'paper'` (dropout + batch statistics) or `'inference'`; see `TranslateMode`. */
+  mode: TranslateMode;
   /** Input files are A|B pairs: translate the half chosen by `direction`. */
   ab: boolean;
   direction: Direction;
   backend: CliBackend;
-  /**
-   * Dropout seed of `'paper'` mode: image i uses `deriveSeed(seed, 'translate', i)`. Default: a Trainer
-   * checkpoint's own generate seeds; 0 for a plain model folder.
-   */
+  /** Dropout seed of `'paper'` mode: image i uses `deriveSeed(seed, 'translate', i)`. Default 0. */
   seed?: number;
+  /** `[width, height]` to translate at instead of each image's own size. */
+  resize?: [number, number];
+  /** Tile side for tiled translation (default: automatic for large images). */
+  tile?: number;
+  /** Overlap of tiles (default tile / 8). */
+  overlap?: number;
   log?: NodeJS.WriteStream;
 }
 
 const isDir = async (p: string) => stat(p).then((s) => s.isDirectory(), () => null);
+/** The real path of `p` (links resolved), or its absolute path when it does not exist. */
+export const real = async (p: string): Promise<string> => realpath(p).catch(() => resolve(p));
 
 /** A loaded generator: a Trainer checkpoint's, or a plain model folder's (from `import-torch`). */
 interface LoadedGenerator {
   model: tfl.LayersModel;
-  /** Translates one batch; `index` counts the images, for per-image dropout seeds. */
-  generate(x: tf.Tensor4D, index: number): tf.Tensor4D;
   dispose(): void;
 }
 
@@ -46,11 +65,7 @@ async function loadGenerator(o: TranslateOptions): Promise<LoadedGenerator> {
   const folder = await findModelFolder(o.model, `--model ${o.model}`);
   if (folder.kind === 'trainer') {
     const trainer = await Trainer.load(fileCheckpoint(folder.dir));
-    return {
-      model: trainer.generator,
-      generate: (x, i) => trainer.generate(x, { mode: o.mode, ...(o.seed === undefined ? {} : { seed: deriveSeed(o.seed, 'translate', i) }) }),
-      dispose: () => trainer.dispose(),
-    };
+    return { model: trainer.generator, dispose: () => trainer.dispose() };
   }
   const model = await loadPlainModel(folder.dir, `--model ${o.model}`);
   const shape = model.inputs[0]?.shape ?? [];
@@ -59,18 +74,50 @@ async function loadGenerator(o: TranslateOptions): Promise<LoadedGenerator> {
     model.dispose();
     throw new CliError(`--model ${o.model}: not an image-to-image generator (inputs ${JSON.stringify(model.inputs.map((t) => t.shape))}, output ${JSON.stringify(out)}); is it a discriminator?`);
   }
-  const dropout = dropoutLayers(model);
-  return {
-    model,
-    generate: (x, i) =>
-      o.mode === 'paper' ? paperModeForward(model, dropout, x, deriveSeed(o.seed ?? 0, 'translate', i)) : tf.tidy(() => model.predict(x) as tf.Tensor4D),
-    dispose: () => model.dispose(),
-  };
+  return { model, dispose: () => model.dispose() };
+}
+
+/**
+ * One output name per input file, unique: `x.png` for `x.jpg`, but `x_jpg.png` and `x_png.png` when
+ * `x.jpg` and `x.png` are both there.
+ */
+export function outputNames(files: readonly string[]): string[] {
+  const stems = files.map((f) => basename(f, extname(f)));
+  const count = new Map<string, number>();
+  for (const s of stems) count.set(s, (count.get(s) ?? 0) + 1);
+  const names = files.map((f, i) => (count.get(stems[i]!)! > 1 ? `${stems[i]}_${extname(f).slice(1).toLowerCase()}.png` : `${stems[i]}.png`));
+  const seen = new Set<string>();
+  for (const [i, n] of names.entries()) {
+    if (seen.has(n)) throw new CliError(`two inputs would both be written to ${n} (${files[i]}); rename one`);
+    seen.add(n);
+  }
+  return names;
+}
+
+/**
+ * Refuses to write an output that would replace one of `inputs` (compared after resolving links), e.g.
+ * `--output` equal to the `--input` folder.
+ * @param outputs - the planned output files.
+ * @param inputs - the files the command reads.
+ * @param flags - how to name the two sides in the error, e.g. `['--output', '--input']`.
+ */
+export async function refuseReplacingInputs(outputs: readonly string[], inputs: readonly string[], flags: [string, string]): Promise<void> {
+  const ins = new Map<string, string>();
+  for (const f of inputs) ins.set(await real(f), f);
+  for (const out of outputs) {
+    const dir = await real(join(out, '..'));
+    const key = join(dir, basename(out));
+    const hit = ins.get(key);
+    if (hit !== undefined) {
+      throw new CliError(`${flags[0]} would replace the input ${hit} (given by ${flags[1]}) with ${out}: choose another ${flags[0]} folder`);
+    }
+  }
 }
 
 /**
  * Runs `pix2pix translate`: loads the generator from a training checkpoint or a plain model folder
- * (from `import-torch`) and translates a file or a folder.
+ * (from `import-torch`) and translates a file or a folder, keeping each image's size and aspect
+ * (`resize` for a fixed size), in tiles when an image is large. Returns the files written.
  */
 export async function runTranslate(o: TranslateOptions): Promise<string[]> {
   const log = o.log ?? process.stderr;
@@ -78,33 +125,50 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
   const inputKind = await isDir(o.input);
   if (inputKind === null) throw new CliError(`--input ${o.input}: no such file or folder`);
   const files = inputKind ? (await listImages(o.input)).map((n) => join(o.input, n)) : [o.input];
+  const names = outputNames(files);
+  const targets = names.map((n) => join(o.output, n));
+  if (inputKind && (await real(o.input)) === (await real(o.output))) {
+    throw new CliError(`--output ${o.output} is the --input folder: translated images would replace the source images; choose another --output folder`);
+  }
+  await refuseReplacingInputs(targets, files, ['--output', '--input']);
   const backend = await selectBackend(o.backend);
   const generator = await loadGenerator(o);
-  const shape = generator.model.inputs[0]!.shape;
-  const size = shape[1] ?? 256;
-  const channels = (shape[3] ?? 3) as ImageChannels;
-  await mkdir(o.output, { recursive: true });
-  log.write(`pix2pix translate: ${files.length} image(s), generator ${size}x${size}, mode ${o.mode}, backend ${backend}\n`);
-  const written: string[] = [];
-  for (const [index, file] of files.entries()) {
-    let img = await readImage(file);
-    if (o.ab) {
-      const { a, b } = splitAB(img, file);
-      img = o.direction === 'AtoB' ? a : b;
+  try {
+    const channels = (generator.model.inputs[0]!.shape[3] ?? 3) as ImageChannels;
+    const divisor = generatorDivisor(generator.model);
+    await mkdir(o.output, { recursive: true });
+    const size = o.resize ? `${o.resize[0]}x${o.resize[1]}` : 'native';
+    log.write(`pix2pix translate: ${files.length} image(s), size ${size}, generator divisor ${divisor}, mode ${o.mode}, backend ${backend}\n`);
+    const written: string[] = [];
+    for (const [index, file] of files.entries()) {
+      let img = await readImage(file);
+      if (o.ab) {
+        const { a, b } = splitAB(img, file);
+        img = o.direction === 'AtoB' ? a : b;
+      }
+      const x = imageToTensor(img, channels);
+      let y: tf.Tensor3D;
+      try {
+        y = translateImage(generator.model, x, {
+          mode: o.mode,
+          seed: deriveSeed(o.seed ?? 0, 'translate', index),
+          ...(o.resize ? { resize: o.resize } : {}),
+          ...(o.tile === undefined ? {} : { tile: o.tile }),
+          ...(o.overlap === undefined ? {} : { overlap: o.overlap }),
+        });
+      } catch (e) {
+        throw new CliError(`${file}: ${(e as Error).message}`);
+      } finally {
+        x.dispose();
+      }
+      const path = targets[index]!;
+      await writeImage(path, tensorToImage(y));
+      y.dispose();
+      written.push(path);
     }
-    const x = tf.tidy(() => {
-      const t = imageToTensor(img, channels);
-      const r = t.shape[0] === size && t.shape[1] === size ? t : tf.image.resizeBilinear(t, [size, size], false, true);
-      return tf.expandDims(r, 0) as tf.Tensor4D;
-    });
-    const y = generator.generate(x, index);
-    const out = tf.tidy(() => tf.squeeze(y, [0]) as tf.Tensor3D);
-    const path = join(o.output, `${basename(file, extname(file))}.png`);
-    await writeImage(path, tensorToImage(out));
-    tf.dispose([x, y, out]);
-    written.push(path);
+    log.write(`wrote ${written.length} image(s) to ${o.output}\n`);
+    return written;
+  } finally {
+    generator.dispose();
   }
-  generator.dispose();
-  log.write(`wrote ${written.length} image(s) to ${o.output}\n`);
-  return written;
 }

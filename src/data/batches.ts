@@ -58,10 +58,13 @@ export interface PairedBatchesOptions {
   flip?: boolean;
   /** `'AtoB'` (input A, target B) or `'BtoA'`. Default `'AtoB'`. */
   direction?: Direction;
-  /** Channels of the input images: 1 (gray), 3 (RGB) or 4 (RGBA); sources are converted. Default 3. */
-  inputChannels?: ImageChannels;
-  /** Channels of the target images. Default 3. */
-  targetChannels?: ImageChannels;
+  /**
+   * Channels of the input images: 1 (gray), 3 (RGB) or 4 (RGBA), converted from any of these; any other
+   * count must be what the source gives (stacked images, e.g. `folderPairs` with `A2/`). Default 3.
+   */
+  inputChannels?: ImageChannels | number;
+  /** Channels of the target images, as `inputChannels`. Default 3. */
+  targetChannels?: ImageChannels | number;
   /** Examples per batch. Default 1 (the paper's). */
   batchSize?: number;
   /** Shuffle the order every epoch (a new order per epoch, derived from `seed`). Default true. */
@@ -132,8 +135,8 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
     checkInt(o.divisor, 'divisor', 1);
     resolvePreprocessSizes(o); // loadSize >= cropSize where the mode resizes before cropping
     checkOneOf(o.direction, 'direction', DIRECTIONS);
-    checkOneOf(o.inputChannels, 'inputChannels', [1, 3, 4] as const);
-    checkOneOf(o.targetChannels, 'targetChannels', [1, 3, 4] as const);
+    checkInt(o.inputChannels, 'inputChannels', 1);
+    checkInt(o.targetChannels, 'targetChannels', 1);
     checkInt(o.batchSize, 'batchSize', 1);
     checkInt(o.prefetch, 'prefetch', 0);
     checkInt(o.startEpoch, 'startEpoch', 0);

@@ -1,5 +1,5 @@
 import type { ImageLike, RawImage } from './image.js';
-import { toRawImage } from './image.js';
+import { allocLike, toRawImage } from './image.js';
 
 /** The two halves of a pair: `a` (left) and `b` (right). */
 export interface ImagePairHalves<T> {
@@ -24,29 +24,30 @@ export function splitAB(image: ImageLike, name = 'image'): ImagePairHalves<RawIm
     throw new RangeError(`${name}: an A|B image must have an even width (got ${width}x${height})`);
   }
   const half = width / 2;
-  const a = new Uint8Array(half * height * channels);
-  const b = new Uint8Array(half * height * channels);
+  const a = allocLike(src, half * height * channels);
+  const b = allocLike(src, half * height * channels);
   const row = half * channels;
   for (let y = 0; y < height; y++) {
     a.set(data.subarray(y * width * channels, y * width * channels + row), y * row);
     b.set(data.subarray(y * width * channels + row, (y + 1) * width * channels), y * row);
   }
-  return { a: { width: half, height, channels, data: a }, b: { width: half, height, channels, data: b } };
+  const depth = src.bitDepth === 16 ? { bitDepth: 16 as const } : {};
+  return { a: { width: half, height, channels, data: a, ...depth }, b: { width: half, height, channels, data: b, ...depth } };
 }
 
 /** Joins two images of equal height side by side (A left, B right): the inverse of {@link splitAB}. */
 export function joinAB(a: ImageLike, b: ImageLike): RawImage {
   const A = toRawImage(a, 'A');
   const B = toRawImage(b, 'B');
-  if (A.height !== B.height || A.channels !== B.channels) {
+  if (A.height !== B.height || A.channels !== B.channels || (A.bitDepth ?? 8) !== (B.bitDepth ?? 8)) {
     throw new RangeError(`joinAB: A and B must have the same height and channels (got ${A.width}x${A.height}x${A.channels} and ${B.width}x${B.height}x${B.channels})`);
   }
   const c = A.channels;
   const width = A.width + B.width;
-  const data = new Uint8Array(width * A.height * c);
+  const data = allocLike(A, width * A.height * c);
   for (let y = 0; y < A.height; y++) {
     data.set(A.data.subarray(y * A.width * c, (y + 1) * A.width * c), y * width * c);
     data.set(B.data.subarray(y * B.width * c, (y + 1) * B.width * c), (y * width + A.width) * c);
   }
-  return { width, height: A.height, channels: c, data };
+  return { width, height: A.height, channels: c, data, ...(A.bitDepth === 16 ? { bitDepth: 16 as const } : {}) };
 }

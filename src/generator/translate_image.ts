@@ -61,7 +61,7 @@ function runGenerator(generator: tfl.LayersModel, x: tf.Tensor4D, mode: Translat
   }
 }
 
-/** Reflect-pads an HWC tensor by `[top, bottom, left, right]`, in steps when a pad exceeds the size. */
+/** Reflect-pads an HWC tensor by `[top, bottom, left, right]`, in steps when a pad exceeds the size; returns `x` itself when nothing is padded. */
 function reflectPad(x: tf.Tensor3D, pads: [number, number, number, number]): tf.Tensor3D {
   let [top, bottom, left, right] = pads;
   let t = x;
@@ -77,7 +77,7 @@ function reflectPad(x: tf.Tensor3D, pads: [number, number, number, number]): tf.
     t = next;
     [top, bottom, left, right] = [top - p[0], bottom - p[1], left - p[2], right - p[3]];
   }
-  return t === x ? tf.clone(x) : t;
+  return t;
 }
 
 /** Tile start positions along an axis of `size` for tiles of `tile` and step `tile - overlap`; the last tile ends at `size`. */
@@ -112,9 +112,11 @@ function checkFinite(y: tf.Tensor, where: string): void {
  * size (or of `resize`): the image is reflect-padded up to multiples of the generator's divisor
  * ({@link generatorDivisor}), translated, and cropped back. Images larger than `maxPixels` (or any image
  * when `tile` is given) are translated in overlapping square tiles whose results are blended with
- * feathered (linearly ramped) weights, so the generator's memory is bounded by one tile. In `'inference'`
- * mode the tiled result matches the whole-image result closely away from the image border; in `'paper'`
- * mode each tile is normalized with its own statistics.
+ * feathered (linearly ramped) weights, so the generator's memory is bounded by one tile. A tile sees only
+ * its own pixels: where the output depends on local context the tiled result matches the whole-image
+ * result closely, but a U-Net's deepest levels see a whole tile, so use tiles as large as memory allows
+ * (README "Any image size" gives measured PSNRs). In `'paper'` mode each tile is normalized with its own
+ * statistics.
  *
  * @param generator - a generator (U-Net, encoder-decoder or any fully convolutional image-to-image model).
  * @param image - `[height, width, inputChannels]` in [-1, 1]; not disposed.
@@ -170,7 +172,7 @@ export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, o
     }
     return translateTiles(generator, padded, { tile, overlap, mode, seed, crop: [top, left, h, w] });
   } finally {
-    padded.dispose();
+    if (padded !== image) padded.dispose();
   }
 }
 

@@ -6,7 +6,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { facadeSegmenterKey, trainFacadeSegmenter, type FacadeSegmenterOptions } from './facade_segmenter.js';
+import { checkKeys } from '../util/validate.js';
+import { FACADE_SEGMENTER_KEYS, facadeSegmenterKey, trainFacadeSegmenter, type FacadeSegmenterOptions } from './facade_segmenter.js';
 
 /** Options of {@link cachedModel}. */
 export interface CachedModelOptions {
@@ -43,6 +44,7 @@ function keyHash(key: Record<string, string | number | boolean>): string {
  * repeated runs train it once.
  */
 export async function cachedModel(options: CachedModelOptions): Promise<CachedModel> {
+  checkKeys(options, ['cacheDir', 'key', 'build'], 'cachedModel');
   const path = join(options.cacheDir, `model-${keyHash(options.key)}`);
   try {
     const json = JSON.parse(await readFile(join(path, 'model.json'), 'utf8')) as {
@@ -89,6 +91,7 @@ export interface CachedFacadeSegmenterOptions extends FacadeSegmenterOptions {
  * parameters and then loaded from `cacheDir`. Pass the same options to score with the same network.
  */
 export async function cachedFacadeSegmenter(options: CachedFacadeSegmenterOptions): Promise<CachedModel> {
+  checkKeys(options, ['cacheDir', ...FACADE_SEGMENTER_KEYS], 'cachedFacadeSegmenter');
   const { cacheDir, ...rest } = options;
   return cachedModel({ cacheDir, key: facadeSegmenterKey(rest), build: () => trainFacadeSegmenter(rest) });
 }

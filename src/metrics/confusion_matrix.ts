@@ -1,4 +1,4 @@
-import { check, checkInt } from '../util/validate.js';
+import { check, checkInt, checkKeys } from '../util/validate.js';
 
 /**
  * A `numClasses x numClasses` confusion matrix of pixel counts: `counts[t * numClasses + p]` is the
@@ -32,6 +32,7 @@ export interface ConfusionMatrixOptions {
  * @param options `numClasses` (required) and an optional `ignoreLabel`.
  */
 export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, options: ConfusionMatrixOptions): ConfusionMatrix {
+  checkKeys(options, ['numClasses', 'ignoreLabel'], 'confusionMatrix');
   checkInt(options.numClasses, 'numClasses', 1);
   const cm: ConfusionMatrix = { numClasses: options.numClasses, counts: new Float64Array(options.numClasses ** 2) };
   addToConfusionMatrix(cm, truth, predicted, options.ignoreLabel);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { FACADE_CLASSES } from '../data/facades/palette.js';
 import { facadeSample } from '../data/facades/sample.js';
-import { checkInt } from '../util/validate.js';
+import { checkInt, checkKeys } from '../util/validate.js';
 import { segmentationNetwork } from './segmentation_network.js';
 import { trainSegmentationNetwork, type SegmentationData } from './train_segmentation_network.js';
 
@@ -24,11 +24,16 @@ export interface FacadeTensors extends SegmentationData {
   labelMaps: tf.Tensor4D;
 }
 
+const FACADE_SPLIT_KEYS = ['size', 'seed', 'offset', 'count'];
+/** Every key of {@link FacadeSegmenterOptions}. @internal */
+export const FACADE_SEGMENTER_KEYS: readonly string[] = [...FACADE_SPLIT_KEYS, 'filters', 'levels', 'steps', 'batchSize', 'learningRate', 'trainingSeed', 'onStep'];
+
 /**
  * Samples `offset .. offset + count - 1` of the procedural facades data set as tensors: photos and
  * coloured label maps in [-1, 1] and class-id maps (int32). No jitter; the caller disposes the tensors.
  */
 export function facadeTensors(options: FacadeSplitOptions = {}): FacadeTensors {
+  checkKeys(options, FACADE_SPLIT_KEYS, 'facadeTensors');
   const size = options.size ?? 64;
   const seed = options.seed ?? 0;
   const offset = options.offset ?? 0;
@@ -80,6 +85,7 @@ export interface FacadeSegmenterOptions extends FacadeSplitOptions {
  * once and reuses it from disk.
  */
 export async function trainFacadeSegmenter(options: FacadeSegmenterOptions = {}): Promise<tfl.LayersModel> {
+  checkKeys(options, FACADE_SEGMENTER_KEYS, 'trainFacadeSegmenter');
   const size = options.size ?? 64;
   const model = segmentationNetwork({
     imageSize: size,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkImagePair, dataRangeOf, type ImageMetricOptions } from './range.js';
+import { checkKeys } from '../util/validate.js';
+import { checkImagePair, dataRangeOf, type ImageMetricOptions, IMAGE_METRIC_KEYS } from './range.js';
 
 /**
  * Peak signal-to-noise ratio per image, in dB: `10 * log10(R^2 / MSE)` with the data range `R` from
@@ -12,6 +13,7 @@ import { checkImagePair, dataRangeOf, type ImageMetricOptions } from './range.js
  * @returns A `[n]` tensor (the caller disposes it).
  */
 export function psnr(a: tf.Tensor4D, b: tf.Tensor4D, options: ImageMetricOptions = {}): tf.Tensor1D {
+  checkKeys(options, IMAGE_METRIC_KEYS, 'psnr');
   checkImagePair(a, b, 'psnr');
   const r = dataRangeOf(options.range ?? '[-1,1]');
   return tf.tidy(() => {

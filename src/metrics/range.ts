@@ -19,6 +19,9 @@ export interface ImageMetricOptions {
 
 const RANGES: readonly PixelRange[] = ['[-1,1]', '[0,1]'];
 
+/** Every key of {@link ImageMetricOptions}. @internal */
+export const IMAGE_METRIC_KEYS: readonly string[] = ['range'];
+
 /** The data range `R` (max - min) of a {@link PixelRange}. @internal */
 export function dataRangeOf(range: PixelRange): number {
   checkOneOf(range, 'range', RANGES);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed } from '../util/random.js';
-import { check, checkInt } from '../util/validate.js';
+import { check, checkInt, checkKeys } from '../util/validate.js';
 
 /** Options of {@link segmentationNetwork}. */
 export interface SegmentationNetworkOptions {
@@ -38,6 +38,7 @@ export interface SegmentationNetworkOptions {
  * score images with {@link segmentationScore}.
  */
 export function segmentationNetwork(options: SegmentationNetworkOptions): tfl.LayersModel {
+  checkKeys(options, ['imageSize', 'numClasses', 'inputChannels', 'filters', 'levels', 'seed', 'name'], 'segmentationNetwork');
   const { imageSize, numClasses } = options;
   const inputChannels = options.inputChannels ?? 3;
   const filters = options.filters ?? 16;

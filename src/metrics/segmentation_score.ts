@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { check, checkInt } from '../util/validate.js';
+import { check, checkInt, checkKeys } from '../util/validate.js';
 import { addToConfusionMatrix, type ConfusionMatrix } from './confusion_matrix.js';
 import { segmentationScores, type SegmentationScores } from './segmentation_scores.js';
 
@@ -31,6 +31,7 @@ export async function segmentationScore(
   labels: tf.Tensor3D,
   options: SegmentationScoreOptions = {},
 ): Promise<SegmentationScores> {
+  checkKeys(options, ['batchSize', 'ignoreLabel'], 'segmentationScore');
   const batchSize = options.batchSize ?? 8;
   checkInt(batchSize, 'batchSize', 1);
   const [n, h, w] = photos.shape;

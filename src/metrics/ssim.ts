@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { check } from '../util/validate.js';
-import { checkImagePair, dataRangeOf, type ImageMetricOptions } from './range.js';
+import { check, checkKeys } from '../util/validate.js';
+import { checkImagePair, dataRangeOf, type ImageMetricOptions, IMAGE_METRIC_KEYS } from './range.js';
 
 /** Side of the SSIM window (11, Wang et al. 2004). */
 const WINDOW = 11;
@@ -35,6 +35,7 @@ function gaussianTaps(): number[] {
  * @returns A `[n]` tensor of values in [-1, 1], 1 for identical images (the caller disposes it).
  */
 export function ssim(a: tf.Tensor4D, b: tf.Tensor4D, options: ImageMetricOptions = {}): tf.Tensor1D {
+  checkKeys(options, IMAGE_METRIC_KEYS, 'ssim');
   checkImagePair(a, b, 'ssim');
   const r = dataRangeOf(options.range ?? '[-1,1]');
   const [n, h, w, c] = a.shape;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed, Rng } from '../util/random.js';
-import { check, checkInt, checkRange } from '../util/validate.js';
+import { check, checkInt, checkRange, checkKeys } from '../util/validate.js';
 
 /** Labelled photos to train a segmentation network on. */
 export interface SegmentationData {
@@ -45,6 +45,7 @@ export async function trainSegmentationNetwork(
   data: SegmentationData,
   options: TrainSegmentationOptions = {},
 ): Promise<TrainSegmentationResult> {
+  checkKeys(options, ['steps', 'batchSize', 'learningRate', 'seed', 'onStep'], 'trainSegmentationNetwork');
   const steps = options.steps ?? 300;
   const batchSize = options.batchSize ?? 8;
   const learningRate = options.learningRate ?? 1e-3;

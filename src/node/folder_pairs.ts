@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { splitAB } from '../data/split.js';
+import { stackChannels } from '../data/image.js';
 import { checkOneOf } from '../util/validate.js';
 import type { PairSource } from '../data/source.js';
 import { IMAGE_EXTENSIONS, readImage } from './image_io.js';
@@ -38,12 +39,23 @@ export async function abFolderPairs(dir: string): Promise<PairSource> {
   };
 }
 
+/** One matched pair of files of the two-folder layout. */
+export interface TwoFolderFile {
+  /** The shared file name without extension. */
+  stem: string;
+  /** Path of the A image. */
+  a: string;
+  /** Path of the B image. */
+  b: string;
+}
+
 /**
- * Paired data in two folders: A images in `dirA`, B images in `dirB`, paired by file name without
- * extension (`0001.png` in A pairs with `0001.jpg` in B).
- * @throws Error listing unmatched names (up to 5 per side) or naming an empty or missing folder.
+ * Matches the images of `dirA` and `dirB` by file name without extension (`0001.png` in A pairs with
+ * `0001.jpg` in B), sorted by that name.
+ * @throws Error listing unmatched names (up to 5 per side), two images of one folder sharing a name, or an
+ *   empty or missing folder.
  */
-export async function twoFolderPairs(dirA: string, dirB: string): Promise<PairSource> {
+export async function twoFolderFiles(dirA: string, dirB: string): Promise<TwoFolderFile[]> {
   const stemMap = async (dir: string) => {
     const m = new Map<string, string>();
     for (const n of await listImages(dir)) {
@@ -65,24 +77,73 @@ export async function twoFolderPairs(dirA: string, dirB: string): Promise<PairSo
     if (onlyB.length > 0) parts.push(`in ${dirB} but not in ${dirA}: ${show(onlyB, b)}`);
     throw new Error(`unmatched file names in the two-folder layout: ${parts.join('; ')}`);
   }
-  const stems = [...a.keys()].sort();
+  return [...a.keys()].sort().map((stem) => ({ stem, a: join(dirA, a.get(stem)!), b: join(dirB, b.get(stem)!) }));
+}
+
+/**
+ * Paired data in two folders: A images in `dirA`, B images in `dirB`, paired by file name without
+ * extension (see {@link twoFolderFiles}). A and B may have any size and aspect.
+ * @throws Error listing unmatched names (up to 5 per side) or naming an empty or missing folder.
+ */
+export async function twoFolderPairs(dirA: string, dirB: string): Promise<PairSource> {
+  const files = await twoFolderFiles(dirA, dirB);
   return {
-    length: stems.length,
-    name: (i) => `${join(dirA, a.get(stems[i]!)!)} + ${join(dirB, b.get(stems[i]!)!)}`,
+    length: files.length,
+    name: (i) => `${files[i]!.a} + ${files[i]!.b}`,
     load: async (i) => {
-      const s = stems[i]!;
-      const [imgA, imgB] = await Promise.all([readImage(join(dirA, a.get(s)!)), readImage(join(dirB, b.get(s)!))]);
+      const [imgA, imgB] = await Promise.all([readImage(files[i]!.a), readImage(files[i]!.b)]);
       return { a: imgA, b: imgB };
     },
   };
 }
 
-/** On-disk layouts of a paired data set: `'ab'` one folder of A|B images; `'folders'` subfolders `A` and `B` with matching names. */
+/**
+ * Paired data in aligned folders whose images are stacked along channels: input channels from `dirsA`
+ * (e.g. `A/` RGB + `A2/` depth = 4 channels), target channels from `dirsB`, all paired by file name
+ * without extension. With one folder per side it is {@link twoFolderPairs}.
+ * @throws Error listing names missing from a folder, or naming an empty or missing folder; loads throw
+ *   naming the files when stacked images differ in size.
+ */
+export async function stackedFolderPairs(dirsA: readonly string[], dirsB: readonly string[]): Promise<PairSource> {
+  if (dirsA.length === 0 || dirsB.length === 0) throw new Error('stackedFolderPairs: give at least one A and one B folder');
+  const base = await twoFolderFiles(dirsA[0]!, dirsB[0]!);
+  const extra = async (dirs: readonly string[]) => Promise.all(dirs.slice(1).map(async (d) => new Map((await twoFolderFiles(dirsA[0]!, d)).map((f) => [f.stem, f.b]))));
+  const moreA = await extra(dirsA);
+  const moreB = await extra([dirsA[0]!, ...dirsB.slice(1)]);
+  const filesOf = (i: number) => ({
+    a: [base[i]!.a, ...moreA.map((m) => m.get(base[i]!.stem)!)],
+    b: [base[i]!.b, ...moreB.map((m) => m.get(base[i]!.stem)!)],
+  });
+  return {
+    length: base.length,
+    name: (i) => [...filesOf(i).a, ...filesOf(i).b].join(' + '),
+    load: async (i) => {
+      const f = filesOf(i);
+      const [a, b] = await Promise.all([Promise.all(f.a.map(readImage)), Promise.all(f.b.map(readImage))]);
+      return { a: stackChannels(a, f.a.join(' + ')), b: stackChannels(b, f.b.join(' + ')) };
+    },
+  };
+}
+
+/**
+ * On-disk layouts of a paired data set: `'ab'` one folder of A|B images; `'folders'` subfolders `A` and `B`
+ * with matching names, plus optional `A2`, `A3`, ... and `B2`, ... whose images are stacked onto A's and
+ * B's channels ({@link stackedFolderPairs}).
+ */
 export type FolderLayout = 'ab' | 'folders';
 
 const OPEN_LAYOUT: Record<FolderLayout, (dir: string) => Promise<PairSource>> = {
   ab: (dir) => abFolderPairs(dir),
-  folders: (dir) => twoFolderPairs(join(dir, 'A'), join(dir, 'B')),
+  folders: async (dir) => {
+    const subs = new Set((await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name));
+    const more = (side: string) => {
+      const dirs = [join(dir, side)];
+      for (let k = 2; subs.has(`${side}${k}`); k++) dirs.push(join(dir, `${side}${k}`));
+      return dirs;
+    };
+    const [a, b] = [more('A'), more('B')];
+    return a.length === 1 && b.length === 1 ? twoFolderPairs(a[0]!, b[0]!) : stackedFolderPairs(a, b);
+  },
 };
 
 /** Options of {@link folderPairs}. */

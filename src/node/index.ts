@@ -9,8 +9,8 @@
 export { decodeImage, readImage, encodePng, encodeJpeg, writeImage, sniffImageFormat, IMAGE_EXTENSIONS } from './image_io.js';
 export { ImageDecodeError, MAX_IMAGE_PIXELS, checkImageHeader } from './image_io.js';
 export type { ImageFormat } from './image_io.js';
-export { listImages, abFolderPairs, twoFolderPairs, folderPairs } from './folder_pairs.js';
-export type { FolderPairsOptions, FolderLayout } from './folder_pairs.js';
+export { listImages, abFolderPairs, twoFolderPairs, twoFolderFiles, stackedFolderPairs, folderPairs } from './folder_pairs.js';
+export type { FolderPairsOptions, FolderLayout, TwoFolderFile } from './folder_pairs.js';
 export { sampleGrid, writeSampleGrid } from './sample_grid.js';
 export type { SampleGridOptions } from './sample_grid.js';
 export { writeReport, renderReport, lineChartSvg } from './report.js';

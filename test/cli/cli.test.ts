@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTorchStateDict, type TorchTensor } from '../../src/io/torch/read.js';
-import { decodeImage, encodePng } from '../../src/node/index.js';
+import { decodeImage, encodeJpeg, encodePng } from '../../src/node/index.js';
 
 const root = resolve(__dirname, '../..');
 const cacheDir = join(root, 'node_modules', '.cache', 'pix2pix-cli-test');
@@ -124,7 +124,7 @@ describe('pix2pix CLI', () => {
     const h2 = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(h2.map((h) => h.step)).toEqual([1, 2, 3, 4, 5, 6]);
 
-    const tr = await pix2pix('translate', '--model', 'run', '--input', 'ds', '--ab', '--output', 'translated', '--backend', 'cpu');
+    const tr = await pix2pix('translate', '--model', 'run', '--input', 'ds', '--ab', '--output', 'translated', '--eval', '--backend', 'cpu');
     expect(tr.code, tr.stderr).toBe(0);
     const outs = await readdir(join(tmp, 'translated'));
     expect(outs).toEqual(['00000.png', '00001.png']);
@@ -145,7 +145,8 @@ describe('pix2pix CLI', () => {
     // The exported generator, imported back, translates exactly like the training run.
     const ig = await pix2pix('import-torch', 'run-G.pth', '--arch', 'unet', '--out', 'run-G', '--backend', 'cpu');
     expect(ig.code, ig.stderr).toBe(0);
-    const tr2 = await pix2pix('translate', '--model', 'run-G', '--input', 'ds', '--ab', '--output', 'translated-G', '--backend', 'cpu');
+    // --eval (inference mode): the reference's .pth carries no dropout placement, so compare without dropout.
+    const tr2 = await pix2pix('translate', '--model', 'run-G', '--input', 'ds', '--ab', '--output', 'translated-G', '--eval', '--backend', 'cpu');
     expect(tr2.code, tr2.stderr).toBe(0);
     for (const f of outs) expect(await readFile(join(tmp, 'translated-G', f))).toEqual(await readFile(join(tmp, 'translated', f)));
   });
@@ -162,6 +163,37 @@ describe('pix2pix CLI', () => {
     expect([img.width, img.height]).toEqual([16, 8]);
     expect(img.data[0]).toBe(10);
     expect(img.data[8 * 3]).toBe(200);
+  });
+
+  it('combine: --size resizes (needs a backend), --out never an input folder, one output per pair even with " + " in names', async () => {
+    await mkdir(join(tmp, 'sa'));
+    await mkdir(join(tmp, 'sb'));
+    const img = (w: number, h: number, v: number) => ({ width: w, height: h, channels: 3 as const, data: new Uint8Array(w * h * 3).fill(v) });
+    for (const n of ['x + y', 'x', 'y']) {
+      await writeFile(join(tmp, 'sa', `${n}.png`), encodePng(img(12, 6, 10)));
+      await writeFile(join(tmp, 'sb', `${n}.png`), encodePng(img(5, 7, 200)));
+    }
+    const c = await pix2pix('combine', '--a', 'sa', '--b', 'sb', '--out', 'scomb', '--size', '8');
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toContain('combined 3 pair(s)');
+    expect((await readdir(join(tmp, 'scomb'))).sort()).toEqual(['x + y.png', 'x.png', 'y.png']);
+    const r = decodeImage(await readFile(join(tmp, 'scomb', 'x + y.png')));
+    expect([r.width, r.height]).toEqual([16, 8]);
+    expect([r.data[0], r.data[8 * 3]]).toEqual([10, 200]);
+    // Without --size: A keeps its 12x6, B is resized to it.
+    const n = await pix2pix('combine', '--a', 'sa', '--b', 'sb', '--out', 'scomb2');
+    expect(n.code, n.stderr).toBe(0);
+    const r2 = decodeImage(await readFile(join(tmp, 'scomb2', 'x.png')));
+    expect([r2.width, r2.height]).toEqual([24, 6]);
+
+    const before = await readFile(join(tmp, 'sa', 'x.png'));
+    const bad = await pix2pix('combine', '--a', 'sa', '--b', 'sb', '--out', 'sa');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--out sa is the --a folder');
+    const bad2 = await pix2pix('combine', '--a', 'sa', '--b', 'sb', '--out', './sb/');
+    expect(bad2.code).not.toBe(0);
+    expect(bad2.stderr).toContain('is the --b folder');
+    expect(await readFile(join(tmp, 'sa', 'x.png'))).toEqual(before);
   });
 
   it('Ctrl-C (SIGINT) finishes the step, saves a checkpoint and exits cleanly', async () => {
@@ -229,7 +261,7 @@ describe('pix2pix import-torch / export-torch', () => {
     const trainable = [...want].filter(([k]) => !isStat(k)).reduce((n, [, t]) => n + size(t), 0);
     const i = await pix2pix('import-torch', src, '--arch', 'unet', '--out', 'tg', '--backend', 'cpu');
     expect(i.code, i.stderr).toBe(0);
-    expect(i.stderr).toContain('UnetGenerator num_downs=5 ngf=4, 3->3 channels, norm batch (input 32x32');
+    expect(i.stderr).toContain('UnetGenerator num_downs=5 ngf=4, 3->3 channels, norm batch (input H, W multiples of 32');
     expect(i.stderr).toContain(`wrote tg: ${trainable.toLocaleString('en-US')} trainable parameters`);
     expect(await exists(join(tmp, 'tg', 'model.json'))).toBe(true);
     expect(await exists(join(tmp, 'tg', 'weights.bin'))).toBe(true);
@@ -240,9 +272,9 @@ describe('pix2pix import-torch / export-torch', () => {
     for (const mode of ['inference', 'paper']) {
       const t = await pix2pix('translate', '--model', 'tg', '--input', 'tin', '--output', `tout-${mode}`, '--mode', mode, '--backend', 'cpu');
       expect(t.code, t.stderr).toBe(0);
-      expect(t.stderr).toContain(`generator 32x32, mode ${mode}`);
+      expect(t.stderr).toContain(`size native, generator divisor 32, mode ${mode}`);
       const y = decodeImage(await readFile(join(tmp, `tout-${mode}`, 'a.png')));
-      expect([y.width, y.height]).toEqual([32, 32]);
+      expect([y.width, y.height]).toEqual([40, 24]); // the input's own size (reflect-padded to 64x32 and cropped back)
     }
     // Paper mode (dropout, batch statistics) differs from inference mode (moving statistics).
     expect(await readFile(join(tmp, 'tout-paper', 'a.png'))).not.toEqual(await readFile(join(tmp, 'tout-inference', 'a.png')));
@@ -252,6 +284,48 @@ describe('pix2pix import-torch / export-torch', () => {
     expect(e.stderr).toContain('wrote tg.pth');
     expectSameTensors(await readSd(join(tmp, 'tg.pth')), want);
     expect((await readdir(tmp)).filter((n) => n.includes('.tmp-'))).toEqual([]); // the atomic write left no temp file
+  });
+
+  it('translate: native size (300x200 stays 300x200), --resize, --tile, --eval, unique names, never over its input', async () => {
+    const i = await pix2pix('import-torch', pth('unet5_batch.pth'), '--arch', 'unet', '--out', 'tsz', '--backend', 'cpu');
+    expect(i.code, i.stderr).toBe(0);
+    await mkdir(join(tmp, 'szin'));
+    const pic = (w: number, h: number) => ({ width: w, height: h, channels: 3 as const, data: new Uint8Array(w * h * 3).map((_, k) => (k * 29) % 256) });
+    await writeFile(join(tmp, 'szin', 'wide.png'), encodePng(pic(300, 200)));
+    await writeFile(join(tmp, 'szin', 'x.png'), encodePng(pic(40, 24)));
+    await writeFile(join(tmp, 'szin', 'x.jpg'), encodeJpeg(pic(40, 24)));
+    const t = await pix2pix('translate', '--model', 'tsz', '--input', 'szin', '--output', 'szout', '--eval', '--backend', 'cpu');
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toContain('mode inference');
+    expect(t.stderr).toContain('wrote 3 image(s)');
+    expect((await readdir(join(tmp, 'szout'))).sort()).toEqual(['wide.png', 'x_jpg.png', 'x_png.png']);
+    const wide = decodeImage(await readFile(join(tmp, 'szout', 'wide.png')));
+    expect([wide.width, wide.height]).toEqual([300, 200]);
+
+    const r = await pix2pix('translate', '--model', 'tsz', '--input', join('szin', 'x.png'), '--output', 'szr', '--resize', '64x32', '--backend', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('size 64x32, generator divisor 32, mode paper'); // no --eval: paper mode
+    const rr = decodeImage(await readFile(join(tmp, 'szr', 'x.png')));
+    expect([rr.width, rr.height]).toEqual([64, 32]);
+
+    const tl = await pix2pix('translate', '--model', 'tsz', '--input', join('szin', 'wide.png'), '--output', 'sztile', '--tile', '128', '--overlap', '32', '--mode', 'inference', '--backend', 'cpu');
+    expect(tl.code, tl.stderr).toBe(0);
+    const tw = decodeImage(await readFile(join(tmp, 'sztile', 'wide.png')));
+    expect([tw.width, tw.height]).toEqual([300, 200]);
+    const badTile = await pix2pix('translate', '--model', 'tsz', '--input', 'szin', '--output', 'szbad', '--tile', '100', '--backend', 'cpu');
+    expect(badTile.code).not.toBe(0);
+    expect(badTile.stderr).toContain("tile must be a multiple of the generator's divisor 32 (got 100)");
+
+    const before = await readFile(join(tmp, 'szin', 'x.png'));
+    const same = await pix2pix('translate', '--model', 'tsz', '--input', 'szin', '--output', 'szin/', '--backend', 'cpu');
+    expect(same.code).not.toBe(0);
+    expect(same.stderr).toContain('--output szin/ is the --input folder');
+    // A single file whose output name is itself.
+    const self = await pix2pix('translate', '--model', 'tsz', '--input', join('szin', 'x.png'), '--output', 'szin', '--backend', 'cpu');
+    expect(self.code).not.toBe(0);
+    expect(self.stderr).toMatch(/--output would replace the input szin\/x\.png/);
+    expect(await readFile(join(tmp, 'szin', 'x.png'))).toEqual(before);
+    noStack(self.stderr);
   });
 
   it('round trips a float16 U-Net (--half) and a legacy-format 70x70 PatchGAN exactly', async () => {

@@ -9,7 +9,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { CHECKPOINT_FORMAT, compositeLoss, enableWasmTraining, facadeBatches, patchDiscriminator, Trainer, unetGenerator } from './pix2pix';
+import { CHECKPOINT_FORMAT, compositeLoss, enableWasmTraining, facadeBatches, generatorDivisor, patchDiscriminator, Trainer, unetGenerator } from './pix2pix';
 import type { FromWorker, Rgba, ToWorker } from './protocol';
 
 /** The bits of a dedicated worker's global scope this file uses (the DOM lib types `self` as a Window). */
@@ -184,8 +184,9 @@ async function handle(message: ToWorker): Promise<void> {
       const handler = message.type === 'load' ? message.url : tf.io.browserFiles(message.files);
       const generator = await tfl.loadLayersModel(handler);
       const shape = generator.inputs[0]!.shape;
-      const size = shape[1];
-      if (typeof size !== 'number' || shape[2] !== size || shape[3] !== 3) {
+      // Generators are fully convolutional ([null, null, 3]); this demo draws at the square size its depth was made for.
+      const size = shape[1] ?? generatorDivisor(generator);
+      if (typeof size !== 'number' || (shape[2] ?? size) !== size || shape[3] !== 3) {
         generator.dispose();
         throw new Error(`the loaded model is not a square RGB generator (input shape ${JSON.stringify(shape)})`);
       }
