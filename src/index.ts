@@ -16,8 +16,8 @@ export { encoderDecoderGenerator } from './generator/encoder_decoder_generator.j
 export { unetNumDowns, DROPOUT_PLACEMENTS } from './generator/builder.js';
 export type { GeneratorOptions, DropoutPlacement } from './generator/builder.js';
 export { generatorDivisor, checkGeneratorInput, nearestValidSizes } from './generator/divisor.js';
-export { translateImage, TRANSLATE_MODES, DEFAULT_MAX_PIXELS } from './generator/translate_image.js';
-export type { TranslateImageOptions, TranslateMode } from './generator/translate_image.js';
+export { translateImage, DEFAULT_MAX_PIXELS } from './generator/translate_image.js';
+export type { TranslateImageOptions } from './generator/translate_image.js';
 export { resnetGenerator, RESNET_PADDINGS, RESNET_SIZE_MULTIPLE } from './generator/resnet_generator.js';
 export type { ResnetGeneratorOptions, ResnetPadding } from './generator/resnet_generator.js';
 export { generate, GENERATION_MODES } from './generator/generate.js';

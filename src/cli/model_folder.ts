@@ -2,8 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 // Imported for their registration side effect: plain model folders may hold these custom layers.
-import '../layers/instance_norm.js';
-import '../layers/seeded_dropout.js';
+import '../layers/index.js';
 import { CHECKPOINT_JSON, fileCheckpoint } from '../node/checkpoint.js';
 import { CHECKPOINT_FORMAT } from '../trainer/checkpoint.js';
 import { CliError } from './backend.js';

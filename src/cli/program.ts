@@ -13,7 +13,8 @@ import { runExportReference, runImportReference } from './torch_handoff.js';
 import { runTranslate, sizeArg } from './translate.js';
 import { registerTest } from './test.js';
 import { registerExport } from './export.js';
-import { DEFAULT_MAX_PIXELS, TRANSLATE_MODES, type TranslateMode } from '../generator/translate_image.js';
+import { GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
+import { DEFAULT_MAX_PIXELS } from '../generator/translate_image.js';
 
 /** What the program needs from its environment (injectable for tests). */
 export interface ProgramIo {
@@ -66,7 +67,7 @@ export function buildProgram(io: ProgramIo): Command {
       .requiredOption('--input <path>', 'an image file or a folder of images')
       .requiredOption('--output <dir>', 'folder for the translated PNGs (never the --input folder)')
       .option('--eval', "inference mode (moving statistics, no dropout), as the reference's --eval; without it: paper mode (dropout + batch statistics, the paper's test time)", false)
-      .option('--mode <mode>', `explicit mode, overrides --eval: ${TRANSLATE_MODES.join(' or ')}`, oneOfArg(TRANSLATE_MODES))
+      .option('--mode <mode>', `explicit mode, overrides --eval: ${GENERATION_MODES.join(' or ')}`, oneOfArg(GENERATION_MODES))
       .option('--resize <WxH>', 'translate at this width x height instead of each image\'s own size (e.g. 512x256)', sizeArg)
       .option('--tile <px>', `translate in square tiles of this side (a multiple of the generator's divisor); default: automatic above ${DEFAULT_MAX_PIXELS} pixels`, intArg(1))
       .option('--overlap <px>', 'overlap of neighbouring tiles, feathered (default tile / 8)', intArg(0))
@@ -75,7 +76,7 @@ export function buildProgram(io: ProgramIo): Command {
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
       .option('--seed <n>', 'dropout seed of paper mode', intArg(0), 0)
       .action(
-        async (o: { model: string; input: string; output: string; eval: boolean; mode?: TranslateMode; resize?: [number, number]; tile?: number; overlap?: number; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend; seed: number }) => {
+        async (o: { model: string; input: string; output: string; eval: boolean; mode?: GenerationMode; resize?: [number, number]; tile?: number; overlap?: number; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend; seed: number }) => {
           const { eval: evalMode, mode, ...rest } = o;
           await runTranslate({ ...rest, mode: mode ?? (evalMode ? 'inference' : 'paper'), log: io.log });
         },

@@ -10,6 +10,8 @@ import type { InitType } from '../layers/init.js';
 import type { ReceptiveField } from '../discriminator/options.js';
 import type { NormKind } from '../layers/norm.js';
 import type { CompositeGan, CompositeReconstruction } from '../losses/composite_loss.js';
+import { checkWasmCapacity } from '../backends/wasm/capacity.js';
+import { generatorDivisor } from '../generator/divisor.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { folderPairs, type FolderLayout } from '../node/folder_pairs.js';
 import { writeReport, type HistoryEntry } from '../node/report.js';
@@ -175,18 +177,6 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
 
     const backend = await selectBackend(o.backend);
     const source = firstPairs(await folderPairs(o.data, { layout: o.layout }), o.maxDatasetSize);
-    const data = pairedBatches(source, {
-      preprocess: o.preprocess,
-      imageSize: o.size,
-      loadSize: o.loadSize,
-      flip: o.flip,
-      direction: o.direction,
-      inputChannels: o.inputChannels,
-      targetChannels: o.outputChannels,
-      batchSize: o.batchSize,
-      shuffle: !(o.serialBatches ?? false),
-      seed: o.seed,
-    });
     const validation: Validation | null =
       opts.valData === undefined
         ? null
@@ -206,10 +196,33 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
         schedule: { policy: o.lrPolicy ?? 'linear', ...(o.lrDecayIters === undefined ? {} : { stepSize: o.lrDecayIters }) },
         seed: o.seed,
       });
-      const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: trainer.beta1, lrPolicy: trainer.schedule.policy, lrDecayIters: trainer.schedule.stepSize };
-      await writeFile(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
     }
     const t = trainer;
+    const data = pairedBatches(source, {
+      preprocess: o.preprocess,
+      imageSize: o.size,
+      loadSize: o.loadSize,
+      flip: o.flip,
+      direction: o.direction,
+      inputChannels: o.inputChannels,
+      targetChannels: o.outputChannels,
+      batchSize: o.batchSize,
+      shuffle: !(o.serialBatches ?? false),
+      seed: o.seed,
+      divisor: generatorDivisor(t.generator), // preprocess 'none' rounds sizes to what G takes
+    });
+    if (tf.getBackend() === 'wasm') {
+      // Refuse up front what wasm's 4 GiB heap cannot hold, instead of failing (or thrashing) mid-step.
+      try {
+        checkWasmCapacity({ models: [t.generator, ...(t.discriminator ? [t.discriminator] : [])], height: o.size, batch: o.batchSize, workload: 'train' });
+      } catch (e) {
+        throw new CliError(`--crop-size ${o.size} --batch-size ${o.batchSize} on wasm: ${(e as Error).message}`);
+      }
+    }
+    if (!opts.resume) {
+      const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: t.beta1, lrPolicy: t.schedule.policy, lrDecayIters: t.schedule.stepSize };
+      await writeFile(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
+    }
 
     // History: keep what the checkpoint covers (steps after it were lost with the process).
     const historyPath = join(out, HISTORY_JSONL);

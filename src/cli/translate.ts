@@ -12,7 +12,8 @@ import type { Direction } from '../data/batches.js';
 import { imageToTensor, tensorToImage, type ImageChannels } from '../data/image.js';
 import { splitAB } from '../data/split.js';
 import { generatorDivisor } from '../generator/divisor.js';
-import { translateImage, type TranslateMode } from '../generator/translate_image.js';
+import type { GenerationMode } from '../generator/generate.js';
+import { translateImage } from '../generator/translate_image.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { listImages } from '../node/folder_pairs.js';
 import { readImage, writeImage } from '../node/image_io.js';
@@ -34,8 +35,8 @@ export interface TranslateOptions {
   model: string;
   input: string;
   output: string;
-  /** `'paper'` (dropout + batch statistics) or `'inference'`; see `TranslateMode`. */
-  mode: TranslateMode;
+  /** `'paper'` (dropout + batch statistics) or `'inference'`; see `GenerationMode`. */
+  mode: GenerationMode;
   /** Input files are A|B pairs: translate the half chosen by `direction`. */
   ab: boolean;
   direction: Direction;

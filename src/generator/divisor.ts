@@ -1,32 +1,40 @@
 /**
- * Which input sizes a (fully convolutional) generator runs on, read from the model itself: its divisor is
- * `2^k` for its k stride-2 convolutions, so it holds for a model built here, saved and loaded, or imported
- * from PyTorch alike. The one place that checks a size before any kernel runs.
+ * Which input sizes a (fully convolutional) generator runs on, read from the model itself (the product of
+ * the strides along its deepest path), so it holds for a model built here, saved and loaded, or imported
+ * from PyTorch alike. The one place that knows a generator's divisor and checks a size against it.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { check, checkInt } from '../util/validate.js';
 
-interface ConvConfig {
-  strides?: number | number[];
-}
-
-/** Whether a layer is a 2D convolution that halves the size (stride 2). */
-function isStride2Conv(layer: tfl.layers.Layer): boolean {
-  if (layer.getClassName() !== 'Conv2D') return false;
-  const strides = (layer.getConfig() as ConvConfig).strides;
-  const s = Array.isArray(strides) ? strides : [strides, strides];
-  return s[0] === 2 && s[1] === 2;
+/** A layer's own stride in each spatial axis, for the layers that shrink their input (1 for every other layer). */
+function ownStrides(layer: tfl.layers.Layer): [number, number] {
+  if (!/^(Conv2D|DepthwiseConv2D|SeparableConv2D|MaxPooling2D|AveragePooling2D)$/.test(layer.getClassName())) return [1, 1];
+  const strides = (layer as unknown as { strides?: number | number[] }).strides;
+  if (strides == null) return [1, 1];
+  return Array.isArray(strides) ? [strides[0] ?? 1, strides[1] ?? strides[0] ?? 1] : [strides, strides];
 }
 
 /**
- * The number H and W of a generator's input must be multiples of: `2^k` for the model's k stride-2
- * convolutions (`2^numDowns` for a U-Net or encoder-decoder: 256 for `unet_256`, 128 for `unet_128`; 4 for
- * a ResNet generator). Read from the model's layers, so it works on built, loaded and imported models.
+ * The number H and W of a generator's input must be multiples of: the largest product of the strides of
+ * its shrinking layers along any path from input to output (`2^numDowns` for a U-Net or encoder-decoder:
+ * 256 for `unet_256`, 128 for `unet_128`; 4 for a ResNet generator). Read from the model's layers, so it
+ * works on built, loaded and imported models; layers it cannot see into (nested models) count as stride 1.
  * Sizes from the divisor up are supported.
  * @param model - the generator.
  */
 export function generatorDivisor(model: tfl.LayersModel): number {
-  return 2 ** model.layers.filter(isStride2Conv).length;
+  const product = new Map<tfl.layers.Layer, number>();
+  let best = 1;
+  for (const layer of model.layers) {
+    let inbound = 1;
+    for (const node of (layer as unknown as { inboundNodes?: Array<{ inboundLayers?: tfl.layers.Layer[] }> }).inboundNodes ?? []) {
+      for (const from of node.inboundLayers ?? []) inbound = Math.max(inbound, product.get(from) ?? 1);
+    }
+    const own = inbound * Math.max(...ownStrides(layer));
+    product.set(layer, own);
+    best = Math.max(best, own);
+  }
+  return best;
 }
 
 /**

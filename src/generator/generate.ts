@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { dropoutLayers, paperModeForward } from '../trainer/model_state.js';
+import { dropoutLayers, withDropoutSeeds, withFrozenStatistics } from '../trainer/model_state.js';
 import { assertNever, check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 
 /**
@@ -47,6 +47,17 @@ function dropoutOf(model: tfl.LayersModel): tfl.layers.Layer[] {
 }
 
 /**
+ * The paper's test-time forward pass: dropout on (dropout layer `i` draws its mask from
+ * `deriveSeed(seed, i)`), each norm layer on the batch's own statistics, the moving statistics left as
+ * they were.
+ */
+function paperModeForward(model: tfl.LayersModel, input: tf.Tensor4D, seed: number): tf.Tensor4D {
+  return withFrozenStatistics(model, () =>
+    withDropoutSeeds(dropoutOf(model), seed, () => tf.tidy(() => model.apply(input, { training: true }) as tf.Tensor4D)),
+  );
+}
+
+/**
  * Translates a batch of images with a generator in the chosen test-time mode.
  *
  * @example
@@ -70,7 +81,7 @@ export function generate(generator: tfl.LayersModel, input: tf.Tensor4D, options
     case 'paper': {
       const seed = options.seed ?? 0;
       checkInt(seed, 'seed', 0);
-      return paperModeForward(generator, dropoutOf(generator), input, seed);
+      return paperModeForward(generator, input, seed);
     }
     default:
       return assertNever(mode, 'mode');

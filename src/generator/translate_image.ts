@@ -5,27 +5,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { dropoutLayers, paperModeForward } from '../trainer/model_state.js';
 import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 import { checkGeneratorInput, generatorDivisor } from './divisor.js';
-
-/**
- * How the generator runs at test time: `'paper'` keeps dropout on and normalizes with the statistics of
- * the batch (here: of each tile), as the paper and the reference without `--eval`; `'inference'` uses the
- * moving statistics and no dropout (the reference's `--eval`).
- */
-export type TranslateMode = 'paper' | 'inference';
-
-/** Every {@link TranslateMode}. */
-export const TRANSLATE_MODES: readonly TranslateMode[] = ['paper', 'inference'];
+import { generate, GENERATION_MODES, type GenerationMode } from './generate.js';
 
 /** Default pixel budget of one generator call: larger (padded) images are tiled automatically. */
 export const DEFAULT_MAX_PIXELS = 1024 * 1024;
 
 /** Options of {@link translateImage}. */
 export interface TranslateImageOptions {
-  /** See {@link TranslateMode}. Default `'inference'`. */
-  mode?: TranslateMode;
+  /**
+   * Test-time mode ({@link GenerationMode}); in `'paper'` mode each tile is normalized with its own
+   * statistics. Default `'inference'`.
+   */
+  mode?: GenerationMode;
   /** Dropout seed of `'paper'` mode (integer >= 0); the same seed gives the same result. Default 0. */
   seed?: number;
   /** `[width, height]`: resize the image to this size first and return that size. Default: keep the image's size. */
@@ -43,23 +36,6 @@ export interface TranslateImageOptions {
 }
 
 const TRANSLATE_IMAGE_KEYS: ReadonlyArray<keyof TranslateImageOptions> = ['mode', 'seed', 'resize', 'tile', 'overlap', 'maxPixels'];
-
-/**
- * The one place this module runs the generator: inference mode through `predict`, paper mode with batch
- * statistics and seeded dropout. (To be replaced by the package's shared generation function.)
- */
-function runGenerator(generator: tfl.LayersModel, x: tf.Tensor4D, mode: TranslateMode, seed: number): tf.Tensor4D {
-  switch (mode) {
-    case 'inference':
-      return tf.tidy(() => generator.predict(x) as tf.Tensor4D);
-    case 'paper':
-      return paperModeForward(generator, dropoutLayers(generator), x, seed);
-    default: {
-      const never: never = mode;
-      throw new RangeError(`unknown mode ${String(never)}`);
-    }
-  }
-}
 
 /** Reflect-pads an HWC tensor by `[top, bottom, left, right]`, in steps when a pad exceeds the size; returns `x` itself when nothing is padded. */
 function reflectPad(x: tf.Tensor3D, pads: [number, number, number, number]): tf.Tensor3D {
@@ -116,7 +92,8 @@ function checkFinite(y: tf.Tensor, where: string): void {
  * its own pixels: where the output depends on local context the tiled result matches the whole-image
  * result closely, but a U-Net's deepest levels see a whole tile, so use tiles as large as memory allows
  * (README "Any image size" gives measured PSNRs). In `'paper'` mode each tile is normalized with its own
- * statistics.
+ * statistics. A generator with a fixed input size (saved by an earlier version) runs at that size and its
+ * result is resized to the image's.
  *
  * @param generator - a generator (U-Net, encoder-decoder or any fully convolutional image-to-image model).
  * @param image - `[height, width, inputChannels]` in [-1, 1]; not disposed.
@@ -127,7 +104,7 @@ function checkFinite(y: tf.Tensor, where: string): void {
 export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, options: TranslateImageOptions = {}): tf.Tensor3D {
   checkKeys(options, TRANSLATE_IMAGE_KEYS, 'translateImage');
   const mode = options.mode ?? 'inference';
-  checkOneOf(mode, 'mode', TRANSLATE_MODES);
+  checkOneOf(mode, 'mode', GENERATION_MODES);
   const seed = options.seed ?? 0;
   checkInt(seed, 'seed', 0);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
@@ -141,6 +118,25 @@ export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, o
     check(Array.isArray(r) && r.length === 2 && r.every((v) => Number.isInteger(v) && v >= 1), 'resize', '[width, height], two integers >= 1', r);
   }
   const [h, w] = options.resize ? [options.resize[1], options.resize[0]] : [image.shape[0], image.shape[1]];
+  const [fh, fw] = [generator.inputs[0]?.shape[1], generator.inputs[0]?.shape[2]];
+  if (fh != null && fw != null && (fh !== h || fw !== w)) {
+    // A model saved with a fixed input size (checkpoints of earlier versions): translate at its size, then
+    // resize the result to the size asked for.
+    const { resize: _r, tile: _t, ...rest } = options;
+    const sized = tf.tidy(() => tf.image.resizeBilinear(image, [fh, fw], false, true));
+    const y = (() => {
+      try {
+        return translateImage(generator, sized, rest);
+      } finally {
+        sized.dispose();
+      }
+    })();
+    try {
+      return tf.tidy(() => tf.image.resizeBilinear(y, [h, w], false, true));
+    } finally {
+      y.dispose();
+    }
+  }
   const ph = Math.ceil(h / divisor) * divisor;
   const pw = Math.ceil(w / divisor) * divisor;
   let tile = options.tile;
@@ -165,7 +161,7 @@ export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, o
     if (tile === undefined || (ph <= tile && pw <= tile)) {
       checkGeneratorInput(generator, [ph, pw]);
       return tf.tidy(() => {
-        const y = runGenerator(generator, tf.expandDims(padded, 0) as tf.Tensor4D, mode, seed);
+        const y = generate(generator, tf.expandDims(padded, 0) as tf.Tensor4D, { mode, seed });
         checkFinite(y, `on the ${w}x${h} image`);
         return tf.slice(tf.squeeze(y, [0]) as tf.Tensor3D, [top, left, 0], [h, w, -1]);
       });
@@ -180,7 +176,7 @@ export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, o
 function translateTiles(
   generator: tfl.LayersModel,
   padded: tf.Tensor3D,
-  o: { tile: number; overlap: number; mode: TranslateMode; seed: number; crop: [number, number, number, number] },
+  o: { tile: number; overlap: number; mode: GenerationMode; seed: number; crop: [number, number, number, number] },
 ): tf.Tensor3D {
   const [ph, pw] = padded.shape;
   const th = Math.min(o.tile, ph);
@@ -198,7 +194,7 @@ function translateTiles(
       const wx = ramp(tw, o.overlap, ix > 0, ix < xs.length - 1);
       const out = tf.tidy(() => {
         const x = tf.expandDims(tf.slice(padded, [y0, x0, 0], [th, tw, -1]), 0) as tf.Tensor4D;
-        const y = runGenerator(generator, x, o.mode, o.seed);
+        const y = generate(generator, x, { mode: o.mode, seed: o.seed });
         checkFinite(y, `in the ${tw}x${th} tile at x ${x0}, y ${y0} of the padded image`);
         return y;
       });

@@ -1,5 +1,6 @@
 /**
- * `evaluate`: runs a generator over a paired data set (or inputs alone) through `generate` and scores
+ * `evaluate`: runs a generator over a paired data set (or inputs alone) through `translateImage` (each
+ * image at its own size) and scores
  * every output against its target with L1, L2, PSNR and SSIM on the 8-bit images (as a results page
  * writes them), plus mean and standard deviation, and optionally the facades segmentation score.
  */
@@ -9,7 +10,8 @@ import type { Direction } from '../data/batches.js';
 import { DIRECTIONS } from '../data/batches.js';
 import { facadeRgbToLabel } from '../data/facades/palette.js';
 import { convertChannels, imageToTensor, tensorToImage, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
-import { generate, GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
+import { GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
+import { translateImage } from '../generator/translate_image.js';
 import { deriveSeed } from '../util/random.js';
 import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 import { addToConfusionMatrix, type ConfusionMatrix } from './confusion_matrix.js';
@@ -50,7 +52,7 @@ export interface EvaluatedImage {
   index: number;
   /** The source's name for it. */
   name: string;
-  /** The input as fed to the generator (after any resize), 8-bit. */
+  /** The input as fed to the generator (converted to its channels), 8-bit. */
   input: RawImage;
   /** The generator's output, 8-bit (what a results page writes). */
   output: RawImage;
@@ -100,31 +102,6 @@ export interface EvaluationResult {
 }
 
 const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage'] as const;
-
-/**
- * The product of the strides of a generator's strided convolutions: its input height and width must be
- * multiples of it (2^numDowns for a U-Net). @internal
- */
-export function generatorDivisor(generator: tfl.LayersModel): number {
-  let d = 1;
-  for (const layer of generator.layers) {
-    if (layer.getClassName() !== 'Conv2D') continue;
-    const strides = (layer.getConfig() as { strides?: number[] }).strides ?? [1, 1];
-    d *= Math.max(strides[0] ?? 1, strides[1] ?? 1);
-  }
-  return d;
-}
-
-/**
- * The size a generator is fed an `h x w` image at: the model's fixed input size if it has one, else
- * `h x w` rounded down to multiples of {@link generatorDivisor} (at least one divisor). @internal
- */
-export function fedSize(generator: tfl.LayersModel, h: number, w: number): [number, number] {
-  const shape = generator.inputs[0]!.shape;
-  const d = generatorDivisor(generator);
-  const fit = (v: number) => Math.max(d, Math.floor(v / d) * d);
-  return [shape[1] ?? fit(h), shape[2] ?? fit(w)];
-}
 
 /** Smallest side SSIM's 11x11 window needs. */
 const SSIM_MIN = 11;
@@ -184,12 +161,11 @@ export function summarizeMetrics(sets: readonly MetricSet[]): { mean: MetricSet;
 }
 
 /**
- * Evaluates a generator on a data set, one example at a time: feeds the input (converted to the
- * generator's input channels; resized only when its size does not fit the generator, see below),
- * generates with `generate` in `options.mode`, rounds the output to 8 bits, and scores it against the
- * target (converted and resized the same way, rounded to 8 bits) with L1, L2, PSNR and SSIM, so the
- * numbers can be recomputed from the written PNGs. Images whose height or width is not a multiple of the
- * generator's divisor (2^numDowns for a U-Net) are resized (bilinear) down to the nearest multiple.
+ * Evaluates a generator on a data set, one example at a time: translates the input (converted to the
+ * generator's input channels) at its own size with `translateImage` in `options.mode` (padded to the
+ * generator's divisor and cropped back), rounds the output to 8 bits, and scores it against the target
+ * (converted to the output's channels, resized to its size only when the two differ, rounded to 8 bits)
+ * with L1, L2, PSNR and SSIM, so the numbers can be recomputed from the written PNGs.
  *
  * @param generator - The generator.
  * @param data - Pairs (`PairSource`, e.g. `folderPairs(dir)` from `@acme/pix2pix/node`, `facadePairs()`)
@@ -219,13 +195,11 @@ export async function evaluate(generator: tfl.LayersModel, data: EvaluationSourc
     const [src, tgt] = direction === 'AtoB' ? [pair.a, pair.b] : [pair.b, pair.a];
     check(src !== undefined, `example ${name}`, `to have its ${direction === 'AtoB' ? 'A' : 'B'} image (the input)`, src);
     const raw = convertChannels(src!, inC);
-    const [h, w] = fedSize(generator, raw.height, raw.width);
-    const input = fitImage(raw, inC, h, w);
-    const x = batchOf(input);
-    const y = generate(generator, x, { mode, seed: deriveSeed(seed, 'evaluate', i) });
-    const y3 = tf.squeeze(y, [0]) as tf.Tensor3D;
+    const input = raw;
+    const x = imageToTensor(input);
+    const y3 = translateImage(generator, x, { mode, seed: deriveSeed(seed, 'evaluate', i) });
     const output = tensorToImage(y3);
-    tf.dispose([x, y, y3]);
+    tf.dispose([x, y3]);
     const target = tgt === undefined ? undefined : fitImage(tgt, outC, output.height, output.width);
     const metrics = target ? await imagePairMetrics(output, target) : undefined;
     if (metrics) scored.push(metrics);

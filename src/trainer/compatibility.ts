@@ -4,11 +4,12 @@
  * a mismatch reads as one sentence naming both sides instead of a tfjs kernel error ("Error in
  * concat4D", "expected axis 3 ... to have value 6"). Networks may be fully convolutional
  * (`[null, null, C]` inputs): sizes are only checked where the model fixes them, and against the
- * generator's divisor (the largest product of convolution strides along any path from its input).
+ * generator's divisor (`checkGeneratorInput` of generator/divisor).
  * @internal
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { checkGeneratorInput } from '../generator/divisor.js';
 import type { Objective } from '../losses/types.js';
 
 type Shape = readonly (number | null)[];
@@ -20,33 +21,6 @@ const plural = (n: number | null) => (n === 1 ? '1 channel' : `${n} channels`);
 /** Shapes of a model's inputs and of its (first) output. */
 function io(model: tfl.LayersModel): { inputs: Shape[]; output: Shape } {
   return { inputs: model.inputs.map((t) => t.shape), output: model.outputs[0]!.shape };
-}
-
-/**
- * The generator's size divisor: the largest product of strides of the strided convolutions and
- * poolings along any path from input to output (2^numDowns for a U-Net, 4 for a ResNet generator).
- * Layers it cannot see into (nested models) count as stride 1.
- */
-export function generatorDivisor(model: tfl.LayersModel): [number, number] {
-  const product = new Map<tfl.layers.Layer, [number, number]>();
-  let best: [number, number] = [1, 1];
-  for (const layer of model.layers) {
-    let inbound: [number, number] = [1, 1];
-    for (const node of (layer as unknown as { inboundNodes: Array<{ inboundLayers: tfl.layers.Layer[] }> }).inboundNodes ?? []) {
-      for (const from of node.inboundLayers ?? []) {
-        const p = product.get(from);
-        if (p) inbound = [Math.max(inbound[0], p[0]), Math.max(inbound[1], p[1])];
-      }
-    }
-    const cls = layer.getClassName();
-    const strides = (layer as unknown as { strides?: number | number[] }).strides;
-    const reduces = /^(Conv2D|DepthwiseConv2D|SeparableConv2D|MaxPooling2D|AveragePooling2D)$/.test(cls);
-    const s: [number, number] = reduces && strides != null ? (Array.isArray(strides) ? [strides[0]!, strides[1] ?? strides[0]!] : [strides, strides]) : [1, 1];
-    const own: [number, number] = [inbound[0] * s[0], inbound[1] * s[1]];
-    product.set(layer, own);
-    best = [Math.max(best[0], own[0]), Math.max(best[1], own[1])];
-  }
-  return best;
 }
 
 /**
@@ -98,10 +72,10 @@ export function checkBatchFits(generator: tfl.LayersModel, discriminator: tfl.La
     if ((fh != null && fh !== h) || (fw != null && fw !== w)) fail(`its images are ${h}x${w} but the ${name} takes ${fh ?? 'any'}x${fw ?? 'any'} (${name} input ${shapeText(shape)})`);
   };
   fixed('generator', gIn);
-  const [dh, dw] = generatorDivisor(generator);
-  if (h % dh !== 0 || w % dw !== 0) {
-    const near = (n: number, k: number) => (n < k ? `${k}` : n % k === 0 ? `${n}` : `${Math.floor(n / k) * k} or ${Math.ceil(n / k) * k}`);
-    fail(`its images are ${h}x${w} but the generator needs a height that is a multiple of ${dh} and a width that is a multiple of ${dw} (nearest valid: height ${near(h, dh)}, width ${near(w, dw)})`);
+  try {
+    checkGeneratorInput(generator, [h, w]);
+  } catch (e) {
+    fail((e as Error).message);
   }
   if (discriminator) for (const s of io(discriminator).inputs) fixed('discriminator', s);
 }

@@ -80,21 +80,3 @@ export function withFrozenStatistics<T>(model: tfl.LayersModel, fn: () => T): T 
     tf.dispose(snap);
   }
 }
-
-/**
- * The paper's test-time forward pass (paper section 3.3, `mode: 'paper'`): dropout on, each norm layer
- * on the batch's own statistics, and the moving statistics left as they were. Dropout layer `i` (in
- * `dropout`'s order, from {@link dropoutLayers}) draws its mask from `deriveSeed(seed, i)`.
- * Shared by `Trainer.generate` and the CLI's `translate` on plain generator folders.
- *
- * @param model - The generator.
- * @param dropout - Its dropout layers ({@link dropoutLayers}`(model)`).
- * @param input - NHWC images in [-1, 1].
- * @param seed - Dropout seed of this call.
- * @returns The generator's output; the caller owns it.
- */
-export function paperModeForward(model: tfl.LayersModel, dropout: readonly tfl.layers.Layer[], input: tf.Tensor4D, seed: number): tf.Tensor4D {
-  return withFrozenStatistics(model, () =>
-    withDropoutSeeds(dropout, seed, () => tf.tidy(() => model.apply(input, { training: true }) as tf.Tensor4D)),
-  );
-}

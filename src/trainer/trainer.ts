@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Objective } from '../losses/types.js';
 import { deriveSeed } from '../util/random.js';
-import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
+import { check, checkInt, checkKeys } from '../util/validate.js';
 import { adamEpsilon, exportAdam, importAdam } from './adam_state.js';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, packTrainerTensors, unpackTrainerTensors, type TrainerCheckpointState } from './checkpoint.js';
 import { rebuildLoss, rebuildModel, resolveHandler } from './checkpoint_io.js';
@@ -17,7 +17,8 @@ import type { TrainingData } from './data.js';
 import { NonFiniteWeightError } from './errors.js';
 import { firstNonFinite } from './finite.js';
 import { fitLoop, type FitHost } from './fit.js';
-import { dropoutLayers, paperModeForward } from './model_state.js';
+import { generate } from '../generator/generate.js';
+import { dropoutLayers } from './model_state.js';
 import {
   FIT_OPTION_KEYS,
   GENERATE_OPTION_KEYS,
@@ -272,12 +273,8 @@ export class Trainer {
     this.assertUsable();
     checkKeys(options, GENERATE_OPTION_KEYS, 'Trainer.generate');
     const mode = options.mode ?? 'inference';
-    checkOneOf(mode, 'mode', ['paper', 'inference'] as const);
-    check(input instanceof tf.Tensor && input.rank === 4, 'input', 'a rank-4 NHWC tensor', input?.shape);
-    const G = this.generator;
-    if (mode === 'inference') return tf.tidy(() => G.predict(input) as tf.Tensor4D);
-    const seed = options.seed ?? deriveSeed(this.seed, 'generate', this.generateCount++);
-    return paperModeForward(G, this.gDropout, input, seed);
+    const seed = mode === 'paper' ? (options.seed ?? deriveSeed(this.seed, 'generate', this.generateCount++)) : undefined;
+    return generate(this.generator, input, { mode, ...(seed === undefined ? {} : { seed }) });
   }
 
   /**

@@ -68,6 +68,18 @@ describe('translateImage', () => {
     g.dispose();
   });
 
+  it('a model with a fixed input size (saved by earlier versions) runs at that size; the result has the image size', () => {
+    // Pointwise model fixed to 8x8: resizing a constant image changes nothing, so the output is tanh(input).
+    const fixed = tfl.sequential({ layers: [tfl.layers.activation({ activation: 'tanh', inputShape: [8, 8, 3] })] });
+    const x = tf.fill([12, 20, 3], 0.5) as tf.Tensor3D;
+    const before = tf.memory().numTensors;
+    const y = translateImage(fixed, x, { mode: 'inference' });
+    expect(y.shape).toEqual([12, 20, 3]);
+    expect(Math.max(...Array.from(y.dataSync()).map((v) => Math.abs(v - Math.tanh(0.5))))).toBeLessThan(1e-6);
+    expect(tf.memory().numTensors).toBe(before + 1); // only the result is left
+    tf.dispose([x, y]);
+  });
+
   it('refuses non-finite output, a wrong channel count, a bad tile and unknown keys', () => {
     const g = pointwise();
     const x = tf.zeros([4, 4, 3]) as tf.Tensor3D;

@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import type { RawImage } from '../../src/data/image.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
-import { evaluate, fedSize, type EvaluatedImage } from '../../src/metrics/evaluate.js';
+import { evaluate, type EvaluatedImage } from '../../src/metrics/evaluate.js';
 import { facadePairs } from '../../src/data/facades/source.js';
 import { facadeSample } from '../../src/data/facades/sample.js';
 import { FACADE_CLASSES } from '../../src/data/facades/palette.js';
@@ -73,12 +73,15 @@ describe('evaluate', () => {
     expect(seen[1]!.target).toBeUndefined();
   });
 
-  it("feeds a fixed-size generator its size, and a fully convolutional one sizes rounded down to its divisor", () => {
-    expect(fedSize(G, 50, 70)).toEqual([32, 32]);
-    const conv = (strides: number) => tfl.layers.conv2d({ filters: 3, kernelSize: 3, strides, padding: 'same' });
-    const fc = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [null, null, 3] }), conv(2), conv(2), conv(1)] });
-    expect(fedSize(fc, 50, 70)).toEqual([48, 68]); // divisor 4
-    expect(fedSize(fc, 3, 9)).toEqual([4, 8]);
+  it('translates each image at its own size (padded to the divisor and cropped back, as translateImage)', async () => {
+    // 50x70 is no multiple of the U-Net's divisor 32: the output still has the input's size.
+    const img = { width: 70, height: 50, channels: 3 as const, data: new Uint8Array(50 * 70 * 3).map((_, k) => (k * 37) % 256) };
+    const one = { length: 1, name: () => 'odd', load: async () => ({ a: img, b: img }) };
+    const seen: EvaluatedImage[] = [];
+    const r = await evaluate(G, one, { mode: 'inference', onImage: (e) => void seen.push(e) });
+    expect([seen[0]!.output.width, seen[0]!.output.height]).toEqual([70, 50]);
+    expect([seen[0]!.input.width, seen[0]!.input.height]).toEqual([70, 50]);
+    expect(r.images[0]!.metrics!.l1).toBeGreaterThan(0);
   });
 
   it('segmentation score: a segmenter that always answers "wall" scores the share of wall pixels', async () => {

@@ -15,10 +15,10 @@ const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
 
 // Public names DESIGN.md section 2 and the issues fix for each entry point.
 const required: Record<string, string[]> = {
-  '.': ['unetGenerator', 'encoderDecoderGenerator', 'patchDiscriminator', 'compositeLoss', 'Trainer', 'generate', 'evaluate', 'exportTfjsGenerator'],
+  '.': ['unetGenerator', 'encoderDecoderGenerator', 'resnetGenerator', 'patchDiscriminator', 'compositeLoss', 'Trainer', 'generate', 'translateImage', 'evaluate', 'exportTfjsGenerator'],
   './node': ['translateFolder', 'writeTfjsExport'],
-  './wasm': ['enableWasmTraining'],
-  './layers': ['InstanceNormalization', 'SeededDropout'],
+  './wasm': ['enableWasmTraining', 'initWasmBackend', 'checkWasmCapacity', 'WasmBackendError'],
+  './layers': ['InstanceNormalization', 'SeededDropout', 'ReflectionPadding2D', 'ReplicationPadding2D', 'LeadingCrop2D', 'SpatialSizeCheck', 'ReferenceInitializer'],
 };
 
 /** Runs `code` in a fresh Node process in the repository root; it prints JSON of the export names and types. */

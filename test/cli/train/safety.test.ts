@@ -127,3 +127,16 @@ describe('signals, locks, leftovers', () => {
     expect(r.stderr).not.toContain('pix2pix pix2pix');
   });
 });
+
+describe('sizes the backend cannot hold', () => {
+  it('train on wasm refuses up front a size its 4 GiB heap cannot hold, writes no run, and the same --out works after', async () => {
+    const r = await pix2pix('train', '--dataroot', 'ds', '--out', 'huge', '--crop-size', '2048', '--backend', 'wasm', '--max-steps', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--crop-size 2048 --batch-size 1 on wasm: a training step at 2048x2048 \(batch 1\) needs ~[\d.]+ GB of wasm heap; the wasm backend holds at most 4\.0 GB/);
+    noStack(r.stderr);
+    expect(await exists('huge/run.json')).toBe(false);
+    expect(await exists('huge/checkpoint')).toBe(false);
+    const ok = await pix2pix('train', '--dataroot', 'ds', '--out', 'huge', ...tiny, '--max-steps', '1');
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+});
