@@ -57,13 +57,15 @@ const tfjsPackages = {
 
 /**
  * The import map every harness page uses: tfjs' flat ESM bundles from node_modules, the built package
- * from dist/, and an ESM shim for `seedrandom` (a CommonJS dependency of the cpu backend's bundle).
+ * from dist/, and ESM shims for `seedrandom` (a CommonJS dependency of the cpu backend's bundle) and
+ * `protobufjs/light.js` (the core's ONNX encoder; a bundler resolves it in an app).
  */
 export function importMap() {
   const imports = {
     '@acme/pix2pix': '/dist/index.js',
     '@acme/pix2pix/wasm': '/dist/wasm.js',
     seedrandom: '/shim/seedrandom.js',
+    'protobufjs/light.js': '/shim/protobufjs-light.js',
     // Runtime dependencies of the built core (package.json "dependencies") that ship browser ESM.
     fflate: '/node_modules/fflate/esm/browser.js',
   };
@@ -89,6 +91,12 @@ function seedrandomShim() {
   return `const module = { exports: {} };\n${alea}\nexport const alea = module.exports;\nexport default { alea };\n`;
 }
 
+/** ESM wrapper around protobufjs' browser (UMD) light build, which assigns `module.exports` when it sees one. */
+function protobufShim() {
+  const umd = readFileSync(join(repoRoot, 'node_modules/protobufjs/dist/light/protobuf.js'), 'utf8');
+  return `const module = { exports: {} };\n${umd}\nexport default module.exports;\n`;
+}
+
 /** Resolves `rel` inside `dir`, refusing paths that climb out of it. */
 function inside(dir, rel) {
   const base = resolve(dir);
@@ -99,7 +107,7 @@ function inside(dir, rel) {
 /**
  * Starts a static server on 127.0.0.1 (random free port). Routes: `/dist/` -> the built package
  * (`distDir`, default PIX2PIX_DIST or the repository's dist/),
- * `/tfjs/<pkg>/dist/` -> node_modules/@tensorflow/<pkg>/dist, `/node_modules/`, `/shim/seedrandom.js`,
+ * `/tfjs/<pkg>/dist/` -> node_modules/@tensorflow/<pkg>/dist, `/node_modules/`, `/shim/*.js`,
  * `/pages/` -> test/browser/pages, plus `extraRoots` (URL prefix -> directory). HTML responses get the import map
  * inserted where the page says `<!--importmap-->`.
  */
@@ -118,8 +126,8 @@ export async function startServer({ extraRoots = {}, distDir = process.env.PIX2P
       res.writeHead(204).end();
       return;
     }
-    if (path === '/shim/seedrandom.js') {
-      res.writeHead(200, { 'content-type': contentTypes['.js'] }).end(seedrandomShim());
+    if (path === '/shim/seedrandom.js' || path === '/shim/protobufjs-light.js') {
+      res.writeHead(200, { 'content-type': contentTypes['.js'] }).end(path === '/shim/seedrandom.js' ? seedrandomShim() : protobufShim());
       return;
     }
     // Longest prefix first, so '/app/x/' wins over '/app/'.
