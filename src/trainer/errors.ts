@@ -40,7 +40,7 @@ export class NonFiniteLossError extends Error {
 export class NonFiniteWeightError extends Error {
   /** 1-based number of the refused step (for `Trainer.save`: the Trainer's step count). */
   readonly step: number;
-  /** The first variable with a NaN or infinite value, named as in checkpoints (`generator/up4_norm/moving_variance`). */
+  /** The first variable with a NaN or infinite value, named as in checkpoints (`generator/up4_norm/moving_variance`; a generator gradient ends in ` (gradient)`). */
   readonly variable: string;
 
   /**
@@ -51,7 +51,7 @@ export class NonFiniteWeightError extends Error {
   constructor(step: number, variable: string, message?: string) {
     super(
       message ??
-        `step ${step}: the update made '${variable}' non-finite (NaN or Infinity; learning rate too large?); the step was refused and no weights or optimizer state changed`,
+        `step ${step}: the step made '${variable}' non-finite (NaN or Infinity; learning rate too large?); the step was refused and no weights or optimizer state changed`,
     );
     this.name = 'NonFiniteWeightError';
     this.step = step;

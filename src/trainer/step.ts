@@ -5,9 +5,13 @@
  * scope, on the very fake the generator objective then differentiates (with the discriminator's own
  * work kept off the generator's tape), as the PyTorch reference computes `fake` once.
  *
- * A step is atomic: the losses of both objectives and the finiteness of every updated weight and
- * moving statistic are read in one device read at the end; if any is NaN/Inf, everything the step
- * changed is put back and a {@link NonFiniteLossError} / {@link NonFiniteWeightError} is thrown.
+ * A step is atomic: before the generator's update is applied, one device read brings the losses of both
+ * objectives and the finiteness of the generator's gradients, of both networks' moving statistics and
+ * of the discriminator's updated weights; if any is NaN/Inf, what the step changed so far (the moving
+ * statistics, the discriminator and its optimizer) is put back, the generator's update is never applied,
+ * and a {@link NonFiniteLossError} / {@link NonFiniteWeightError} is thrown. Finite gradients give a
+ * finite Adam update, so the generator's weights and moments need no snapshot (at 256x256 a snapshot
+ * of them would hold ~650 MB until the read).
  * @internal
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -100,8 +104,8 @@ class Rollback {
   private readonly saved: Array<{ vars: tfl.LayerVariable[]; values: tf.Tensor[] }> = [];
   private readonly adam: Array<{ optimizer: tf.AdamOptimizer; snap: AdamSnapshot }> = [];
 
-  model(model: tfl.LayersModel): void {
-    this.saved.push({ vars: model.weights, values: snapshotVariables(model.weights) });
+  variables(vars: tfl.LayerVariable[]): void {
+    this.saved.push({ vars, values: snapshotVariables(vars) });
   }
 
   optimizer(optimizer: tf.AdamOptimizer): void {
@@ -124,8 +128,8 @@ class Rollback {
  * step everything is as before and the error says why.
  *
  * @throws NonFiniteLossError when a loss part is NaN/Inf (the discriminator's are checked first).
- * @throws NonFiniteWeightError when the losses were finite but an updated weight or moving statistic
- *   of either network is not.
+ * @throws NonFiniteWeightError when the losses were finite but a generator gradient, a moving
+ *   statistic or an updated discriminator weight is not.
  */
 export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, target: tf.Tensor4D, at: StepPosition): Promise<StepLosses> {
   const { generator: G, discriminator: D, loss, gOptimizer, dOptimizer } = nets;
@@ -137,14 +141,14 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
   const args = (fake: tf.Tensor4D): ObjectiveArgs => ({ discriminator: D ?? NO_DISCRIMINATOR, input, target, fake, seed: seeds.loss });
 
   const rollback = new Rollback();
-  rollback.model(G);
-  rollback.optimizer(gOptimizer);
+  rollback.variables(G.nonTrainableWeights);
   if (useD) {
-    rollback.model(D);
+    rollback.variables(D.weights);
     rollback.optimizer(dOptimizer);
   }
   let dParts: LossParts | null = null;
   let gParts: LossParts | null = null;
+  let gGrads: tf.NamedTensorMap | null = null;
   let committed = false;
   try {
     const gVars = trainableVars(G);
@@ -163,14 +167,22 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
       return loss.generator(args(fake));
     });
     gParts = g.parts;
-    applyGradients(gOptimizer, gVars, g.grads);
+    gGrads = g.grads;
 
-    // One read: D parts, G parts, then one finiteness marker per weight of G and D.
+    // One read: D parts, G parts, then one finiteness marker per checked tensor.
     const dNames = Object.keys(dParts ?? {});
     const gNames = Object.keys(gParts);
-    const weights = [...G.weights.map((w) => ({ name: weightName('generator', w), w })), ...(useD ? D.weights.map((w) => ({ name: weightName('discriminator', w), w })) : [])];
-    const current = weights.map((x) => x.w.read());
-    const markers = nonFiniteMarkers(current);
+    const grads = gGrads;
+    const checked = [
+      ...G.trainableWeights.flatMap((w, i) => {
+        const t = grads[gVars[i]!.name];
+        return t ? [{ name: `${weightName('generator', w)} (gradient)`, t }] : [];
+      }),
+      ...G.nonTrainableWeights.map((w) => ({ name: weightName('generator', w), t: w.read() })),
+      ...(useD ? D.weights.map((w) => ({ name: weightName('discriminator', w), t: w.read() })) : []),
+    ];
+    const tensors = checked.map((c) => c.t);
+    const markers = nonFiniteMarkers(tensors);
     const read = await readScalars(
       [...dNames.map((n) => (dParts as unknown as LossParts)[n]!), ...gNames.map((n) => gParts![n]!)],
       markers,
@@ -183,8 +195,10 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
         if (!Number.isFinite(value)) throw new NonFiniteLossError(stepNumber, network, part, value);
       }
     }
-    const bad = await firstNonFiniteIndex(current, read.markers);
-    if (bad >= 0) throw new NonFiniteWeightError(stepNumber, weights[bad]!.name);
+    const bad = await firstNonFiniteIndex(tensors, read.markers);
+    if (bad >= 0) throw new NonFiniteWeightError(stepNumber, checked[bad]!.name);
+    gGrads = null;
+    applyGradients(gOptimizer, gVars, grads);
     committed = true;
     return { generator, discriminator };
   } finally {
@@ -192,6 +206,7 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
       disposeAbandonedTape();
       rollback.restore();
     }
+    if (gGrads) tf.dispose(gGrads);
     rollback.dispose();
     tf.dispose([...Object.values((dParts ?? {}) as LossParts), ...Object.values((gParts ?? {}) as LossParts)]);
   }

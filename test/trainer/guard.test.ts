@@ -32,7 +32,7 @@ describe('non-finite weights', () => {
     expect(e.step).toBe(2);
     expect(e.variable).toMatch(/^(generator|discriminator)\/\S+$/);
     expect(e.message).toBe(
-      `step 2: the update made '${e.variable}' non-finite (NaN or Infinity; learning rate too large?); the step was refused and no weights or optimizer state changed`,
+      `step 2: the step made '${e.variable}' non-finite (NaN or Infinity; learning rate too large?); the step was refused and no weights or optimizer state changed`,
     );
     const after = [...weightsOf(t.generator), ...weightsOf(t.discriminator!)];
     after.forEach((w, i) => expect(w).toEqual(before[i])); // weights and moving statistics of both networks
