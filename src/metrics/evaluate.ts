@@ -43,7 +43,12 @@ export interface EvaluationSource {
   /** A name for example `index` (e.g. a file name). */
   name(index: number): string;
   /** Loads example `index`. */
-  load(index: number): Promise<{ a: ImageLike; b?: ImageLike }>;
+  load(index: number): Promise<{
+    /** The A image. */
+    a: ImageLike;
+    /** The B image; absent for inputs-only data. */
+    b?: ImageLike;
+  }>;
 }
 
 /** One translated example, as handed to {@link EvaluateOptions.onImage}. */
@@ -90,7 +95,12 @@ export interface EvaluationResult {
   /** The mode the images were generated in. */
   mode: GenerationMode;
   /** Per example: its name and metrics (absent without a target). */
-  images: Array<{ name: string; metrics?: MetricSet }>;
+  images: Array<{
+    /** The source's name for the example. */
+    name: string;
+    /** Its metrics; absent without a target. */
+    metrics?: MetricSet;
+  }>;
   /** Number of examples with a target (the ones scored). */
   scored: number;
   /** Mean over the scored examples; `null` when none had a target. */
@@ -147,7 +157,12 @@ export async function imagePairMetrics(output: RawImage, target: RawImage): Prom
 }
 
 /** Mean and population standard deviation of each metric over `sets` (non-empty). */
-export function summarizeMetrics(sets: readonly MetricSet[]): { mean: MetricSet; std: MetricSet } {
+export function summarizeMetrics(sets: readonly MetricSet[]): {
+  /** Mean of each metric. */
+  mean: MetricSet;
+  /** Population standard deviation of each metric. */
+  std: MetricSet;
+} {
   check(sets.length > 0, 'sets', 'non-empty', sets.length);
   const mean = {} as MetricSet;
   const std = {} as MetricSet;

@@ -11,7 +11,16 @@ import type { SegmentationScores } from '../metrics/segmentation_scores.js';
 /** `generatedBy` of a results folder's `metrics.json`: how a rerun recognises its own folder. */
 export const RESULTS_GENERATOR = '@acme/pix2pix translateFolder';
 /** The files every results folder has, beside `images/`. */
-export const RESULTS_FILES = { html: 'index.html', json: 'metrics.json', csv: 'metrics.csv', images: 'images' } as const;
+export const RESULTS_FILES: {
+  /** The results page. */
+  readonly html: 'index.html';
+  /** Per-image and summary metrics as JSON. */
+  readonly json: 'metrics.json';
+  /** The same as CSV. */
+  readonly csv: 'metrics.csv';
+  /** Folder of the written images. */
+  readonly images: 'images';
+} = { html: 'index.html', json: 'metrics.json', csv: 'metrics.csv', images: 'images' };
 
 /** One row of a results page: the image files (relative to the folder) and the metrics. */
 export interface ResultsRow {
@@ -23,8 +32,9 @@ export interface ResultsRow {
   output: string;
   /** Target image file (`..._real_B.png`), when there is a target. */
   target?: string;
-  /** Width and height of the images. */
+  /** Width of the images. */
   width: number;
+  /** Height of the images. */
   height: number;
   /** Metrics of the output against the target, when there is a target. */
   metrics?: MetricSet;
@@ -40,9 +50,13 @@ export interface ResultsContent {
   mode: string;
   /** `'AtoB'` or `'BtoA'`. */
   direction: string;
+  /** One row per image. */
   rows: ResultsRow[];
+  /** Mean metrics over the images with a target; null when none has one. */
   mean: MetricSet | null;
+  /** Their population standard deviation; null when none has a target. */
   std: MetricSet | null;
+  /** Facades segmentation score, when a segmenter was given. */
   segmentation?: SegmentationScores;
 }
 

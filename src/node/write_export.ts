@@ -11,7 +11,12 @@ import { TFJS_EXPORT_JSON, TFJS_EXPORT_WEIGHTS, type TfjsExport } from '../io/ex
  * @returns The byte sizes of the two files.
  * @throws Error when `dir` exists and is not empty (nothing is written then).
  */
-export async function writeTfjsExport(dir: string, exp: TfjsExport): Promise<{ modelJson: number; weights: number }> {
+export async function writeTfjsExport(dir: string, exp: TfjsExport): Promise<{
+  /** Bytes written to `model.json`. */
+  modelJson: number;
+  /** Bytes written to `weights.bin`. */
+  weights: number;
+}> {
   const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [];
     throw new Error(`${dir}: cannot read (${e.code ?? e.message})`);

@@ -67,7 +67,12 @@ export interface WasmHeapEstimate {
   /** Floats in all weights (trainable and not) of all models. */
   readonly parameters: number;
   /** The largest single layer output, in floats, and its layer name. */
-  readonly largestActivation: { readonly layer: string; readonly floats: number };
+  readonly largestActivation: {
+    /** The layer's name. */
+    readonly layer: string;
+    /** Its output's size in float32 values. */
+    readonly floats: number;
+  };
 }
 
 type Shape = (number | null)[];

@@ -13,7 +13,12 @@ export const ONNX_OPSET = 13;
 /** ONNX IR version written (IR 7 goes with opset 13). */
 export const ONNX_IR_VERSION = 7;
 /** Names of the exported graph's input and output (NHWC float32 in [-1, 1]). */
-export const ONNX_IO_NAMES = { input: 'input', output: 'output' } as const;
+export const ONNX_IO_NAMES: {
+  /** Name of the graph's image input. */
+  readonly input: 'input';
+  /** Name of the graph's image output. */
+  readonly output: 'output';
+} = { input: 'input', output: 'output' };
 
 /** Options of {@link exportOnnxGenerator}. */
 export interface ExportOnnxOptions {

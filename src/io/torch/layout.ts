@@ -257,7 +257,14 @@ export function stripModulePrefix<T>(sd: ReadonlyMap<string, T>): ReadonlyMap<st
 export type TorchArch = 'unet_256' | 'unet_128' | 'unet' | 'basic' | 'n_layers' | 'pixel' | 'resnet_9blocks' | 'resnet_6blocks' | 'resnet';
 
 /** What each {@link TorchArch} fixes: the kind, and the depth unless any depth is accepted. */
-export const TORCH_ARCH_LAYOUTS: { readonly [A in TorchArch]: { kind: TorchModuleKind; depth?: number } } = {
+export const TORCH_ARCH_LAYOUTS: {
+  readonly [A in TorchArch]: {
+    /** The reference's module family. */
+    kind: TorchModuleKind;
+    /** Its depth (U-Net levels, ResNet blocks, NLayer stride-2 convs); absent: any. */
+    depth?: number;
+  };
+} = {
   unet_256: { kind: 'unet', depth: 8 },
   unet_128: { kind: 'unet', depth: 7 },
   unet: { kind: 'unet' },
