@@ -1,41 +1,12 @@
 // `pix2pix demo` run twice in a row (issue #17): the second run continues the first one's training and
 // says so; --fresh starts over, removing only the demo's own folders; a folder the demo did not make,
-// or a demo made with other settings, is refused with one line. Runs the built CLI like cli.test.ts.
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// or a demo made with other settings, is refused with one line. Runs the CLI through test/cli/harness.ts.
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ctx, pix2pix, useCli } from './harness.js';
 
-const root = resolve(__dirname, '../..');
-const cacheDir = join(root, 'node_modules', '.cache', 'pix2pix-cli-test');
-const run = promisify(execFile);
-let cli: string;
-let tmp: string;
-
-beforeAll(async () => {
-  await mkdir(cacheDir, { recursive: true });
-  const out = join(cacheDir, `demo-test-${process.pid}`);
-  await run('npx', ['tsup', 'src/cli/main.ts', '--no-config', '--format', 'esm', '--target', 'es2022', '--out-dir', out, '--silent'], { cwd: root });
-  cli = join(out, 'main.js');
-  tmp = await mkdtemp(join(cacheDir, 'demo-run-'));
-}, 120_000);
-
-afterAll(async () => {
-  await rm(join(cacheDir, `demo-test-${process.pid}`), { recursive: true, force: true });
-  await rm(tmp, { recursive: true, force: true });
-});
-
-async function pix2pix(...args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const r = await run('node', [cli, ...args], { cwd: tmp });
-    return { code: 0, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stderr: string };
-    return { code: x.code, stderr: x.stderr };
-  }
-}
-
+useCli('demo');
 const exists = (p: string) => stat(p).then(() => true, () => false);
 const tiny = ['--minutes', '0.01', '--size', '32', '--count', '2', '--test-count', '1', '--filters', '4', '--backend', 'cpu'];
 const trainedSteps = (stderr: string) => Number(/trained \(\s*(\d+) steps\)/.exec(stderr)?.[1]);
@@ -46,7 +17,7 @@ describe('pix2pix demo, run again', () => {
     expect(first.code, first.stderr).toBe(0);
     const steps1 = trainedSteps(first.stderr);
     expect(steps1).toBeGreaterThan(0);
-    await writeFile(join(tmp, 'demo', 'my-notes.txt'), 'mine');
+    await writeFile(join(ctx.tmp, 'demo', 'my-notes.txt'), 'mine');
 
     const second = await pix2pix('demo', '--out', 'demo', ...tiny);
     expect(second.code, second.stderr).toBe(0);
@@ -58,8 +29,8 @@ describe('pix2pix demo, run again', () => {
     expect(fresh.stderr).toContain("demo: --fresh: removed the previous demo's data/train, data/test, train, held-out.png in demo");
     expect(fresh.stderr).not.toContain('continuing');
     expect(trainedSteps(fresh.stderr)).toBeLessThan(trainedSteps(second.stderr));
-    expect(await readFile(join(tmp, 'demo', 'my-notes.txt'), 'utf8')).toBe('mine');
-    expect(await exists(join(tmp, 'demo', 'train', 'checkpoint', 'model.json'))).toBe(true);
+    expect(await readFile(join(ctx.tmp, 'demo', 'my-notes.txt'), 'utf8')).toBe('mine');
+    expect(await exists(join(ctx.tmp, 'demo', 'train', 'checkpoint', 'model.json'))).toBe(true);
   });
 
   it('a demo made with other settings is not continued silently', async () => {
@@ -69,13 +40,13 @@ describe('pix2pix demo, run again', () => {
   });
 
   it('a folder holding data the demo did not write is refused and left alone', async () => {
-    await mkdir(join(tmp, 'theirs', 'data', 'train'), { recursive: true });
-    await writeFile(join(tmp, 'theirs', 'data', 'train', 'a.png'), 'not ours');
+    await mkdir(join(ctx.tmp, 'theirs', 'data', 'train'), { recursive: true });
+    await writeFile(join(ctx.tmp, 'theirs', 'data', 'train', 'a.png'), 'not ours');
     for (const extra of [[], ['--fresh']]) {
       const r = await pix2pix('demo', '--out', 'theirs', ...extra, ...tiny);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('theirs already holds data/train, not written by the demo (no demo.json): choose another --out');
     }
-    expect(await readFile(join(tmp, 'theirs', 'data', 'train', 'a.png'), 'utf8')).toBe('not ours');
+    expect(await readFile(join(ctx.tmp, 'theirs', 'data', 'train', 'a.png'), 'utf8')).toBe('not ours');
   });
 });

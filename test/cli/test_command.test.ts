@@ -2,50 +2,26 @@
 // written PNGs, inputs alone, --eval vs paper mode, and refusing results folders with foreign files.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FACADE_CLASSES } from '../../src/data/facades/palette.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { ssim } from '../../src/metrics/ssim.js';
 import { fileCheckpoint } from '../../src/node/checkpoint.js';
 import { decodeImage } from '../../src/node/image_io.js';
+import { ctx, pix2pix, root, useCli } from './harness.js';
 
-const root = resolve(__dirname, '../..');
-const cacheDir = join(root, 'node_modules', '.cache', 'pix2pix-cli-test');
-const run = promisify(execFile);
-let cli: string;
-let tmp: string;
+useCli('test-cmd');
 
 beforeAll(async () => {
-  await mkdir(cacheDir, { recursive: true });
-  const out = join(cacheDir, `test-cmd-${process.pid}`);
-  await run('npx', ['tsup', 'src/cli/main.ts', '--no-config', '--format', 'esm', '--target', 'es2022', '--out-dir', out, '--silent'], { cwd: root });
-  cli = join(out, 'main.js');
-  tmp = await mkdtemp(join(cacheDir, 'test-cmd-run-'));
   // A tiny generator saved as a plain model folder, and 3 facade pairs (A|B, 32x32 halves).
   const G = unetGenerator({ imageSize: 32, filters: 4, norm: 'batch', seed: 2 });
-  await G.save(fileCheckpoint(join(tmp, 'model')));
+  await G.save(fileCheckpoint(join(ctx.tmp, 'model')));
   G.dispose();
-  await run('node', [cli, 'make-dataset', '--out', join(tmp, 'data'), '--count', '3', '--size', '32']);
+  const r = await pix2pix('make-dataset', '--out', 'data', '--count', '3', '--size', '32');
+  expect(r.code, r.stderr).toBe(0);
 }, 180_000);
-
-afterAll(async () => {
-  await rm(join(cacheDir, `test-cmd-${process.pid}`), { recursive: true, force: true });
-  await rm(tmp, { recursive: true, force: true });
-});
-
-async function pix2pix(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run('node', [cli, ...args], { cwd: tmp });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 const png = async (p: string) => decodeImage(new Uint8Array(await readFile(p)));
 
@@ -63,15 +39,15 @@ describe('pix2pix test', () => {
     expect(r.stderr).toMatch(/mode inference/);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/3 image\(s\) scored/);
-    const names = (await readdir(join(tmp, 'data'))).map((f) => f.replace(/\.png$/, '')).sort();
+    const names = (await readdir(join(ctx.tmp, 'data'))).map((f) => f.replace(/\.png$/, '')).sort();
     expect(names).toHaveLength(3);
-    const html = await readFile(join(tmp, 'res/index.html'), 'utf8');
+    const html = await readFile(join(ctx.tmp, 'res/index.html'), 'utf8');
     expect(html).toMatch(/<th>name<\/th><th>input<\/th><th>output<\/th><th>target<\/th>/);
     expect(html).toContain('<table class="summary">');
-    const json = JSON.parse(await readFile(join(tmp, 'res/metrics.json'), 'utf8'));
+    const json = JSON.parse(await readFile(join(ctx.tmp, 'res/metrics.json'), 'utf8'));
     expect(json.mode).toBe('inference');
     expect(json.images.map((i: { name: string }) => i.name)).toEqual(names);
-    const csv = (await readFile(join(tmp, 'res/metrics.csv'), 'utf8')).trim().split('\n');
+    const csv = (await readFile(join(ctx.tmp, 'res/metrics.csv'), 'utf8')).trim().split('\n');
     expect(csv[0]).toBe('name,l1,l2,psnr,ssim');
     expect(csv.map((l) => l.split(',')[0])).toEqual(['name', ...names, 'mean', 'std']);
     const l1s: number[] = [];
@@ -79,10 +55,10 @@ describe('pix2pix test', () => {
       for (const col of ['real_A', 'fake_B', 'real_B']) {
         expect(html).toContain(`<img src="images/${name}_${col}.png" width="32" height="32"`);
       }
-      const out = await png(join(tmp, `res/images/${name}_fake_B.png`));
-      const tgt = await png(join(tmp, `res/images/${name}_real_B.png`));
+      const out = await png(join(ctx.tmp, `res/images/${name}_fake_B.png`));
+      const tgt = await png(join(ctx.tmp, `res/images/${name}_real_B.png`));
       // The target is the B half of the data file, unchanged.
-      const ab = await png(join(tmp, 'data', `${name}.png`));
+      const ab = await png(join(ctx.tmp, 'data', `${name}.png`));
       for (const y of [0, 17, 31]) for (const x of [0, 9, 31]) for (const c of [0, 1, 2]) expect(tgt.data[(y * 32 + x) * 3 + c]).toBe(ab.data[(y * 64 + 32 + x) * 3 + c]);
       let s1 = 0;
       let s2 = 0;
@@ -110,17 +86,17 @@ describe('pix2pix test', () => {
     const a = await pix2pix('test', '--model', 'model', '--data', 'data', '--results', 'res', '--num-test', '2', '--backend', 'cpu');
     expect(a.code).toBe(0);
     expect(a.stderr).toMatch(/mode paper/);
-    const json = JSON.parse(await readFile(join(tmp, 'res/metrics.json'), 'utf8'));
+    const json = JSON.parse(await readFile(join(ctx.tmp, 'res/metrics.json'), 'utf8'));
     expect(json.mode).toBe('paper');
     expect(json.images).toHaveLength(2);
-    expect((await readdir(join(tmp, 'res/images'))).length).toBe(6); // the third image's files were removed
-    await writeFile(join(tmp, 'res/notes.txt'), 'mine');
+    expect((await readdir(join(ctx.tmp, 'res/images'))).length).toBe(6); // the third image's files were removed
+    await writeFile(join(ctx.tmp, 'res/notes.txt'), 'mine');
     const b = await pix2pix('test', '--model', 'model', '--data', 'data', '--results', 'res', '--backend', 'cpu');
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/holds files this program did not write \(notes\.txt\)/);
-    expect(await readFile(join(tmp, 'res/notes.txt'), 'utf8')).toBe('mine');
-    await mkdir(join(tmp, 'other'));
-    await writeFile(join(tmp, 'other/keep.txt'), 'x');
+    expect(await readFile(join(ctx.tmp, 'res/notes.txt'), 'utf8')).toBe('mine');
+    await mkdir(join(ctx.tmp, 'other'));
+    await writeFile(join(ctx.tmp, 'other/keep.txt'), 'x');
     const c = await pix2pix('test', '--model', 'model', '--data', 'data', '--results', 'other', '--backend', 'cpu');
     expect(c.code).toBe(1);
     expect(c.stderr).toMatch(/not empty and is not a results folder/);
@@ -131,7 +107,7 @@ describe('pix2pix test', () => {
     const r = await pix2pix('test', '--model', pth, '--arch', 'unet', '--data', 'data', '--results', 'res-pth', '--eval', '--num-test', '1', '--backend', 'cpu');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`PyTorch state dict ${pth}`);
-    expect(JSON.parse(await readFile(join(tmp, 'res-pth/metrics.json'), 'utf8')).images).toHaveLength(1);
+    expect(JSON.parse(await readFile(join(ctx.tmp, 'res-pth/metrics.json'), 'utf8')).images).toHaveLength(1);
     const bad = await pix2pix('test', '--model', 'model', '--arch', 'unet', '--data', 'data', '--results', 'res-bad', '--backend', 'cpu');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--arch applies to a \.pth file only/);
@@ -140,29 +116,29 @@ describe('pix2pix test', () => {
   it('--segmenter adds the segmentation score to the summary, metrics.json and the page', async () => {
     const k = FACADE_CLASSES.length;
     const seg = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [null, null, 3], filters: k, kernelSize: 1 })] });
-    await seg.save(fileCheckpoint(join(tmp, 'seg')));
+    await seg.save(fileCheckpoint(join(ctx.tmp, 'seg')));
     seg.dispose();
     const r = await pix2pix('test', '--model', 'model', '--data', 'data', '--results', 'res-seg', '--eval', '--segmenter', 'seg', '--backend', 'cpu');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/segmentation: per-pixel acc\. [0-9.]+, per-class acc\. [0-9.]+, class IoU [0-9.]+/);
-    const json = JSON.parse(await readFile(join(tmp, 'res-seg/metrics.json'), 'utf8'));
+    const json = JSON.parse(await readFile(join(ctx.tmp, 'res-seg/metrics.json'), 'utf8'));
     expect(json.segmentation.pixelAccuracy).toBeGreaterThanOrEqual(0);
     expect(json.segmentation.pixelAccuracy).toBeLessThanOrEqual(1);
-    expect(await readFile(join(tmp, 'res-seg/index.html'), 'utf8')).toContain('class IoU');
+    expect(await readFile(join(ctx.tmp, 'res-seg/index.html'), 'utf8')).toContain('class IoU');
   });
 
   it('inputs alone: outputs, no target column, no metrics', async () => {
-    await mkdir(join(tmp, 'inputs'));
-    const G = await png(join(tmp, 'res/images', (await readdir(join(tmp, 'res/images'))).find((f) => f.endsWith('_real_A.png'))!));
+    await mkdir(join(ctx.tmp, 'inputs'));
+    const G = await png(join(ctx.tmp, 'res/images', (await readdir(join(ctx.tmp, 'res/images'))).find((f) => f.endsWith('_real_A.png'))!));
     const { encodePng } = await import('../../src/node/image_io.js');
-    await writeFile(join(tmp, 'inputs/x.png'), encodePng(G));
+    await writeFile(join(ctx.tmp, 'inputs/x.png'), encodePng(G));
     const r = await pix2pix('test', '--model', 'model', '--data', 'inputs', '--results', 'res-in', '--backend', 'cpu');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/no targets: no metrics/);
-    const html = await readFile(join(tmp, 'res-in/index.html'), 'utf8');
+    const html = await readFile(join(ctx.tmp, 'res-in/index.html'), 'utf8');
     expect(html).not.toContain('<th>target</th>');
     expect(html).toContain('images/x_fake_B.png');
-    expect(JSON.parse(await readFile(join(tmp, 'res-in/metrics.json'), 'utf8')).mean).toBeNull();
+    expect(JSON.parse(await readFile(join(ctx.tmp, 'res-in/metrics.json'), 'utf8')).mean).toBeNull();
   });
 });
 
@@ -174,9 +150,9 @@ describe('pix2pix export', () => {
       const r = await pix2pix('export', '--model', 'model', '--out', out, '--format', 'tfjs', ...(q ? ['--quantize', q] : []), '--backend', 'cpu');
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`${q || 'float32'} weights`);
-      expect((await readdir(join(tmp, out))).sort()).toEqual(['model.json', 'weights.bin']);
-      sizes[q || 'float32'] = (await readFile(join(tmp, out, 'weights.bin'))).byteLength;
-      const json = JSON.parse(await readFile(join(tmp, out, 'model.json'), 'utf8'));
+      expect((await readdir(join(ctx.tmp, out))).sort()).toEqual(['model.json', 'weights.bin']);
+      sizes[q || 'float32'] = (await readFile(join(ctx.tmp, out, 'weights.bin'))).byteLength;
+      const json = JSON.parse(await readFile(join(ctx.tmp, out, 'model.json'), 'utf8'));
       expect(json.format).toBe('layers-model');
       expect(JSON.stringify(json.modelTopology)).not.toContain('SeededDropout');
     }
@@ -188,7 +164,7 @@ describe('pix2pix export', () => {
     const onnx = await pix2pix('export', '--model', 'model', '--out', 'g.onnx', '--format', 'onnx', '--backend', 'cpu');
     expect(onnx.code, onnx.stderr).toBe(0);
     expect(onnx.stderr).toMatch(/NHWC float32 input 'input'/);
-    const bytes = await readFile(join(tmp, 'g.onnx'));
+    const bytes = await readFile(join(ctx.tmp, 'g.onnx'));
     expect(bytes.byteLength).toBeGreaterThan(sizes.float32!); // float32 weights plus the graph
     const onnxAgain = await pix2pix('export', '--model', 'model', '--out', 'g.onnx', '--format', 'onnx', '--backend', 'cpu');
     expect(onnxAgain.code).toBe(1);

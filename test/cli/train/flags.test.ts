@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTorchStateDict } from '../../../src/io/torch/read.js';
-import { ctx, exists, historyOf, noStack, pix2pix, root, tiny, useCli } from './harness.js';
+import { ctx, exists, historyOf, noStack, pix2pix, root, tiny, useCli } from '../harness.js';
 
 useCli('flags');
 const fixture = join(root, 'test', 'fixtures', 'torch', 'unet5_batch.pth'); // U-Net, 5 levels, ngf 4, batch norm, 32x32

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ctx, exists, historyOf, noStack, pix2pix, root, start, tiny, useCli, waitForSteps } from './harness.js';
+import { ctx, exists, historyOf, noStack, pix2pix, root, start, tiny, useCli, waitForSteps } from '../harness.js';
 
 useCli('safety');
 const fixture = join(root, 'test', 'fixtures', 'torch', 'unet5_batch.pth');

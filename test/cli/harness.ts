@@ -1,4 +1,4 @@
-// Shared by the `pix2pix train` CLI tests: bundles the CLI from src (as test/cli/cli.test.ts does) into
+// Shared by the CLI tests (train, test, demo): bundles the CLI from src (as test/cli/cli.test.ts does) into
 // node_modules/.cache/, gives each test file a temporary working folder, and runs the CLI there.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from 'vitest';
 
-export const root = resolve(__dirname, '../../..');
+export const root = resolve(__dirname, '../..');
 const cacheDir = join(root, 'node_modules', '.cache', 'pix2pix-cli-test');
 const run = promisify(execFile);
 
