@@ -4,7 +4,7 @@
 // the same process, interleaved, so their ratios are comparable on a noisy machine.
 //
 //   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
-//                          [--dx-methods]
+//                          [--dx-methods] [--conv-methods] [--transpose]
 //
 // --torch also times each layer's forward pass in PyTorch CPU (bench/torch_layers.py, 2 threads, with
 // /usr/bin/python3) and prints the ratio of the wasm forward (XNNPACK conv for convolutions, our
@@ -13,6 +13,13 @@
 // --dx-methods also times both algorithms of our Conv2DBackpropInput (phases, weight GEMM) with a new
 // filter on every call, as in training, where preferGemm() picks one per layer (compiled from src/
 // with esbuild, which the build tools already install).
+//
+// --conv-methods times both algorithms of our Conv2D (XNNPACK, weight GEMM) with a new filter on every
+// call, as in training, where preferWeightGemm() picks one per layer; the layer list's G "up" rows are
+// also the shapes of the decoder's backward convolutions.
+//
+// --transpose times an 8192x1024 float32 transpose: the backend's Transpose kernel against the blocked
+// JavaScript transposeInto() the kernels use, at several block sizes.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,14 +38,21 @@ const size = Number(opt('size', 256));
 const only = opt('only', null);
 const threads = opt('threads', null);
 const withTorch = args.includes('--torch');
-const dxMethods = args.includes('--dx-methods') ? await loadDxMethods() : null;
+const internals = args.some((a) => ['--dx-methods', '--conv-methods', '--transpose'].includes(a)) ? await loadInternals() : null;
+const dxMethods = args.includes('--dx-methods') ? internals : null;
+const convMethods = args.includes('--conv-methods') ? internals : null;
 
-/** The internal Conv2DBackpropInput algorithms, bundled from the TypeScript source. */
-async function loadDxMethods() {
+/** The internal kernel algorithms, bundled from the TypeScript source. */
+async function loadInternals() {
   const { build } = await import('esbuild');
-  const outfile = path.join(here, '..', '.cache', 'bench-dx-methods.mjs');
+  const outfile = path.join(here, '..', '.cache', 'bench-kernel-internals.mjs');
+  const wasmDir = path.join(here, '..', 'src', 'backends', 'wasm');
   await build({
-    entryPoints: [path.join(here, '..', 'src', 'backends', 'wasm', 'conv2d_backprop_input.ts')],
+    stdin: {
+      contents: ['conv2d_backprop_input', 'conv2d', 'kernel_scope'].map((m) => `export * from './${m}.ts';`).join('\n'),
+      resolveDir: wasmDir,
+      loader: 'ts',
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -56,9 +70,49 @@ const original = {
 // Import the backend first to capture its own Conv2DBackpropInput before enableWasmTraining replaces it.
 await import('@tensorflow/tfjs-backend-wasm');
 original.Conv2DBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+// The bundled internals are a second copy of the module: tell it which kernels are the backend's own.
+if (internals) for (const name of ['Conv2D', 'FusedConv2D']) internals.rememberBaseKernel(tf.getKernel(name, 'wasm'));
 const info = await initWasmBackend(threads ? { threads: Number(threads) } : {});
 const ours = { Conv2DBackpropInput: tf.getKernel('Conv2DBackpropInput', 'wasm'), Conv2DBackpropFilter: tf.getKernel('Conv2DBackpropFilter', 'wasm') };
 console.log(`wasm threads=${info.threads} simd=${info.simd}`);
+
+if (args.includes('--transpose')) {
+  const [R, C] = [8192, 1024];
+  const w = tf.randomNormal([R, C]);
+  const b = tf.backend();
+  const row = [`transpose ${R}x${C}: backend Transpose ${time(() => tf.tidy(() => { tf.transpose(w).dataSync(); })).toFixed(1)} ms`];
+  for (const block of [8, 16, 32, 64]) {
+    const ms = time(() => {
+      const out = b.makeOutput([C, R], 'float32');
+      blockedTranspose(b.typedArrayFromHeap(w), R, C, b.typedArrayFromHeap(out), block);
+      b.disposeData(out.dataId);
+    });
+    row.push(`JS ${block}x${block} blocks ${ms.toFixed(1)} ms`);
+  }
+  const ms = time(() => {
+    const out = b.makeOutput([C, R], 'float32');
+    internals.transposeInto(b.typedArrayFromHeap(w), 0, R, C, b.typedArrayFromHeap(out), 0);
+    b.disposeData(out.dataId);
+  });
+  row.push(`transposeInto ${ms.toFixed(1)} ms`);
+  console.log(row.join(' | '));
+  w.dispose();
+  process.exit(0);
+}
+
+/** transposeInto() with a given block size. */
+function blockedTranspose(src, rows, cols, dst, T) {
+  for (let r0 = 0; r0 < rows; r0 += T) {
+    const r1 = Math.min(rows, r0 + T);
+    for (let c0 = 0; c0 < cols; c0 += T) {
+      const c1 = Math.min(cols, c0 + T);
+      for (let r = r0; r < r1; r++) {
+        const s = r * cols;
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[s + c];
+      }
+    }
+  }
+}
 
 /** The convolutions of the U-Net encoder / PatchGAN (stride 2 and 1) and the decoder (transposed). */
 function shapes(S) {
@@ -162,6 +216,20 @@ for (const c of shapes(size)) {
       });
       tf.dispose(filters);
       row.push(`dx ${method} ${gf(ms)}`);
+    }
+  }
+  if (convMethods) {
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.w, c.strides, 1, c.pad, undefined, false, 'channelsLast');
+    row.push(`conv picks ${convMethods.preferWeightGemm(info) ? 'gemm' : 'xnnpack'}`);
+    for (const method of ['xnnpack', 'gemm']) {
+      const filters = Array.from({ length: reps + 1 }, () => tf.randomNormal(c.w)); // a new filter per call
+      let i = 0;
+      const ms = time(() => {
+        const out = convMethods.conv2dWasm({ inputs: { x, filter: filters[i++] }, backend, attrs: { ...attrs, dilations: [1, 1] } }, false, method);
+        backend.disposeData(out.dataId);
+      });
+      tf.dispose(filters);
+      row.push(`conv ${method} ${gf(ms)}`);
     }
   }
   if (!only || only === 'dw') {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enableWasmTraining, initWasmBackend, WASM_TRAINING_KERNELS } from '../../src/backends/wasm/index.js';
 import { conv2DBackpropInputWasm, planPhase } from '../../src/backends/wasm/conv2d_backprop_input.js';
+import { conv2dWasm, preferWeightGemm, type ConvMethod } from '../../src/backends/wasm/conv2d.js';
 import { Rng } from '../../src/util/random.js';
 import { on, randomData, relErr } from './wasm_helpers.js';
 
@@ -183,6 +184,90 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     expect(await big('wasm')).toEqual(await big('cpu'));
   });
 
+  it('Conv2D and FusedConv2D, both algorithms: random shapes, bias, linear/relu/relu6/leakyrelu', async () => {
+    const rng = new Rng(20261129);
+    const activations = ['linear', 'relu', 'relu6', 'leakyrelu'] as const;
+    for (let i = 0; i < 60; i++) {
+      const r = randomCase(rng);
+      // tfjs-core sizes a numeric pad's output with the filter's and stride's height for both dimensions,
+      // which no convolution matches when they are not square: the same padding is given explicitly.
+      const c: ConvCase =
+        typeof r.pad === 'number'
+          ? { x: r.x, filter: r.filter, strides: r.strides, dataFormat: 'NHWC', pad: [[0, 0], [r.pad, r.pad], [r.pad, r.pad], [0, 0]] }
+          : { ...r, dataFormat: 'NHWC' };
+      const fused = rng.int(2) === 1;
+      const activation = fused ? activations[rng.int(4)]! : 'linear';
+      const alpha = 0.05 + rng.next() / 2;
+      const withBias = fused && rng.int(3) !== 0;
+      const data = randomData3(rng, c);
+      const bias = randomData(rng, c.filter[3]);
+      const attrs = { ...attrsOf(c), dilations: [1, 1], activation, leakyreluAlpha: alpha } as unknown as tf.NamedAttrMap;
+      const inputs = () => ({
+        x: tf.tensor(data.x, c.x),
+        filter: tf.tensor(data.w, c.filter),
+        ...(withBias ? { bias: tf.tensor(bias, [c.filter[3]]) } : {}),
+      });
+      const ref = await on('cpu', () =>
+        tf.tidy(() => (tf.engine().runKernel(fused ? tf.FusedConv2D : tf.Conv2D, inputs(), attrs) as tf.Tensor).dataSync().slice()),
+      );
+      const what = JSON.stringify({ ...c, fused, activation, withBias });
+      for (const method of ['xnnpack', 'gemm', 'auto'] as ConvMethod[]) {
+        const got = await on('wasm', () =>
+          tf.tidy(() => {
+            const info = conv2dWasm({ inputs: inputs(), backend: tf.backend(), attrs }, fused, method);
+            return tf.engine().makeTensorFromTensorInfo(info).dataSync().slice();
+          }),
+        );
+        expect(relErr(got, ref), `${method} ${what}`).toBeLessThanOrEqual(1e-4);
+      }
+    }
+  });
+
+  it('Conv2D through tf ops: the weight-GEMM path on a new filter, XNNPACK when it is used again', async () => {
+    await tf.setBackend('wasm');
+    // 4x4 stride 2 from 4x4x32 to 2x2x64: 4 output pixels, 64 channels, so a new filter takes the GEMM path.
+    const info = tf.backend_util.computeConv2DInfo([1, 4, 4, 32], [4, 4, 32, 64], 2, 1, 'same');
+    expect(preferWeightGemm(info)).toBe(true);
+    const rng = new Rng(5);
+    const x = randomData(rng, 4 * 4 * 32);
+    const w = randomData(rng, 4 * 4 * 32 * 64);
+    const ref = await on('cpu', () => tf.tidy(() => tf.conv2d(tf.tensor4d(x, [1, 4, 4, 32]), tf.tensor4d(w, [4, 4, 32, 64]), 2, 'same').dataSync().slice()));
+    const got = await on('wasm', () =>
+      tf.tidy(() => {
+        const xt = tf.tensor4d(x, [1, 4, 4, 32]);
+        const wt = tf.tensor4d(w, [4, 4, 32, 64]);
+        return [0, 1, 2].map(() => tf.conv2d(xt, wt, 2, 'same').dataSync().slice());
+      }),
+    );
+    for (const g of got) expect(relErr(g, ref)).toBeLessThanOrEqual(1e-4);
+    // The large-spatial layers keep XNNPACK: 64x64 output pixels, 8 channels.
+    expect(preferWeightGemm(tf.backend_util.computeConv2DInfo([1, 128, 128, 3], [4, 4, 3, 8], 2, 1, 'same'))).toBe(false);
+  });
+
+  it('NCHW and dilated convolutions still go to the backend (same errors and results as before)', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.ones([1, 3, 8, 8]);
+    const w = tf.ones([3, 3, 3, 4]);
+    expect(() => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NCHW')).toThrow(/dataFormat/);
+    const xd = tf.ones([1, 8, 8, 3]);
+    const y = tf.conv2d(xd as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid', 'NHWC', 2);
+    expect(y.shape).toEqual([1, 4, 4, 4]);
+    expect(Array.from(y.dataSync()).every((v) => v === 27)).toBe(true);
+    tf.dispose([x, w, xd, y]);
+  });
+
+  it("'same' padding with a stride larger than the filter (wrong in tfjs-backend-wasm's own kernel) equals cpu", async () => {
+    const rng = new Rng(11);
+    const x = randomData(rng, 2 * 9 * 8 * 3);
+    const w = randomData(rng, 1 * 5 * 3 * 2);
+    const run = (b: string) =>
+      on(b, () => tf.tidy(() => tf.conv2d(tf.tensor4d(x, [2, 9, 8, 3]), tf.tensor4d(w, [1, 5, 3, 2]), 3, 'same').dataSync().slice()));
+    const ref = await run('cpu');
+    const got = await run('wasm');
+    expect(got.length).toBe(ref.length);
+    expect(relErr(got, ref)).toBeLessThanOrEqual(1e-4);
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');
     const c: ConvCase = { x: [1, 8, 8, 3], filter: [4, 4, 3, 4], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' };
@@ -191,6 +276,14 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     const before = tf.memory().numTensors;
     const bytesBefore = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
     await backprops('wasm', c, data);
+    const xt = tf.tensor4d(data.x, c.x);
+    for (const method of ['xnnpack', 'gemm'] as ConvMethod[]) {
+      const wt = tf.tensor4d(data.w, c.filter);
+      const info = conv2dWasm({ inputs: { x: xt, filter: wt }, backend: tf.backend(), attrs: { ...attrsOf(c), dilations: [1, 1] } }, false, method);
+      tf.backend().disposeData(info.dataId);
+      wt.dispose();
+    }
+    xt.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(bytesBefore);
   });

@@ -15,9 +15,9 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { im2colScratchLength, im2colTransposed } from './im2col.js';
 import { KernelScope, channelsLastConvInfo, toChannelsLast, type WasmBackendLike } from './kernel_scope.js';
 
-/** Converts an NCHW tensor to NHWC (or returns it unchanged for NHWC). */
 /**
  * The kernel function: inputs `{x, dy}`, attrs `{strides, pad, dataFormat, dimRoundingMode,
  * filterShape}` as tfjs' `conv2DBackpropFilter` op sends them.
@@ -35,42 +35,19 @@ export function conv2DBackpropFilterWasm(args: {
     const xs = toChannelsLast(scope, x, dataFormat);
     const dys = toChannelsLast(scope, dy, dataFormat);
     const info = channelsLastConvInfo(xs.shape as [number, number, number, number], attrs.filterShape, attrs, dataFormat);
-    const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
-    const { filterHeight: KH, filterWidth: KW, outChannels: Co, strideHeight: sh, strideWidth: sw } = info;
-    const top = info.padInfo.top;
-    const left = info.padInfo.left;
+    const { batchSize: B, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
+    const { filterHeight: KH, filterWidth: KW, outChannels: Co } = info;
     const P = B * OH * OW;
     if (P === 0 || Ci === 0 || Co === 0) {
       return scope.keep(scope.run('Fill', {}, { shape: [KH, KW, Ci, Co], value: 0, dtype: 'float32' }));
     }
 
-    // Transposed im2col, rows ordered (kh, kw, ci) like the filter, columns p = (b, oh, ow):
-    // col[(kh, kw, ci), p] = x[b, oh*sh + kh - top, ow*sw + kw - left, ci] (0 outside the input).
+    // Transposed im2col, rows ordered (kh, kw, ci) like the filter, columns p = (b, oh, ow).
     const rows = KH * KW * Ci;
     const col = scope.alloc([rows, P]);
-    const xv = scope.backend.typedArrayFromHeap(xs) as Float32Array;
-    const cv = scope.backend.typedArrayFromHeap(col) as Float32Array;
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        const rowBase = (kh * KW + kw) * Ci * P;
-        let p = 0;
-        for (let b = 0; b < B; b++) {
-          for (let oh = 0; oh < OH; oh++) {
-            const ih = oh * sh + kh - top;
-            const inH = ih >= 0 && ih < H;
-            for (let ow = 0; ow < OW; ow++, p++) {
-              const iw = ow * sw + kw - left;
-              if (inH && iw >= 0 && iw < W) {
-                const src = ((b * H + ih) * W + iw) * Ci;
-                for (let c = 0, d = rowBase + p; c < Ci; c++, d += P) cv[d] = xv[src + c]!;
-              } else {
-                for (let c = 0, d = rowBase + p; c < Ci; c++, d += P) cv[d] = 0;
-              }
-            }
-          }
-        }
-      }
-    }
+    const scratch = scope.alloc([im2colScratchLength(info)]);
+    const heap = (t: tf.TensorInfo) => scope.backend.typedArrayFromHeap(t) as Float32Array;
+    im2colTransposed(heap(xs), info, heap(col), heap(scratch));
 
     // dW = col · dy as a 1x1 convolution: input [1, 1, KH*KW*Ci, P], filter [1, 1, P, Co].
     const gemmIn = scope.reshape(col, [1, 1, rows, P]);

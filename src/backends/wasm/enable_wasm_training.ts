@@ -4,9 +4,11 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE_KERNEL, adamUpdateWasmConfig } from './adam_update.js';
+import { conv2DWasmConfig, fusedConv2DWasmConfig } from './conv2d.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
-import { makeTileWasmConfig } from './tile.js';
+import { rememberBaseKernel } from './kernel_scope.js';
+import { tileWasmConfig } from './tile.js';
 
 /**
  * The names of the kernels `enableWasmTraining()` installs on the wasm backend:
@@ -18,6 +20,9 @@ import { makeTileWasmConfig } from './tile.js';
  *   col2im (small spatial sizes, many channels).
  * - `Tile` (replaces the backend's per-element loop): tfjs' batch-norm gradient tiles per-channel
  *   vectors to full activation size several times per step; this one copies whole blocks.
+ * - `Conv2D` and `FusedConv2D` (wrap XNNPACK's): a filter XNNPACK has not seen, on a layer with fewer
+ *   output pixels than channels (the U-Net's inner layers in training, where weights are new every
+ *   step), runs as one GEMM with the filter unpacked instead of paying XNNPACK's filter packing.
  * - `Pix2pixAdamUpdate` (new): one variable's whole Adam update in one pass over the heap, bit for
  *   bit the op sequence's result; the Trainer's Adam update uses it when the backend has it.
  *
@@ -27,14 +32,26 @@ import { makeTileWasmConfig } from './tile.js';
  * Adam) is already registered by tfjs-backend-wasm: `test/backends` runs Trainer steps (vanilla,
  * lsgan) and a second-order gradient penalty on wasm against the cpu backend.
  */
-export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Tile, ADAM_UPDATE_KERNEL];
+export const WASM_TRAINING_KERNELS: readonly string[] = [
+  tf.Conv2DBackpropFilter,
+  tf.Conv2DBackpropInput,
+  tf.Conv2D,
+  tf.FusedConv2D,
+  tf.Tile,
+  ADAM_UPDATE_KERNEL,
+];
 
-/** The config of each kernel in {@link WASM_TRAINING_KERNELS}, given the one it replaces (if any). */
-const CONFIGS: Record<string, (previous: tf.KernelConfig | undefined) => tf.KernelConfig> = {
-  [tf.Conv2DBackpropFilter]: () => ({ ...conv2DBackpropFilterWasmConfig }),
-  [tf.Conv2DBackpropInput]: () => ({ ...conv2DBackpropInputWasmConfig }),
-  [tf.Tile]: (previous) => makeTileWasmConfig(previous),
-  [ADAM_UPDATE_KERNEL]: () => ({ ...adamUpdateWasmConfig }),
+/**
+ * The config of each kernel in {@link WASM_TRAINING_KERNELS}. The ones that replace a backend kernel
+ * and fall back to it call it through `runBaseKernel`.
+ */
+const CONFIGS: Record<string, tf.KernelConfig> = {
+  [tf.Conv2DBackpropFilter]: conv2DBackpropFilterWasmConfig,
+  [tf.Conv2DBackpropInput]: conv2DBackpropInputWasmConfig,
+  [tf.Conv2D]: conv2DWasmConfig,
+  [tf.FusedConv2D]: fusedConv2DWasmConfig,
+  [tf.Tile]: tileWasmConfig,
+  [ADAM_UPDATE_KERNEL]: adamUpdateWasmConfig,
 };
 
 /** Marks the kernel functions registered here, so that a second call recognises them. */
@@ -44,10 +61,9 @@ function isOurs(config: tf.KernelConfig | undefined): boolean {
   return config !== undefined && (config.kernelFunc as unknown as Record<string, unknown>)[MARK] === true;
 }
 
-function configFor(name: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
-  const make = CONFIGS[name];
-  if (make === undefined) throw new Error(`enableWasmTraining: no config for kernel '${name}'`);
-  const config = make(previous);
+function configFor(name: string): tf.KernelConfig {
+  const config = CONFIGS[name];
+  if (config === undefined) throw new Error(`enableWasmTraining: no config for kernel '${name}'`);
   const marked = ((args: Parameters<tf.KernelFunc>[0]) => config.kernelFunc(args)) as tf.KernelFunc;
   (marked as unknown as Record<string, unknown>)[MARK] = true;
   return { ...config, kernelFunc: marked };
@@ -92,10 +108,11 @@ export function enableWasmTraining(): WasmTrainingStatus {
     const current = tf.getKernel(name, 'wasm');
     if (isOurs(current)) continue;
     if (current !== undefined) {
+      rememberBaseKernel(current);
       tf.unregisterKernel(name, 'wasm');
       replaced.push(name);
     }
-    tf.registerKernel(configFor(name, current));
+    tf.registerKernel(configFor(name));
     registered.push(name);
   }
   return { registered, replaced };

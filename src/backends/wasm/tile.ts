@@ -5,13 +5,13 @@
  * `[1, 1, 1, C]` to `[1, 128, 128, C]`), several times per training step; tfjs-backend-wasm's `Tile`
  * computes every output index separately (~1.3 s of a 256x256 pix2pix step). This version writes each
  * innermost row once and replicates whole blocks with `copyWithin` (a memmove), so a tile costs about
- * one pass over its output. Non-float32 tensors go to the previous kernel.
+ * one pass over its output. Other dtypes go to the backend's own kernel.
  *
  * @internal
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from './kernel_scope.js';
+import { runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
 
 type Heap = Float32Array | Int32Array | Uint8Array;
 
@@ -37,31 +37,26 @@ function strides(shape: readonly number[]): number[] {
   return s;
 }
 
-/**
- * The kernel config registered by `enableWasmTraining()`, replacing tfjs-backend-wasm's `Tile`
- * (`previous`, still used for dtypes other than float32 and for scalars).
- */
-export function makeTileWasmConfig(previous: tf.KernelConfig | undefined): tf.KernelConfig {
-  const setUp = new WeakSet<object>();
-  const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): tf.TensorInfo => {
-    const { x } = args.inputs as { x: tf.TensorInfo };
-    const reps = (args.attrs as unknown as tf.TileAttrs).reps;
-    const backend = args.backend as WasmBackendLike;
-    if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0 || reps.length !== x.shape.length) {
-      if (previous === undefined) throw new Error(`Tile: unsupported input (dtype ${x.dtype}, rank ${x.shape.length})`);
-      if (!setUp.has(backend)) {
-        previous.setupFunc?.(backend);
-        setUp.add(backend);
-      }
-      return previous.kernelFunc(args) as tf.TensorInfo;
-    }
-    const outShape = x.shape.map((d, i) => d * reps[i]!);
-    const out = backend.makeOutput(outShape, x.dtype);
-    if (outShape.some((d) => d === 0)) return out;
-    const src = backend.typedArrayFromHeap(x);
-    const dst = backend.typedArrayFromHeap(out);
-    tileInto(src, x.shape, reps, dst, 0, 0, 0, strides(outShape), strides(x.shape));
-    return out;
-  };
-  return { kernelName: tf.Tile, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+/** `Tile` on the wasm backend: float32 and int32 here, other dtypes and scalars by the backend's own kernel. */
+function tileWasm(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const reps = (args.attrs as unknown as tf.TileAttrs).reps;
+  const backend = args.backend as WasmBackendLike;
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0 || reps.length !== x.shape.length) {
+    return runBaseKernel(tf.Tile, args);
+  }
+  const outShape = x.shape.map((d, i) => d * reps[i]!);
+  const out = backend.makeOutput(outShape, x.dtype);
+  if (outShape.some((d) => d === 0)) return out;
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  tileInto(src, x.shape, reps, dst, 0, 0, 0, strides(outShape), strides(x.shape));
+  return out;
 }
+
+/** The kernel config registered by `enableWasmTraining()`, replacing tfjs-backend-wasm's `Tile`. */
+export const tileWasmConfig: tf.KernelConfig = {
+  kernelName: tf.Tile,
+  backendName: 'wasm',
+  kernelFunc: tileWasm as unknown as tf.KernelFunc,
+};

@@ -1,0 +1,174 @@
+/**
+ * `Conv2D` and `FusedConv2D` for the wasm backend: XNNPACK's convolution, except where packing a new
+ * filter would cost more than the convolution itself.
+ *
+ * XNNPACK reorders ("packs") a convolution's filter when it first sees it and caches the packed copy
+ * per filter tensor. That is free in inference, where the weights never change, but a training step
+ * has new weights every step: the U-Net's 512- and 1024-channel filters (4-8 million values each) then
+ * cost ~20 ns per value to pack (~90-190 ms a layer on these machines), on layers whose output is
+ * 1x1 to 16x16 pixels and whose arithmetic takes a few milliseconds. About a quarter of a 256x256
+ * pix2pix step went to it (reproduced by `node bench/kernels.mjs --conv-methods`).
+ *
+ * The weight-GEMM path computes such a convolution as one matrix product in which the filter is the
+ * unpacked operand: `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)` becomes the 1x1
+ * convolution `yT[co, p] = sum_r WT[co, r] * colT[r, p]`, whose "pixels" are the filter's transposed
+ * rows (one cache-blocked transpose in JavaScript, ~3 ns a value) and whose small 1x1 filter is the
+ * input's transposed im2col matrix. Exactly the convolution's flops, on XNNPACK's multithreaded GEMM.
+ *
+ * A filter seen for the first time takes the weight-GEMM path where {@link preferWeightGemm} says it
+ * pays; a filter seen before goes to XNNPACK, whose packed copy is then cached for every later call
+ * (inference runs pack once, as before; a training step's filters are new every step).
+ *
+ * @internal
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+import { im2colScratchLength, im2colTransposed } from './im2col.js';
+import { KernelScope, runBaseKernel, transposeInto, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
+
+/** Which algorithm {@link conv2dWasm} uses: chosen per call (`auto`), or forced (tests, benchmarks). */
+export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
+
+/**
+ * Whether the weight-GEMM path is cheaper than XNNPACK for a filter XNNPACK has not packed yet: it
+ * replaces packing the `R x Co` filter (`R = KH*KW*Ci`) by transposing it (~7x cheaper a value) plus
+ * packing the `R x P` im2col matrix (`P` output pixels), so it pays when the output has fewer pixels
+ * than channels. The constant was measured with `node bench/kernels.mjs --conv-methods` on the pix2pix
+ * 256x256 shapes (both paths, a new filter per call).
+ */
+export function preferWeightGemm(info: tf.backend_util.Conv2DInfo): boolean {
+  const P = info.batchSize * info.outHeight * info.outWidth;
+  return info.outChannels > WEIGHT_GEMM_CHANNEL_RATIO * P;
+}
+
+/** See {@link preferWeightGemm}. */
+export const WEIGHT_GEMM_CHANNEL_RATIO = 1;
+
+/** Activations the weight-GEMM path applies itself; others go to XNNPACK's fused kernel. */
+const ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'leakyrelu']);
+
+/** Filters (by data id) a convolution has used: XNNPACK has packed (or will pack) them. */
+const seen = new WeakSet<object>();
+
+/** The convolution attributes both kernels share. */
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/**
+ * `Conv2D` (`fused: false`) or `FusedConv2D` (`fused: true`, with `bias` and `activation`) on the wasm
+ * backend; `base` is the backend's own kernel of that name.
+ */
+export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod = 'auto'): tf.TensorInfo {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as ConvAttrs;
+  const base = fused ? tf.FusedConv2D : tf.Conv2D;
+  if (x === undefined || filter === undefined || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return runBaseKernel(base, args);
+  const dilations = attrs.dilations ?? 1;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const activation = fused ? (attrs.activation ?? 'linear') : 'linear';
+  const eligible =
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    x.dtype === 'float32' &&
+    filter.dtype === 'float32' &&
+    preluActivationWeights == null &&
+    ACTIVATIONS.has(activation) &&
+    (bias == null || (bias.shape.length === 1 && bias.shape[0] === info.outChannels));
+  const firstUse = !seen.has(filter.dataId);
+  seen.add(filter.dataId);
+  if (eligible && (method === 'gemm' || (method === 'auto' && firstUse && preferWeightGemm(info)))) {
+    return convByWeightGemm(args.backend as WasmBackendLike, x, filter, info, bias ?? null, activation, attrs.leakyreluAlpha ?? 0.2);
+  }
+  // XNNPACK's own "TensorFlow SAME" padding is wrong when the stride exceeds the filter size
+  // (tfjs-backend-wasm 4.22: a 1x5 filter with stride 3 on 9x8 misplaces every output); the paddings
+  // tfjs computed are passed explicitly instead, which gives the same output size.
+  if (attrs.pad !== 'same') return runBaseKernel(base, args);
+  const { top, bottom, left, right } = info.padInfo;
+  const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return runBaseKernel(base, { ...args, attrs: { ...args.attrs, pad } as unknown as tf.NamedAttrMap });
+}
+
+/** The weight-GEMM convolution (see the module comment), with bias and activation applied to its output. */
+function convByWeightGemm(
+  backend: WasmBackendLike,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  bias: tf.TensorInfo | null,
+  activation: string,
+  alpha: number,
+): tf.TensorInfo {
+  const { batchSize: B, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
+  const R = info.filterHeight * info.filterWidth * Ci;
+  const P = B * OH * OW;
+  const y = backend.makeOutput([B, OH, OW, Co], 'float32');
+  if (P === 0 || Co === 0) return y;
+  if (R === 0) {
+    (backend.typedArrayFromHeap(y) as Float32Array).fill(0);
+    return finish(backend, y, P, Co, bias, activation, alpha);
+  }
+  const scope = new KernelScope(backend);
+  try {
+    const colT = scope.alloc([1, 1, R, P]);
+    const wT = scope.alloc([1, 1, Co, R]);
+    const scratch = scope.alloc([im2colScratchLength(info)]);
+    const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    im2colTransposed(heap(x), info, heap(colT), heap(scratch));
+    transposeInto(heap(filter), 0, R, Co, heap(wT), 0);
+    const yT = scope.run('Conv2D', { x: wT, filter: colT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+    // Views are taken after the last allocation: a heap growth would detach earlier ones.
+    transposeInto(heap(yT), 0, Co, P, heap(y), 0);
+  } catch (e) {
+    backend.disposeData(y.dataId);
+    throw e;
+  } finally {
+    scope.dispose();
+  }
+  return finish(backend, y, P, Co, bias, activation, alpha);
+}
+
+/** Adds `bias` and applies `activation` to the `P x Co` output in place, in float32 like XNNPACK. */
+function finish(backend: WasmBackendLike, y: tf.TensorInfo, P: number, Co: number, bias: tf.TensorInfo | null, activation: string, alpha: number): tf.TensorInfo {
+  if (bias === null && activation === 'linear') return y;
+  const out = backend.typedArrayFromHeap(y) as Float32Array;
+  const b = bias === null ? null : (backend.typedArrayFromHeap(bias) as Float32Array);
+  const a = Math.fround(alpha);
+  for (let p = 0, i = 0; p < P; p++) {
+    for (let c = 0; c < Co; c++, i++) {
+      let v = b === null ? out[i]! : Math.fround(out[i]! + b[c]!);
+      if (activation === 'relu') v = v < 0 ? 0 : v;
+      else if (activation === 'relu6') v = v < 0 ? 0 : v > 6 ? 6 : v;
+      else if (activation === 'leakyrelu') v = v < 0 ? Math.fround(v * a) : v;
+      out[i] = v;
+    }
+  }
+  return y;
+}
+
+/** The `Conv2D` config registered by `enableWasmTraining()`. */
+export const conv2DWasmConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2D,
+  backendName: 'wasm',
+  kernelFunc: ((args: KernelArgs) => conv2dWasm(args, false)) as unknown as tf.KernelFunc,
+};
+
+/** The `FusedConv2D` config registered by `enableWasmTraining()`. */
+export const fusedConv2DWasmConfig: tf.KernelConfig = {
+  kernelName: tf.FusedConv2D,
+  backendName: 'wasm',
+  kernelFunc: ((args: KernelArgs) => conv2dWasm(args, true)) as unknown as tf.KernelFunc,
+};

@@ -1,0 +1,88 @@
+/**
+ * The transposed im2col matrix of a convolution's NHWC input, shared by the kernels that turn a
+ * convolution into one matrix product.
+ *
+ * @internal
+ */
+
+import type * as tf from '@tensorflow/tfjs-core';
+import { transposeInto } from './kernel_scope.js';
+
+/**
+ * Writes the `(KH*KW*Ci) x P` matrix `col[(kh, kw, ci), p] = x[b, oh*sh + kh - top, ow*sw + kw - left, ci]`
+ * (0 outside the input) into `out`, where `p = (b, oh, ow)` runs over the `P = B*OH*OW` output
+ * positions of the geometry `info` and rows are ordered like an HWIO filter's.
+ *
+ * The input is first rearranged channels-first with each row's columns split by their remainder
+ * modulo the stride (`xs[ci, b, h, w mod sw, w div sw]`), so that every stretch of an output row is a
+ * contiguous copy. On the 128x128x64 layers this takes ~8 ms against 32 ms for the direct loop,
+ * which writes each pixel's channels `P` values apart. The rearranged input goes to `scratch`
+ * ({@link im2colScratchLength} values; on the wasm heap, so that no large JavaScript allocation
+ * triggers garbage collections).
+ */
+export function im2colTransposed(x: Float32Array, info: tf.backend_util.Conv2DInfo, out: Float32Array, scratch: Float32Array): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const P = B * OH * OW;
+  const Wp = Math.ceil(W / sw); // columns per remainder class
+  const rowLen = sw * Wp;
+  const xs = splitByStride(x, B * H, W, Ci, sw, Wp, scratch);
+  for (let kw = 0; kw < KW; kw++) {
+    // Output columns ow whose input column ow*sw + kw - left lies inside [0, W), and where they start in xs.
+    const first = Math.min(OW, Math.max(0, Math.ceil((left - kw) / sw)));
+    const end = Math.max(first, Math.min(OW, Math.floor((W - 1 - kw + left) / sw) + 1));
+    const iw0 = first * sw + kw - left;
+    const start = (iw0 % sw) * Wp + Math.floor(iw0 / sw);
+    const n = end - first;
+    for (let kh = 0; kh < KH; kh++) {
+      for (let ci = 0; ci < Ci; ci++) {
+        let d = ((kh * KW + kw) * Ci + ci) * P;
+        for (let b = 0; b < B; b++) {
+          const plane = (ci * B + b) * H;
+          for (let oh = 0; oh < OH; oh++, d += OW) {
+            const ih = oh * sh + kh - top;
+            if (ih < 0 || ih >= H || n === 0) {
+              out.fill(0, d, d + OW);
+              continue;
+            }
+            if (first > 0) out.fill(0, d, d + first);
+            const s = (plane + ih) * rowLen + start;
+            if (n >= 64) out.set(xs.subarray(s, s + n), d + first);
+            else for (let i = 0; i < n; i++) out[d + first + i] = xs[s + i]!;
+            if (end < OW) out.fill(0, d + end, d + OW);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The length of the scratch buffer {@link im2colTransposed} needs for `info`. */
+export function im2colScratchLength(info: tf.backend_util.Conv2DInfo): number {
+  const sw = info.strideWidth;
+  const pixels = info.batchSize * info.inHeight * info.inWidth;
+  const split = sw === 1 ? 0 : info.batchSize * info.inHeight * sw * Math.ceil(info.inWidth / sw);
+  return info.inChannels * (pixels + split);
+}
+
+/**
+ * Writes `x` (`rows` image rows of `W` pixels with `Ci` channels) channels-first into `scratch`, each
+ * row's columns grouped by remainder modulo `sw`: `[(ci, row), (w mod sw) * Wp + (w div sw)]`; returns
+ * the view holding it. A blocked transpose, then (for `sw > 1`) one sequential pass that splits rows.
+ */
+function splitByStride(x: Float32Array, rows: number, W: number, Ci: number, sw: number, Wp: number, scratch: Float32Array): Float32Array {
+  const n = rows * W * Ci;
+  const xT = scratch.subarray(0, n);
+  transposeInto(x, 0, rows * W, Ci, xT, 0);
+  if (sw === 1) return xT;
+  const rowLen = sw * Wp;
+  const xs = scratch.subarray(n, n + Ci * rows * rowLen);
+  for (let r = 0, src = 0, dst = 0; r < rows * Ci; r++, src += W, dst += rowLen) {
+    for (let ph = 0; ph < sw; ph++) {
+      for (let w = ph, j = dst + ph * Wp; w < W; w += sw, j++) xs[j] = xT[src + w]!;
+    }
+  }
+  return xs;
+}
