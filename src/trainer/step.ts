@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LossParts, Objective, ObjectiveArgs } from '../losses/types.js';
+import { withFrozenWeights } from '../backends/frozen_weights.js';
 import { deriveSeed } from '../util/random.js';
 import { check } from '../util/validate.js';
 import { applyAdam, disposeAdamSnapshot, restoreAdam, setAdamLearningRate, snapshotAdam, type AdamSnapshot } from './adam_state.js';
@@ -164,7 +165,8 @@ export async function trainingStep(nets: StepNetworks, input: tf.Tensor4D, targe
           applyGradients(dOptimizer, dVars, d.grads);
         });
       }
-      return loss.generator(args(fake));
+      // D's weight gradients are not used here (the reference's set_requires_grad(netD, False)).
+      return useD ? withFrozenWeights(trainableVars(D), () => loss.generator(args(fake))) : loss.generator(args(fake));
     });
     gParts = g.parts;
     gGrads = g.grads;

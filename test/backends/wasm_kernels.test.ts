@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { enableWasmTraining, initWasmBackend, WASM_TRAINING_KERNELS } from '../../src/backends/wasm/index.js';
 import { conv2DBackpropInputWasm, planPhase } from '../../src/backends/wasm/conv2d_backprop_input.js';
 import { conv2dWasm, preferWeightGemm, type ConvMethod } from '../../src/backends/wasm/conv2d.js';
+import { withFrozenWeights } from '../../src/backends/frozen_weights.js';
 import { Rng } from '../../src/util/random.js';
 import { on, randomData, relErr } from './wasm_helpers.js';
 
@@ -286,5 +287,34 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     xt.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(bytesBefore);
+  });
+});
+
+describe('withFrozenWeights (the generator update skips the discriminator weight gradients)', () => {
+  it('gives zeros for frozen filters on tensors made in the scope; true gradients for the rest', async () => {
+    await tf.setBackend('wasm');
+    const rng = new Rng(3);
+    const x = tf.tensor4d(randomData(rng, 8 * 8 * 3), [1, 8, 8, 3]);
+    const frozen = tf.variable(tf.tensor4d(randomData(rng, 4 * 4 * 4 * 2), [4, 4, 4, 2]));
+    const free = tf.variable(tf.tensor4d(randomData(rng, 4 * 4 * 3 * 4), [4, 4, 3, 4]));
+    const early = tf.variable(tf.tensor4d(randomData(rng, 4 * 4 * 3 * 2), [4, 4, 3, 2]));
+    // h is made inside f; x is the caller's. Both meet a frozen filter when `early` is frozen too.
+    const f = (xi: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const h = tf.fused.conv2d({ x: xi as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 2, pad: 'same' });
+      const y = tf.fused.conv2d({ x: h, filter: a as tf.Tensor4D, strides: 1, pad: 'same' });
+      const z = tf.fused.conv2d({ x: xi as tf.Tensor4D, filter: c as tf.Tensor4D, strides: 2, pad: 'same' });
+      return tf.add(tf.sum(tf.square(y)), tf.sum(tf.square(z)));
+    };
+    const vars = [x, frozen, free, early];
+    const plain = tf.grads(f)(vars);
+    const got = withFrozenWeights([frozen, early], () => tf.grads(f)(vars));
+    const after = tf.grads(f)(vars);
+    expect(relErr(got[0]!.dataSync(), plain[0]!.dataSync())).toBeLessThanOrEqual(1e-6); // input gradient
+    expect(Math.max(...Array.from(plain[1]!.dataSync(), Math.abs))).toBeGreaterThan(0);
+    expect(Array.from(got[1]!.dataSync()).every((v) => v === 0)).toBe(true); // frozen, on h: not computed
+    expect(relErr(got[2]!.dataSync(), plain[2]!.dataSync())).toBeLessThanOrEqual(1e-6); // not frozen
+    expect(relErr(got[3]!.dataSync(), plain[3]!.dataSync())).toBeLessThanOrEqual(1e-6); // frozen, but on the caller's x
+    expect(relErr(after[1]!.dataSync(), plain[1]!.dataSync())).toBeLessThanOrEqual(1e-6); // outside the scope again
+    tf.dispose([...vars, ...plain, ...got, ...after]);
   });
 });

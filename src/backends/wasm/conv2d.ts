@@ -23,6 +23,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { noteConvolution } from '../frozen_weights.js';
 import { im2colScratchLength, im2colTransposed } from './im2col.js';
 import { KernelScope, runBaseKernel, transposeInto, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
 
@@ -69,7 +70,11 @@ export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod 
   const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as unknown as ConvAttrs;
   const base = fused ? tf.FusedConv2D : tf.Conv2D;
-  if (x === undefined || filter === undefined || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return runBaseKernel(base, args);
+  if (x === undefined || filter === undefined) return runBaseKernel(base, args);
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+    noteConvolution(x, filter, dataNumber(args.backend, x));
+    return runBaseKernel(base, args);
+  }
   const dilations = attrs.dilations ?? 1;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -88,6 +93,7 @@ export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod 
     preluActivationWeights == null &&
     ACTIVATIONS.has(activation) &&
     (bias == null || (bias.shape.length === 1 && bias.shape[0] === info.outChannels));
+  noteConvolution(x, filter, dataNumber(args.backend, x));
   const firstUse = !seen.has(filter.dataId);
   seen.add(filter.dataId);
   if (eligible && (method === 'gemm' || (method === 'auto' && firstUse && preferWeightGemm(info)))) {
@@ -100,6 +106,13 @@ export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod 
   const { top, bottom, left, right } = info.padInfo;
   const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
   return runBaseKernel(base, { ...args, attrs: { ...args.attrs, pad } as unknown as tf.NamedAttrMap });
+}
+
+/** The backend's numeric id of `t`'s data (increasing in creation order), or -1. */
+function dataNumber(backend: tf.KernelBackend, t: tf.TensorInfo): number {
+  const map = (backend as unknown as { dataIdMap?: { get(id: object): { id?: unknown } | undefined } }).dataIdMap;
+  const id = map?.get(t.dataId)?.id;
+  return typeof id === 'number' ? id : -1;
 }
 
 /** The weight-GEMM convolution (see the module comment), with bias and activation applied to its output. */

@@ -15,6 +15,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { isFrozenConvInput } from '../frozen_weights.js';
 import { im2colScratchLength, im2colTransposed } from './im2col.js';
 import { KernelScope, channelsLastConvInfo, toChannelsLast, type WasmBackendLike } from './kernel_scope.js';
 
@@ -38,7 +39,8 @@ export function conv2DBackpropFilterWasm(args: {
     const { batchSize: B, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: KH, filterWidth: KW, outChannels: Co } = info;
     const P = B * OH * OW;
-    if (P === 0 || Ci === 0 || Co === 0) {
+    if (P === 0 || Ci === 0 || Co === 0 || isFrozenConvInput(x)) {
+      // Empty, or a gradient nobody reads (withFrozenWeights): zeros of the filter's shape.
       return scope.keep(scope.run('Fill', {}, { shape: [KH, KW, Ci, Co], value: 0, dtype: 'float32' }));
     }
 

@@ -7,6 +7,7 @@ import { ADAM_UPDATE_KERNEL, adamUpdateWasmConfig } from './adam_update.js';
 import { conv2DWasmConfig, fusedConv2DWasmConfig } from './conv2d.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
+import { identityWasmConfig } from './identity.js';
 import { rememberBaseKernel } from './kernel_scope.js';
 import { tileWasmConfig } from './tile.js';
 
@@ -23,6 +24,8 @@ import { tileWasmConfig } from './tile.js';
  * - `Conv2D` and `FusedConv2D` (wrap XNNPACK's): a filter XNNPACK has not seen, on a layer with fewer
  *   output pixels than channels (the U-Net's inner layers in training, where weights are new every
  *   step), runs as one GEMM with the filter unpacked instead of paying XNNPACK's filter packing.
+ * - `Identity` (replaces a copy): shares the input's data, as the cpu and webgl backends do; tfjs
+ *   clones every tensor a gradient saves, so the copies doubled a training step's saved activations.
  * - `Pix2pixAdamUpdate` (new): one variable's whole Adam update in one pass over the heap, bit for
  *   bit the op sequence's result; the Trainer's Adam update uses it when the backend has it.
  *
@@ -38,6 +41,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   tf.Conv2D,
   tf.FusedConv2D,
   tf.Tile,
+  tf.Identity,
   ADAM_UPDATE_KERNEL,
 ];
 
@@ -51,6 +55,7 @@ const CONFIGS: Record<string, tf.KernelConfig> = {
   [tf.Conv2D]: conv2DWasmConfig,
   [tf.FusedConv2D]: fusedConv2DWasmConfig,
   [tf.Tile]: tileWasmConfig,
+  [tf.Identity]: identityWasmConfig,
   [ADAM_UPDATE_KERNEL]: adamUpdateWasmConfig,
 };
 
