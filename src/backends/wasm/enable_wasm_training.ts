@@ -4,6 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE_KERNEL, adamUpdateWasmConfig } from './adam_update.js';
+import { concatWasmConfig } from './concat.js';
 import { conv2DWasmConfig, fusedConv2DWasmConfig } from './conv2d.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
@@ -26,6 +27,7 @@ import { tileWasmConfig } from './tile.js';
  *   step), runs as one GEMM with the filter unpacked instead of paying XNNPACK's filter packing.
  * - `Identity` (replaces a copy): shares the input's data, as the cpu and webgl backends do; tfjs
  *   clones every tensor a gradient saves, so the copies doubled a training step's saved activations.
+ * - `Concat` (replaces a per-run `set`): the U-Net's channel concatenations copy short runs in a loop.
  * - `Pix2pixAdamUpdate` (new): one variable's whole Adam update in one pass over the heap, bit for
  *   bit the op sequence's result; the Trainer's Adam update uses it when the backend has it.
  *
@@ -42,6 +44,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   tf.FusedConv2D,
   tf.Tile,
   tf.Identity,
+  tf.Concat,
   ADAM_UPDATE_KERNEL,
 ];
 
@@ -56,6 +59,7 @@ const CONFIGS: Record<string, tf.KernelConfig> = {
   [tf.FusedConv2D]: fusedConv2DWasmConfig,
   [tf.Tile]: tileWasmConfig,
   [tf.Identity]: identityWasmConfig,
+  [tf.Concat]: concatWasmConfig,
   [ADAM_UPDATE_KERNEL]: adamUpdateWasmConfig,
 };
 
