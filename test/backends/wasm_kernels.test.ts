@@ -269,6 +269,40 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     expect(relErr(got, ref)).toBeLessThanOrEqual(1e-4);
   });
 
+  it('Concat and SplitV: random shapes, axes, 1-3 inputs, float32 and int32, equal cpu exactly', async () => {
+    const rng = new Rng(123);
+    for (let i = 0; i < 40; i++) {
+      const rank = 1 + rng.int(4);
+      const base = Array.from({ length: rank }, () => 1 + rng.int(5));
+      const axis = rng.int(rank);
+      const dtype = rng.int(3) === 0 ? 'int32' : 'float32';
+      // Along the axis, widths 0..4 (an empty input must be skipped) and one long run (>= 256 values).
+      const widths = Array.from({ length: 1 + rng.int(3) }, () => rng.int(5));
+      if (rng.int(4) === 0) widths.push(300);
+      const parts = widths.map((w) => {
+        const shape = base.map((d, k) => (k === axis ? w : d));
+        const n = shape.reduce((a, b) => a * b, 1);
+        return { shape, data: Array.from(randomData(rng, n), (v) => (dtype === 'int32' ? Math.round(100 * v) : v)) };
+      });
+      if (widths.every((w) => w === 0)) continue;
+      const run = (b: string) =>
+        on(b, () =>
+          tf.tidy(() => {
+            const xs = parts.map((p) => tf.tensor(p.data, p.shape, dtype));
+            const joined = tf.concat(xs, axis);
+            const back = tf.split(joined, widths, axis);
+            return { joined: Array.from(joined.dataSync()), shape: joined.shape, back: back.map((t) => Array.from(t.dataSync())) };
+          }),
+        );
+      const ref = await run('cpu');
+      const got = await run('wasm');
+      const what = JSON.stringify({ base, axis, widths, dtype });
+      expect(got.shape, what).toEqual(ref.shape);
+      expect(got.joined, what).toEqual(ref.joined);
+      expect(got.back, what).toEqual(ref.back);
+    }
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');
     const c: ConvCase = { x: [1, 8, 8, 3], filter: [4, 4, 3, 4], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' };

@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE_KERNEL, adamUpdateWasmConfig } from './adam_update.js';
-import { concatWasmConfig } from './concat.js';
+import { concatWasmConfig, splitVWasmConfig } from './concat_split.js';
 import { conv2DWasmConfig, fusedConv2DWasmConfig } from './conv2d.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
@@ -27,7 +27,8 @@ import { tileWasmConfig } from './tile.js';
  *   step), runs as one GEMM with the filter unpacked instead of paying XNNPACK's filter packing.
  * - `Identity` (replaces a copy): shares the input's data, as the cpu and webgl backends do; tfjs
  *   clones every tensor a gradient saves, so the copies doubled a training step's saved activations.
- * - `Concat` (replaces a per-run `set`): the U-Net's channel concatenations copy short runs in a loop.
+ * - `Concat` and `SplitV` (replace a per-run `set` and a strided slice): the U-Net's channel
+ *   concatenations and their gradients copy short runs in a loop.
  * - `Pix2pixAdamUpdate` (new): one variable's whole Adam update in one pass over the heap, bit for
  *   bit the op sequence's result; the Trainer's Adam update uses it when the backend has it.
  *
@@ -45,6 +46,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   tf.Tile,
   tf.Identity,
   tf.Concat,
+  tf.SplitV,
   ADAM_UPDATE_KERNEL,
 ];
 
@@ -60,6 +62,7 @@ const CONFIGS: Record<string, tf.KernelConfig> = {
   [tf.Tile]: tileWasmConfig,
   [tf.Identity]: identityWasmConfig,
   [tf.Concat]: concatWasmConfig,
+  [tf.SplitV]: splitVWasmConfig,
   [ADAM_UPDATE_KERNEL]: adamUpdateWasmConfig,
 };
 

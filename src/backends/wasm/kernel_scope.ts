@@ -40,22 +40,27 @@ export function rememberBaseKernel(config: tf.KernelConfig): void {
 }
 
 /**
- * Runs the wasm backend's own kernel `name`: the one this package replaced, if any, else the one
+ * The wasm backend's own kernel function `name`: the one this package replaced, if any, else the one
  * registered. A replaced kernel was unregistered before tfjs could set it up for a backend that started
  * later, so its `setupFunc` runs here, once per backend.
  */
-export function runBaseKernel(name: string, args: KernelArgs): tf.TensorInfo {
+export function baseKernelFunc(name: string, backend: tf.KernelBackend): (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] {
   const config = baseKernels.get(name) ?? tf.getKernel(name, 'wasm');
   if (config === undefined) throw new Error(`wasm kernel '${name}' is not registered`);
   if (baseKernels.has(name) && config.setupFunc !== undefined) {
     let done = setUp.get(config);
     if (done === undefined) setUp.set(config, (done = new WeakSet()));
-    if (!done.has(args.backend)) {
-      config.setupFunc(args.backend);
-      done.add(args.backend);
+    if (!done.has(backend)) {
+      config.setupFunc(backend);
+      done.add(backend);
     }
   }
-  const out = config.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+  return config.kernelFunc as unknown as (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+}
+
+/** Runs the wasm backend's own kernel `name` ({@link baseKernelFunc}), which must return one tensor. */
+export function runBaseKernel(name: string, args: KernelArgs): tf.TensorInfo {
+  const out = baseKernelFunc(name, args.backend)(args);
   if (Array.isArray(out)) throw new Error(`wasm kernel '${name}' returned several outputs`);
   return out;
 }
