@@ -10,10 +10,11 @@
  * pix2pix step went to it (reproduced by `node bench/kernels.mjs --conv-methods`).
  *
  * The weight-GEMM path computes such a convolution as one matrix product in which the filter is the
- * unpacked operand: `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)` becomes the 1x1
- * convolution `yT[co, p] = sum_r WT[co, r] * colT[r, p]`, whose "pixels" are the filter's transposed
- * rows (one cache-blocked transpose in JavaScript, ~3 ns a value) and whose small 1x1 filter is the
- * input's transposed im2col matrix. Exactly the convolution's flops, on XNNPACK's multithreaded GEMM.
+ * unpacked operand: `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)` becomes
+ * `yT[co, p] = sum_r WT[co, r] * colT[r, p]`, whose left operand is the filter transposed (one
+ * cache-blocked transpose in JavaScript, ~3 ns a value) and whose small packed operand is the input's
+ * transposed im2col matrix. Exactly the convolution's flops, on XNNPACK's multithreaded GEMM
+ * ({@link KernelScope.gemm}).
  *
  * A filter seen for the first time takes the weight-GEMM path where {@link preferWeightGemm} says it
  * pays; a filter seen before goes to XNNPACK, whose packed copy is then cached for every later call
@@ -136,13 +137,13 @@ function convByWeightGemm(
   }
   const scope = new KernelScope(backend);
   try {
-    const colT = scope.alloc([1, 1, R, P]);
-    const wT = scope.alloc([1, 1, Co, R]);
+    const colT = scope.alloc([R, P]);
+    const wT = scope.alloc([Co, R]);
     const scratch = scope.alloc([im2colScratchLength(info)]);
     const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
     im2colTransposed(heap(x), info, heap(colT), heap(scratch));
     transposeInto(heap(filter), 0, R, Co, heap(wT), 0);
-    const yT = scope.run('Conv2D', { x: wT, filter: colT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+    const yT = scope.gemm(wT, colT, Co, R, P);
     // Views are taken after the last allocation: a heap growth would detach earlier ones.
     transposeInto(heap(yT), 0, Co, P, heap(y), 0);
   } catch (e) {

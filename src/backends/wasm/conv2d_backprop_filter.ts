@@ -5,11 +5,11 @@
  * `dW[(kh,kw,ci), co] = sum_p col[(kh,kw,ci), p] * dy[p, co]`, where `p` runs over the
  * `batch * outHeight * outWidth` output positions and `col` is the transposed im2col matrix of the
  * input (row `(kh,kw,ci)` holds `x[b, oh*sh + kh - padTop, ow*sw + kw - padLeft, ci]`). It is built
- * in one JavaScript pass over the heap (tfjs-backend-wasm's generic `StridedSlice`, `Reverse` and
- * `Transpose` kernels were several times slower on these shapes), and the product runs as a 1x1 `Conv2D` whose "pixels" are the
- * `(kh,kw,ci)` rows and whose input channels are the `p` positions: XNNPACK's multithreaded GEMM path,
- * exactly the convolution's flops (no zero-dilated or padded waste), and `dy` is used as the 1x1
- * filter without any copy. See `bench/kernels.mjs` for the alternatives measured on pix2pix shapes.
+ * in JavaScript ({@link im2colTransposed}; tfjs-backend-wasm's generic `StridedSlice`, `Reverse` and
+ * `Transpose` kernels were several times slower on these shapes), and the product runs on XNNPACK's
+ * multithreaded GEMM ({@link KernelScope.gemm}) with `dy` as the packed operand, as is: exactly the
+ * convolution's flops (no zero-dilated or padded waste). See `bench/kernels.mjs` for the alternatives
+ * measured on pix2pix shapes.
  *
  * @internal
  */
@@ -51,14 +51,8 @@ export function conv2DBackpropFilterWasm(args: {
     const heap = (t: tf.TensorInfo) => scope.backend.typedArrayFromHeap(t) as Float32Array;
     im2colTransposed(heap(xs), info, heap(col), heap(scratch));
 
-    // dW = col · dy as a 1x1 convolution: input [1, 1, KH*KW*Ci, P], filter [1, 1, P, Co].
-    const gemmIn = scope.reshape(col, [1, 1, rows, P]);
-    const gemmW = scope.reshape(dys, [1, 1, P, Co]);
-    const prod = scope.run(
-      'Conv2D',
-      { x: gemmIn, filter: gemmW },
-      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
-    );
+    // dW = col · dy, with dy the packed operand.
+    const prod = scope.gemm(col, dys, rows, P, Co);
     return scope.keep(scope.reshape(prod, [KH, KW, Ci, Co]));
   } finally {
     scope.dispose();

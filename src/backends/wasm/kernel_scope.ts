@@ -68,6 +68,9 @@ export function runBaseKernel(name: string, args: KernelArgs): tf.TensorInfo {
 /** Attribute values accepted by kernels (mirrors tfjs' `NamedAttrMap`). */
 export type Attrs = tf.NamedAttrMap;
 
+/** See {@link KernelScope.gemm}. */
+export const MATMUL_MAX_ROWS = 2048;
+
 /**
  * Runs wasm kernels by name and remembers every output so that {@link KernelScope.dispose} can free
  * all of them except the ones passed to {@link KernelScope.keep}.
@@ -105,6 +108,27 @@ export class KernelScope {
   /** `Transpose` with permutation `perm`. */
   transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
     return this.run('Transpose', { x }, { perm });
+  }
+
+  /**
+   * The matrix product `a · b` of the row-major `M x K` matrix `a` and `K x N` matrix `b` (any shapes
+   * with those sizes), as an `M x N` tensor, on XNNPACK; `b` is the operand XNNPACK packs (copies into
+   * its own layout) before multiplying. Below {@link MATMUL_MAX_ROWS} rows it runs as `BatchMatMul`
+   * (XNNPACK's fully connected operator), whose packing is several times cheaper than `Conv2D`'s
+   * (tfjs transposes a convolution filter before XNNPACK packs it); with more rows, as a 1x1
+   * `Conv2D`, whose GEMM ran ~15% faster there (`node bench/kernels.mjs --gemm`).
+   */
+  gemm(a: tf.TensorInfo, b: tf.TensorInfo, M: number, K: number, N: number): tf.TensorInfo {
+    if (M < MATMUL_MAX_ROWS) {
+      const out = this.run('BatchMatMul', { a: this.reshape(a, [1, M, K]), b: this.reshape(b, [1, K, N]) }, { transposeA: false, transposeB: false });
+      return this.reshape(out, [M, N]);
+    }
+    const out = this.run(
+      'Conv2D',
+      { x: this.reshape(a, [1, 1, M, K]), filter: this.reshape(b, [1, 1, K, N]) },
+      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
+    );
+    return this.reshape(out, [M, N]);
   }
 
   /** Marks `info` as the caller's result: {@link KernelScope.dispose} will not free it. */
