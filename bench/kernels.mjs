@@ -4,7 +4,7 @@
 // the same process, interleaved, so their ratios are comparable on a noisy machine.
 //
 //   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
-//                          [--dx-methods] [--conv-methods] [--transpose]
+//                          [--dx-methods] [--conv-methods] [--transpose] [--gemm]
 //
 // --torch also times each layer's forward pass in PyTorch CPU (bench/torch_layers.py, 2 threads, with
 // /usr/bin/python3) and prints the ratio of the wasm forward (XNNPACK conv for convolutions, our
@@ -17,6 +17,10 @@
 // --conv-methods times both algorithms of our Conv2D (XNNPACK, weight GEMM) with a new filter on every
 // call, as in training, where preferWeightGemm() picks one per layer; the layer list's G "up" rows are
 // also the shapes of the decoder's backward convolutions.
+//
+// --gemm times the matrix products the kernels run (M x K times K x N, a new right operand on every
+// call, as in training) as a 1x1 Conv2D and as BatchMatMul, the two XNNPACK paths KernelScope.gemm()
+// chooses between by M.
 //
 // --transpose times an 8192x1024 float32 transpose: the backend's Transpose kernel against the blocked
 // JavaScript transposeInto() the kernels use, at several block sizes.
@@ -49,7 +53,7 @@ async function loadInternals() {
   const wasmDir = path.join(here, '..', 'src', 'backends', 'wasm');
   await build({
     stdin: {
-      contents: ['conv2d_backprop_input', 'conv2d', 'kernel_scope'].map((m) => `export * from './${m}.ts';`).join('\n'),
+      contents: ['conv2d_backprop_input', 'conv2d', 'kernel_scope', 'transpose_simd'].map((m) => `export * from './${m}.ts';`).join('\n'),
       resolveDir: wasmDir,
       loader: 'ts',
     },
@@ -95,8 +99,42 @@ if (args.includes('--transpose')) {
     b.disposeData(out.dataId);
   });
   row.push(`transposeInto ${ms.toFixed(1)} ms`);
+  const simdMs = time(() => {
+    const out = b.makeOutput([C, R], 'float32');
+    internals.heapTranspose(b, b.typedArrayFromHeap(w), 0, R, C, b.typedArrayFromHeap(out), 0);
+    b.disposeData(out.dataId);
+  });
+  row.push(`heapTranspose (SIMD) ${simdMs.toFixed(1)} ms`);
   console.log(row.join(' | '));
   w.dispose();
+  process.exit(0);
+}
+
+if (args.includes('--gemm')) {
+  const med = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+  // Weight-gradient, weight-GEMM and input-gradient shapes of the 256x256 step.
+  for (const [M, K, N] of [[48, 16384, 128], [96, 16384, 64], [1024, 4096, 128], [2048, 1024, 256], [1024, 8192, 64], [4096, 512, 961], [8192, 1024, 64]]) {
+    const a = tf.randomNormal([M, K]);
+    const conv = [];
+    const mm = [];
+    for (let i = 0; i <= reps; i++) {
+      for (const [list, run] of [
+        [conv, (b) => tf.conv2d(tf.reshape(a, [1, 1, M, K]), tf.reshape(b, [1, 1, K, N]), 1, 'valid')],
+        [mm, (b) => tf.matMul(a, b)],
+      ]) {
+        const b = tf.randomNormal([K, N]);
+        b.dataSync();
+        const t0 = performance.now();
+        const y = run(b);
+        y.dataSync();
+        if (i > 0) list.push(performance.now() - t0);
+        tf.dispose([y, b]);
+      }
+    }
+    const gf = (ms) => `${ms.toFixed(1)} ms ${((2 * M * K * N) / ms / 1e6).toFixed(1)} GF/s`;
+    console.log(`M ${M} K ${K} N ${N}: 1x1 Conv2D ${gf(med(conv))} | BatchMatMul ${gf(med(mm))}`);
+    a.dispose();
+  }
   process.exit(0);
 }
 

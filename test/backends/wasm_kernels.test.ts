@@ -6,6 +6,8 @@ import { enableWasmTraining, initWasmBackend, WASM_TRAINING_KERNELS } from '../.
 import { conv2DBackpropInputWasm, planPhase } from '../../src/backends/wasm/conv2d_backprop_input.js';
 import { conv2dWasm, preferWeightGemm, type ConvMethod } from '../../src/backends/wasm/conv2d.js';
 import { withFrozenWeights } from '../../src/backends/frozen_weights.js';
+import { transposeInto, type WasmBackendLike } from '../../src/backends/wasm/kernel_scope.js';
+import { heapTranspose } from '../../src/backends/wasm/transpose_simd.js';
 import { Rng } from '../../src/util/random.js';
 import { on, randomData, relErr } from './wasm_helpers.js';
 
@@ -300,6 +302,30 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
       expect(got.shape, what).toEqual(ref.shape);
       expect(got.joined, what).toEqual(ref.joined);
       expect(got.back, what).toEqual(ref.back);
+    }
+  });
+
+  it('heapTranspose (SIMD 4x4 blocks, JavaScript edges) equals the plain loop, any size and offset', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as WasmBackendLike;
+    const rng = new Rng(44);
+    for (let i = 0; i < 60; i++) {
+      const rows = 1 + rng.int(i < 50 ? 40 : 200);
+      const cols = 1 + rng.int(i < 50 ? 40 : 200);
+      const offIn = rng.int(5);
+      const offOut = rng.int(5);
+      const src = backend.makeOutput([offIn + rows * cols], 'float32');
+      const dst = backend.makeOutput([offOut + rows * cols], 'float32');
+      const sv = backend.typedArrayFromHeap(src) as Float32Array;
+      sv.set(randomData(rng, sv.length));
+      const dv = backend.typedArrayFromHeap(dst) as Float32Array;
+      dv.fill(7);
+      const expected = new Float32Array(dv.length).fill(7);
+      transposeInto(sv, offIn, rows, cols, expected, offOut);
+      heapTranspose(backend, sv, offIn, rows, cols, dv, offOut);
+      expect(Array.from(dv), JSON.stringify({ rows, cols, offIn, offOut })).toEqual(Array.from(expected));
+      backend.disposeData(src.dataId);
+      backend.disposeData(dst.dataId);
     }
   });
 

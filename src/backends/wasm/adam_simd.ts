@@ -10,34 +10,11 @@
  * @internal
  */
 
+import { F32, I32, V128, compileFor, get, leb, set, simd, singleFunctionModule } from './wasm_module.js';
+
 /** `update(m, v, w, g, mOut, vOut, wOut, byteLength, b1, c1, b2, c2, d1, d2, eps, negLr)`; pointers are byte offsets. */
 export type AdamSimd = (...args: number[]) => void;
 
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-
-/** Unsigned LEB128. */
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...leb(body.length), ...body];
-}
-
-function vec(items: number[][]): number[] {
-  return [...leb(items.length), ...items.flat()];
-}
-
-const simd = (op: number): number[] => [0xfd, ...leb(op)];
 const LOAD = 0x00;
 const STORE = 0x0b;
 const SPLAT = 0x13;
@@ -50,11 +27,6 @@ const DIV = 0xe7;
 function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // Parameters: 0..7 i32 (m, v, w, g, mo, vo, wo, n), 8..15 f32 (b1, c1, b2, c2, d1, d2, eps, nlr).
   // Locals: 16 i32 i; 17..24 v128 splats of 8..15; 25 g, 26 m', 27 v'.
-  const type = [0x60, ...leb(16), ...Array<number>(8).fill(I32), ...Array<number>(8).fill(F32), 0x00];
-  const memLimits = shared ? [0x03, ...leb(1), ...leb(65536)] : [0x00, ...leb(1)];
-  const imp = [...leb(3), 0x65, 0x6e, 0x76, ...leb(6), ...Array.from('memory', (c) => c.charCodeAt(0)), 0x02, ...memLimits];
-  const get = (i: number) => [0x20, ...leb(i)];
-  const set = (i: number) => [0x21, ...leb(i)];
   const addr = (p: number) => [...get(p), ...get(16), 0x6a]; // p + i
   const load = (p: number) => [...addr(p), ...simd(LOAD), 0x04, 0x00]; // align 2^4, offset 0
   const body: number[] = [];
@@ -76,18 +48,8 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   body.push(...simd(STORE), 0x04, 0x00);
   body.push(...get(16), 0x41, ...leb(16), 0x6a, ...set(16)); // i += 16 (i32.const 16 is a positive LEB)
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block
-  body.push(0x0b); // end function
-  const locals = [...leb(2), ...leb(1), I32, ...leb(11), V128];
-  const fn = [...locals, ...body];
-  const name = Array.from('update', (c) => c.charCodeAt(0));
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([type])),
-    ...section(2, vec([imp])),
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...leb(name.length), ...name, 0x00, 0x00]])),
-    ...section(10, vec([[...leb(fn.length), ...fn]])),
-  ]);
+  const params = [...Array<number>(8).fill(I32), ...Array<number>(8).fill(F32)];
+  return singleFunctionModule(shared, 'update', params, [[1, I32], [11, V128]], body);
 }
 
 const cache = new WeakMap<object, AdamSimd | null>();
@@ -97,18 +59,5 @@ const cache = new WeakMap<object, AdamSimd | null>();
  * cannot compile it (no wasm SIMD); compiled once per memory.
  */
 export function adamSimdFor(memory: WebAssembly.Memory | undefined): AdamSimd | null {
-  if (memory === undefined) return null;
-  const hit = cache.get(memory);
-  if (hit !== undefined) return hit;
-  let fn: AdamSimd | null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(moduleBytes(shared));
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    fn = instance.exports['update'] as AdamSimd;
-  } catch {
-    fn = null;
-  }
-  cache.set(memory, fn);
-  return fn;
+  return compileFor(cache, memory, 'update', moduleBytes);
 }

@@ -11,8 +11,8 @@
  *
  * The weight-GEMM path computes such a convolution as one matrix product in which the filter is the
  * unpacked operand: `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)` becomes
- * `yT[co, p] = sum_r WT[co, r] * colT[r, p]`, whose left operand is the filter transposed (one
- * cache-blocked transpose in JavaScript, ~3 ns a value) and whose small packed operand is the input's
+ * `yT[co, p] = sum_r WT[co, r] * colT[r, p]`, whose left operand is the filter transposed (one SIMD
+ * transpose, {@link heapTranspose}) and whose small packed operand is the input's
  * transposed im2col matrix. Exactly the convolution's flops, on XNNPACK's multithreaded GEMM
  * ({@link KernelScope.gemm}).
  *
@@ -26,7 +26,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { noteConvolution } from '../frozen_weights.js';
 import { im2colScratchLength, im2colTransposed } from './im2col.js';
-import { KernelScope, runBaseKernel, transposeInto, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
+import { KernelScope, runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
+import { heapTranspose } from './transpose_simd.js';
 
 /** Which algorithm {@link conv2dWasm} uses: chosen per call (`auto`), or forced (tests, benchmarks). */
 export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
@@ -141,11 +142,11 @@ function convByWeightGemm(
     const wT = scope.alloc([Co, R]);
     const scratch = scope.alloc([im2colScratchLength(info)]);
     const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    im2colTransposed(heap(x), info, heap(colT), heap(scratch));
-    transposeInto(heap(filter), 0, R, Co, heap(wT), 0);
+    im2colTransposed(backend, heap(x), info, heap(colT), heap(scratch));
+    heapTranspose(backend, heap(filter), 0, R, Co, heap(wT), 0);
     const yT = scope.gemm(wT, colT, Co, R, P);
     // Views are taken after the last allocation: a heap growth would detach earlier ones.
-    transposeInto(heap(yT), 0, Co, P, heap(y), 0);
+    heapTranspose(backend, heap(yT), 0, Co, P, heap(y), 0);
   } catch (e) {
     backend.disposeData(y.dataId);
     throw e;

@@ -49,7 +49,7 @@ export function conv2DBackpropFilterWasm(args: {
     const col = scope.alloc([rows, P]);
     const scratch = scope.alloc([im2colScratchLength(info)]);
     const heap = (t: tf.TensorInfo) => scope.backend.typedArrayFromHeap(t) as Float32Array;
-    im2colTransposed(heap(xs), info, heap(col), heap(scratch));
+    im2colTransposed(scope.backend, heap(xs), info, heap(col), heap(scratch));
 
     // dW = col · dy, with dy the packed operand.
     const prod = scope.gemm(col, dys, rows, P, Co);

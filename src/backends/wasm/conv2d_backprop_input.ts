@@ -24,7 +24,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelScope, channelsLastConvInfo, toChannelsLast, transposeInto, type WasmBackendLike } from './kernel_scope.js';
+import { KernelScope, channelsLastConvInfo, toChannelsLast, type WasmBackendLike } from './kernel_scope.js';
+import { heapTranspose } from './transpose_simd.js';
 
 /** One dimension of one phase of the input gradient. */
 interface PhaseDim {
@@ -98,7 +99,7 @@ export function conv2DBackpropInputWasm(
         const kh = KH - 1 - (ph.first + sh * th);
         for (let tw = 0; tw < pw.taps; tw++) {
           const kw = KW - 1 - (pw.first + sw * tw);
-          transposeInto(wv, (kh * KW + kw) * Ci * Co, Ci, Co, sv, (th * pw.taps + tw) * Co * Ci);
+          heapTranspose(backend, wv, (kh * KW + kw) * Ci * Co, Ci, Co, sv, (th * pw.taps + tw) * Co * Ci);
         }
       }
     }
@@ -173,7 +174,7 @@ function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.Tensor
     return dx;
   }
   const dyT = scope.alloc([Co, P]);
-  transposeInto(backend.typedArrayFromHeap(dy) as Float32Array, 0, P, Co, backend.typedArrayFromHeap(dyT) as Float32Array, 0);
+  heapTranspose(backend, backend.typedArrayFromHeap(dy) as Float32Array, 0, P, Co, backend.typedArrayFromHeap(dyT) as Float32Array, 0);
   const cols = scope.gemm(filter, dyT, R, Co, P);
   // Views are taken after the last allocation: a heap growth would detach earlier ones.
   const cv = backend.typedArrayFromHeap(cols) as Float32Array;

@@ -6,12 +6,13 @@
  */
 
 import type * as tf from '@tensorflow/tfjs-core';
-import { transposeInto } from './kernel_scope.js';
+import { heapTranspose } from './transpose_simd.js';
 
 /**
  * Writes the `(KH*KW*Ci) x P` matrix `col[(kh, kw, ci), p] = x[b, oh*sh + kh - top, ow*sw + kw - left, ci]`
  * (0 outside the input) into `out`, where `p = (b, oh, ow)` runs over the `P = B*OH*OW` output
- * positions of the geometry `info` and rows are ordered like an HWIO filter's.
+ * positions of the geometry `info` and rows are ordered like an HWIO filter's (`backend`: the wasm
+ * backend whose memory the arrays view, for the SIMD transpose).
  *
  * The input is first rearranged channels-first with each row's columns split by their remainder
  * modulo the stride (`xs[ci, b, h, w mod sw, w div sw]`), so that every stretch of an output row is a
@@ -20,7 +21,7 @@ import { transposeInto } from './kernel_scope.js';
  * ({@link im2colScratchLength} values; on the wasm heap, so that no large JavaScript allocation
  * triggers garbage collections).
  */
-export function im2colTransposed(x: Float32Array, info: tf.backend_util.Conv2DInfo, out: Float32Array, scratch: Float32Array): void {
+export function im2colTransposed(backend: unknown, x: Float32Array, info: tf.backend_util.Conv2DInfo, out: Float32Array, scratch: Float32Array): void {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
@@ -28,7 +29,7 @@ export function im2colTransposed(x: Float32Array, info: tf.backend_util.Conv2DIn
   const P = B * OH * OW;
   const Wp = Math.ceil(W / sw); // columns per remainder class
   const rowLen = sw * Wp;
-  const xs = splitByStride(x, B * H, W, Ci, sw, Wp, scratch);
+  const xs = splitByStride(backend, x, B * H, W, Ci, sw, Wp, scratch);
   for (let kw = 0; kw < KW; kw++) {
     // Output columns ow whose input column ow*sw + kw - left lies inside [0, W), and where they start in xs.
     const first = Math.min(OW, Math.max(0, Math.ceil((left - kw) / sw)));
@@ -72,10 +73,10 @@ export function im2colScratchLength(info: tf.backend_util.Conv2DInfo): number {
  * row's columns grouped by remainder modulo `sw`: `[(ci, row), (w mod sw) * Wp + (w div sw)]`; returns
  * the view holding it. A blocked transpose, then (for `sw > 1`) one sequential pass that splits rows.
  */
-function splitByStride(x: Float32Array, rows: number, W: number, Ci: number, sw: number, Wp: number, scratch: Float32Array): Float32Array {
+function splitByStride(backend: unknown, x: Float32Array, rows: number, W: number, Ci: number, sw: number, Wp: number, scratch: Float32Array): Float32Array {
   const n = rows * W * Ci;
   const xT = scratch.subarray(0, n);
-  transposeInto(x, 0, rows * W, Ci, xT, 0);
+  heapTranspose(backend, x, 0, rows * W, Ci, xT, 0);
   if (sw === 1) return xT;
   const rowLen = sw * Wp;
   const xs = scratch.subarray(n, n + Ci * rows * rowLen);
