@@ -8,6 +8,7 @@ import { conv2dWasm, preferWeightGemm, type ConvMethod } from '../../src/backend
 import { withFrozenWeights } from '../../src/backends/frozen_weights.js';
 import { transposeInto, type WasmBackendLike } from '../../src/backends/wasm/kernel_scope.js';
 import { heapTranspose } from '../../src/backends/wasm/transpose_simd.js';
+import { rotationOf } from '../../src/backends/wasm/transpose.js';
 import { Rng } from '../../src/util/random.js';
 import { on, randomData, relErr } from './wasm_helpers.js';
 
@@ -327,6 +328,49 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
       backend.disposeData(src.dataId);
       backend.disposeData(dst.dataId);
     }
+  });
+
+  it('Transpose (every permutation of ranks 1-4) equals cpu exactly; Sum and Mean over any axes within 1e-6', async () => {
+    expect(rotationOf([0, 3, 1, 2])).toEqual({ batch: 1, split: 3 });
+    expect(rotationOf([3, 0, 1, 2])).toEqual({ batch: 0, split: 3 });
+    expect(rotationOf([1, 0])).toEqual({ batch: 0, split: 1 });
+    expect(rotationOf([0, 2, 1, 3])).toBeNull();
+    expect(rotationOf([0, 1, 2])).toBeNull();
+    const perms = (n: number): number[][] =>
+      n === 0 ? [[]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+    const rng = new Rng(77);
+    for (let rank = 1; rank <= 4; rank++) {
+      for (const perm of perms(rank)) {
+        const shape = Array.from({ length: rank }, () => 1 + rng.int(7));
+        const data = Array.from(randomData(rng, shape.reduce((a, b) => a * b, 1)));
+        const run = (b: string) =>
+          on(b, () =>
+            tf.tidy(() => {
+              const x = tf.tensor(data, shape);
+              const t = tf.transpose(x, perm);
+              const axes = perm.slice(0, Math.max(1, rank - 1));
+              return {
+                t: Array.from(t.dataSync()),
+                shape: t.shape,
+                sum: Array.from(tf.sum(x, axes).dataSync()),
+                mean: Array.from(tf.mean(x, axes, true).dataSync()),
+                lead: Array.from(tf.sum(x, 0).dataSync()),
+              };
+            }),
+          );
+        const ref = await run('cpu');
+        const got = await run('wasm');
+        expect(got.shape).toEqual(ref.shape);
+        expect(got.t, JSON.stringify({ shape, perm })).toEqual(ref.t);
+        expect(relErr(got.sum, ref.sum), JSON.stringify({ shape, perm })).toBeLessThanOrEqual(1e-6);
+        expect(relErr(got.mean, ref.mean), JSON.stringify({ shape, perm })).toBeLessThanOrEqual(1e-6);
+        expect(relErr(got.lead, ref.lead), JSON.stringify({ shape, perm })).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    // The batch-norm gradient's reduction: a [1, 64, 64, 32] activation summed over N, H, W.
+    const big = Array.from(randomData(rng, 64 * 64 * 32));
+    const sums = (b: string) => on(b, () => tf.tidy(() => Array.from(tf.sum(tf.tensor(big, [1, 64, 64, 32]), [0, 1, 2]).dataSync())));
+    expect(relErr(await sums('wasm'), await sums('cpu'))).toBeLessThanOrEqual(1e-6);
   });
 
   it('leaves no tensors behind', async () => {

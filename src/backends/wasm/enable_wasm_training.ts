@@ -10,7 +10,9 @@ import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d_backprop_input.js';
 import { identityWasmConfig } from './identity.js';
 import { rememberBaseKernel } from './kernel_scope.js';
+import { meanWasmConfig, sumWasmConfig } from './reduce.js';
 import { tileWasmConfig } from './tile.js';
+import { transposeWasmConfig } from './transpose.js';
 
 /**
  * The names of the kernels `enableWasmTraining()` installs on the wasm backend:
@@ -29,6 +31,9 @@ import { tileWasmConfig } from './tile.js';
  *   clones every tensor a gradient saves, so the copies doubled a training step's saved activations.
  * - `Concat` and `SplitV` (replace a per-run `set` and a strided slice): the U-Net's channel
  *   concatenations and their gradients copy short runs in a loop.
+ * - `Transpose` (replaces an element-by-element loop): axis rotations as SIMD 2D transposes.
+ * - `Sum` and `Mean` over leading axes (the batch-norm gradient's per-channel sums), as one pass over
+ *   rows instead of the backend's transpose first.
  * - `Pix2pixAdamUpdate` (new): one variable's whole Adam update in one pass over the heap, bit for
  *   bit the op sequence's result; the Trainer's Adam update uses it when the backend has it.
  *
@@ -47,6 +52,9 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   tf.Identity,
   tf.Concat,
   tf.SplitV,
+  tf.Transpose,
+  tf.Sum,
+  tf.Mean,
   ADAM_UPDATE_KERNEL,
 ];
 
@@ -63,6 +71,9 @@ const CONFIGS: Record<string, tf.KernelConfig> = {
   [tf.Identity]: identityWasmConfig,
   [tf.Concat]: concatWasmConfig,
   [tf.SplitV]: splitVWasmConfig,
+  [tf.Transpose]: transposeWasmConfig,
+  [tf.Sum]: sumWasmConfig,
+  [tf.Mean]: meanWasmConfig,
   [ADAM_UPDATE_KERNEL]: adamUpdateWasmConfig,
 };
 
@@ -73,12 +84,15 @@ function isOurs(config: tf.KernelConfig | undefined): boolean {
   return config !== undefined && (config.kernelFunc as unknown as Record<string, unknown>)[MARK] === true;
 }
 
-function configFor(name: string): tf.KernelConfig {
+function configFor(name: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
   const config = CONFIGS[name];
   if (config === undefined) throw new Error(`enableWasmTraining: no config for kernel '${name}'`);
   const marked = ((args: Parameters<tf.KernelFunc>[0]) => config.kernelFunc(args)) as tf.KernelFunc;
   (marked as unknown as Record<string, unknown>)[MARK] = true;
-  return { ...config, kernelFunc: marked };
+  // The replaced kernel's setup still runs when a backend starts: other backend kernels call its
+  // module-internal function directly (e.g. the reductions call Transpose's).
+  const setupFunc = previous?.setupFunc;
+  return { ...config, kernelFunc: marked, ...(setupFunc ? { setupFunc } : {}) };
 }
 
 /** What {@link enableWasmTraining} did. */
@@ -124,7 +138,7 @@ export function enableWasmTraining(): WasmTrainingStatus {
       tf.unregisterKernel(name, 'wasm');
       replaced.push(name);
     }
-    tf.registerKernel(configFor(name));
+    tf.registerKernel(configFor(name, current));
     registered.push(name);
   }
   return { registered, replaced };
