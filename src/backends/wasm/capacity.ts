@@ -26,15 +26,16 @@ export const WASM_WORKLOADS: readonly WasmWorkload[] = ['train', 'inference'];
  * fit to the peak wasm heap (the heap only grows, so its final size is the peak, growth overshoot
  * included) of one default pix2pix step and one generator inference (U-Net filters 64 built for the size
  * + 70x70 PatchGAN, batch norm, vanilla GAN, the Trainer with the fused Adam update) on a fresh backend:
- * `npm run bench -- --sizes 64,128,256 --backends wasm --reps 3 --warmup 1` and
- * `node bench/run.mjs --sizes 512 --backends wasm --no-torch --reps 1 --warmup 0` measured
- * 1010 / 1432 / 2089 / 3429 MB per step at 64 / 128 / 256 / 512 and 226 / 345 / 465 / 612 MB per
- * inference; the fit is within 2% of each. Per parameter a step holds ~8 floats (weights, two Adam
- * moments, the gradient, and the previous values the Trainer keeps for its rollback); per activation
- * float ~3.4 floats (activations kept for the backward pass, their gradients, kernel temporaries).
+ * `npm run bench -- --sizes 64,128,256 --backends wasm --reps 5 --warmup 1` and
+ * `node bench/run.mjs --sizes 512 --backends wasm --no-torch --reps 2 --warmup 1` measured
+ * 787 / 1049 / 1526 / 2882 MB per step at 64 / 128 / 256 / 512 and 226 / 345 / 465 / 612 MB per
+ * inference; the step fit is within 1% of each, the inference fit within 2%. Per parameter a step holds
+ * ~4 floats (weights, two Adam moments, the gradient); per activation float ~4 floats (the activation
+ * kept for the backward pass, its gradient, kernel temporaries); the base is the backend's own memory
+ * and scratch (~290 MB).
  */
 const FIT: Record<WasmWorkload, { base: number; perActivation: number; perParameter: number }> = {
-  train: { base: 0, perActivation: 13.4, perParameter: 32.2 },
+  train: { base: 301e6, perActivation: 16.2, perParameter: 15.6 },
   inference: { base: 0, perActivation: 0.7, perParameter: 9.6 },
 };
 
