@@ -1,7 +1,8 @@
-// The GPU backends in a real browser: for webgl and webgpu (headless Chromium, SwiftShader software
+// The backends in a real browser: for webgl and webgpu (headless Chromium, SwiftShader software
 // rendering), the BUILT package (dist/) trains a tiny pix2pix, matches the cpu backend's forward output,
-// generates in both modes and round-trips through IndexedDB. The scenario runs in pages/backends.js;
-// this file launches the browser and asserts on the plain-JSON report it returns.
+// generates in both modes and round-trips through IndexedDB (pages/backends.js); on wasm, with this
+// package's training kernels, it trains with the cpu backend's losses (pages/wasm.js). This file
+// launches the browser and asserts on the plain-JSON reports the pages return.
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,7 +67,7 @@ function numbersIn(value: unknown): number[] {
   return [];
 }
 
-describe.skipIf(skip)('GPU backends in headless Chromium', () => {
+describe.skipIf(skip)('backends in headless Chromium', () => {
   let browser: Browser;
   let server: HarnessServer;
 
@@ -147,4 +148,28 @@ describe.skipIf(skip)('GPU backends in headless Chromium', () => {
       expect(report.tensorsAtEnd).toBe(report.tensorsAtStart);
     });
   }
+
+  it('wasm with enableWasmTraining (initWasmBackend, 1 thread): trains with the cpu losses, no leak', async () => {
+    const page = await openPage(browser, server.url, '/pages/wasm.html');
+    await page.waitForFunction(() => (window as unknown as { wasmChecksReady?: boolean }).wasmChecksReady === true);
+    const report = (await page.evaluate(() => (window as unknown as { runWasmChecks(): Promise<unknown> }).runWasmChecks())) as {
+      info: { threads: number; simd: boolean; training: boolean };
+      backendUsed: string;
+      wasm: { d: number[]; g: number[]; numTensors: number[] };
+      cpu: { d: number[]; g: number[] };
+      outputMaxAbsDiff: number;
+    };
+    await page.close();
+    console.info(`[browser wasm] ${JSON.stringify(report.info)}; G losses wasm ${report.wasm.g.map((v) => v.toFixed(4)).join(', ')}`);
+    expect(report.backendUsed).toBe('wasm');
+    expect(report.info).toEqual({ threads: 1, simd: true, training: true });
+    for (let i = 0; i < report.cpu.g.length; i++) {
+      const tol = (v: number) => 1e-3 * Math.max(1, Math.abs(v));
+      expect(Math.abs(report.wasm.d[i]! - report.cpu.d[i]!), `D loss step ${i + 1}`).toBeLessThanOrEqual(tol(report.cpu.d[i]!));
+      expect(Math.abs(report.wasm.g[i]! - report.cpu.g[i]!), `G loss step ${i + 1}`).toBeLessThanOrEqual(tol(report.cpu.g[i]!));
+    }
+    expect(report.cpu.g[report.cpu.g.length - 1]).not.toBe(report.cpu.g[0]); // training moved the losses
+    expect(report.outputMaxAbsDiff).toBeLessThanOrEqual(1e-3);
+    expect(new Set(report.wasm.numTensors.slice(1)).size).toBe(1); // flat after the first step
+  });
 });

@@ -53,11 +53,13 @@ const tfjsPackages = {
   '@tensorflow/tfjs-backend-cpu': 'tfjs-backend-cpu/dist/tf-backend-cpu.fesm.js',
   '@tensorflow/tfjs-backend-webgl': 'tfjs-backend-webgl/dist/tf-backend-webgl.fesm.js',
   '@tensorflow/tfjs-backend-webgpu': 'tfjs-backend-webgpu/dist/tf-backend-webgpu.fesm.js',
+  '@tensorflow/tfjs-backend-wasm': 'tfjs-backend-wasm/dist/tf-backend-wasm.fesm.js',
 };
 
 /**
  * The import map every harness page uses: tfjs' flat ESM bundles from node_modules, the built package
- * from dist/, and ESM shims for `seedrandom` (a CommonJS dependency of the cpu backend's bundle) and
+ * from dist/, empty modules for the Node built-ins the wasm backend's bundle imports for Node only (a
+ * bundler stubs them in an app), and ESM shims for `seedrandom` (a CommonJS dependency of the cpu backend's bundle) and
  * `protobufjs/light.js` (the core's ONNX encoder; a bundler resolves it in an app).
  */
 export function importMap() {
@@ -66,6 +68,7 @@ export function importMap() {
     '@acme/pix2pix/wasm': '/dist/wasm.js',
     seedrandom: '/shim/seedrandom.js',
     'protobufjs/light.js': '/shim/protobufjs-light.js',
+    ...Object.fromEntries(['fs', 'path', 'os', 'perf_hooks', 'worker_threads'].map((m) => [m, '/shim/empty.js'])),
     // Runtime dependencies of the built core (package.json "dependencies") that ship browser ESM.
     fflate: '/node_modules/fflate/esm/browser.js',
   };
@@ -124,6 +127,10 @@ export async function startServer({ extraRoots = {}, distDir = process.env.PIX2P
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/favicon.ico') {
       res.writeHead(204).end();
+      return;
+    }
+    if (path === '/shim/empty.js') {
+      res.writeHead(200, { 'content-type': contentTypes['.js'] }).end('export default {};\n');
       return;
     }
     if (path === '/shim/seedrandom.js' || path === '/shim/protobufjs-light.js') {
