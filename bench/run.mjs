@@ -76,17 +76,25 @@ const median = (xs) => {
 };
 
 /** Multiply-add flops of one forward pass (2 per MAC) of a LayersModel, from its conv layers' shapes. */
-function forwardFlops(model) {
+function forwardFlops(model, size) {
+  // The networks are fully convolutional (spatial dims unknown): walk the graph with concrete shapes.
+  const shapes = new Map();
   let flops = 0;
   for (const layer of model.layers) {
+    const node = layer.inboundNodes[0];
+    const ins = node.inboundLayers.map((l) => shapes.get(l.name));
+    const out =
+      ins.length === 0
+        ? [1, size, size, layer.batchInputShape[3]]
+        : layer.computeOutputShape(ins.length === 1 ? ins[0] : ins);
+    shapes.set(layer.name, out);
     const cls = layer.getClassName();
     if (cls !== 'Conv2D' && cls !== 'Conv2DTranspose') continue;
     const [kh, kw, a, b] = layer.getWeights()[0].shape; // Conv2D [kh,kw,in,out]; transposed [kh,kw,out,in]
-    const outShape = layer.outputShape;
-    if (cls === 'Conv2D') flops += 2 * outShape[1] * outShape[2] * kh * kw * a * b;
+    if (cls === 'Conv2D') flops += 2 * out[1] * out[2] * kh * kw * a * b;
     else {
       const [sh, sw] = layer.getConfig().strides; // every input pixel scatters a kh x kw x out block
-      flops += 2 * (outShape[1] / sh) * (outShape[2] / sw) * kh * kw * a * b;
+      flops += 2 * (out[1] / sh) * (out[2] / sw) * kh * kw * a * b;
     }
   }
   return flops;
@@ -121,8 +129,8 @@ async function child(o) {
   const trainer = new p2p.Trainer({ generator: G, discriminator: D, loss: p2p.compositeLoss({ lambda: 100, gan: o.gan, reconstruction: 'l1' }), seed: 3 });
   const input = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 4);
   const target = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 5);
-  const gFlops = forwardFlops(G);
-  const dFlops = forwardFlops(D);
+  const gFlops = forwardFlops(G, size);
+  const dFlops = forwardFlops(D, size);
   const reps = backend === 'cpu' && o.cpuReps ? o.cpuReps : o.reps;
 
   let tensorsAfterWarmup = 0;
