@@ -8,6 +8,7 @@ import { conv2dWasm, preferWeightGemm, type ConvMethod } from '../../src/backend
 import { withFrozenWeights } from '../../src/backends/frozen_weights.js';
 import { transposeInto, type WasmBackendLike } from '../../src/backends/wasm/kernel_scope.js';
 import { heapTranspose } from '../../src/backends/wasm/transpose_simd.js';
+import { i32const } from '../../src/backends/wasm/wasm_module.js';
 import { rotationOf } from '../../src/backends/wasm/transpose.js';
 import { Rng } from '../../src/util/random.js';
 import { on, randomData, relErr } from './wasm_helpers.js';
@@ -306,6 +307,16 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     }
   });
 
+  it('i32const encodes a signed LEB128 (hand-encoded values)', () => {
+    expect(i32const(0)).toEqual([0x41, 0x00]);
+    expect(i32const(63)).toEqual([0x41, 0x3f]);
+    expect(i32const(64)).toEqual([0x41, 0xc0, 0x00]); // 0x40 alone would be -64
+    expect(i32const(-64)).toEqual([0x41, 0x40]);
+    expect(i32const(-1)).toEqual([0x41, 0x7f]);
+    expect(i32const(128)).toEqual([0x41, 0x80, 0x01]);
+    expect(i32const(624485)).toEqual([0x41, 0xe5, 0x8e, 0x26]);
+  });
+
   it('heapTranspose (SIMD 4x4 blocks, JavaScript edges) equals the plain loop, any size and offset', async () => {
     await tf.setBackend('wasm');
     const backend = tf.backend() as WasmBackendLike;
@@ -371,6 +382,45 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     const big = Array.from(randomData(rng, 64 * 64 * 32));
     const sums = (b: string) => on(b, () => tf.tidy(() => Array.from(tf.sum(tf.tensor(big, [1, 64, 64, 32]), [0, 1, 2]).dataSync())));
     expect(relErr(await sums('wasm'), await sums('cpu'))).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('LeakyRelu, Greater (against a scalar) and Select: SIMD loops and tails equal cpu, NaN and -0 included', async () => {
+    const rng = new Rng(808);
+    for (let i = 0; i < 30; i++) {
+      const n = 1 + rng.int(i < 20 ? 70 : 3000);
+      const shape = rng.int(2) === 0 ? [n] : [1, 1, n, 1];
+      const x = Array.from(randomData(rng, n));
+      const dy = Array.from(randomData(rng, n));
+      for (const k of [0, 1, 2]) if (n > k) x[rng.int(n)] = [Number.NaN, -0, 0][k]!;
+      const alpha = [0.2, 0.01, 1.5][i % 3]!;
+      const b = i % 4 === 0 ? 0.25 : 0;
+      const run = (backend: string) =>
+        on(backend, () =>
+          tf.tidy(() => {
+            const xt = tf.tensor(x, shape);
+            const dyt = tf.tensor(dy, shape);
+            const mask = tf.greater(xt, tf.scalar(b));
+            const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(v, alpha), dyt)))(xt);
+            return {
+              y: Array.from(tf.leakyRelu(xt, alpha).dataSync()),
+              mask: Array.from(mask.dataSync()),
+              sel: Array.from(tf.where(mask, xt, dyt).dataSync()),
+              grad: Array.from(grad.dataSync()),
+            };
+          }),
+        );
+      const ref = await run('cpu');
+      const got = await run('wasm');
+      const what = JSON.stringify({ n, alpha, b });
+      // cpu multiplies by alpha as a double, wasm (its own kernel too) by alpha rounded to float32: 1 ulp.
+      const noNaN = (a: number[]) => a.map((v) => (Number.isNaN(v) ? 0 : v));
+      expect(got.y.map(Number.isNaN), what).toEqual(ref.y.map(Number.isNaN));
+      expect(got.grad.map(Number.isNaN), what).toEqual(ref.grad.map(Number.isNaN));
+      expect(relErr(noNaN(got.y), noNaN(ref.y)), what).toBeLessThanOrEqual(1e-6);
+      expect(relErr(noNaN(got.grad), noNaN(ref.grad)), what).toBeLessThanOrEqual(1e-6);
+      expect(got.mask, what).toEqual(ref.mask);
+      expect(got.sel, what).toEqual(ref.sel);
+    }
   });
 
   it('leaves no tensors behind', async () => {

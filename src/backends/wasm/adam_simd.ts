@@ -10,7 +10,7 @@
  * @internal
  */
 
-import { F32, I32, V128, compileFor, get, leb, set, simd, singleFunctionModule } from './wasm_module.js';
+import { F32, I32, V128, compileFor, get, i32const, set, simd, singleFunctionModule } from './wasm_module.js';
 
 /** `update(m, v, w, g, mOut, vOut, wOut, byteLength, b1, c1, b2, c2, d1, d2, eps, negLr)`; pointers are byte offsets. */
 export type AdamSimd = (...args: number[]) => void;
@@ -46,7 +46,7 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   body.push(...get(27), ...get(22), ...simd(DIV), ...simd(SQRT), ...get(23), ...simd(ADD));
   body.push(...simd(DIV), ...get(24), ...simd(MUL), ...load(2), ...simd(ADD));
   body.push(...simd(STORE), 0x04, 0x00);
-  body.push(...get(16), 0x41, ...leb(16), 0x6a, ...set(16)); // i += 16 (i32.const 16 is a positive LEB)
+  body.push(...get(16), ...i32const(16), 0x6a, ...set(16)); // i += 16 (i32.const 16 is a positive LEB)
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block
   const params = [...Array<number>(8).fill(I32), ...Array<number>(8).fill(F32)];
   return singleFunctionModule(shared, 'update', params, [[1, I32], [11, V128]], body);

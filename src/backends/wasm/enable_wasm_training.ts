@@ -4,6 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE_KERNEL, adamUpdateWasmConfig } from './adam_update.js';
+import { greaterWasmConfig, leakyReluWasmConfig, selectWasmConfig } from './activation.js';
 import { concatWasmConfig, splitVWasmConfig } from './concat_split.js';
 import { conv2DWasmConfig, fusedConv2DWasmConfig } from './conv2d.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d_backprop_filter.js';
@@ -34,6 +35,7 @@ import { transposeWasmConfig } from './transpose.js';
  * - `Transpose` (replaces an element-by-element loop): axis rotations as SIMD 2D transposes.
  * - `Sum` and `Mean` over leading axes (the batch-norm gradient's per-channel sums), as one pass over
  *   rows instead of the backend's transpose first.
+ * - `LeakyRelu`, and `Greater` against a scalar and `Select` (its gradient): branch-free SIMD loops.
  * - `Pix2pixAdamUpdate` (new): one variable's whole Adam update in one pass over the heap, bit for
  *   bit the op sequence's result; the Trainer's Adam update uses it when the backend has it.
  *
@@ -55,6 +57,9 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   tf.Transpose,
   tf.Sum,
   tf.Mean,
+  tf.LeakyRelu,
+  tf.Greater,
+  tf.Select,
   ADAM_UPDATE_KERNEL,
 ];
 
@@ -74,6 +79,9 @@ const CONFIGS: Record<string, tf.KernelConfig> = {
   [tf.Transpose]: transposeWasmConfig,
   [tf.Sum]: sumWasmConfig,
   [tf.Mean]: meanWasmConfig,
+  [tf.LeakyRelu]: leakyReluWasmConfig,
+  [tf.Greater]: greaterWasmConfig,
+  [tf.Select]: selectWasmConfig,
   [ADAM_UPDATE_KERNEL]: adamUpdateWasmConfig,
 };
 

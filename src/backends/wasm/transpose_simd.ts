@@ -13,7 +13,7 @@
  */
 
 import { transposeInto } from './kernel_scope.js';
-import { I32, V128, backendMemory, compileFor, get, leb, set, simd, singleFunctionModule } from './wasm_module.js';
+import { I32, V128, backendMemory, compileFor, get, i32const, set, simd, singleFunctionModule } from './wasm_module.js';
 
 /** `tile(src, dst, rows, cols, r0, r1, c0, c1)`: byte offsets and element counts; multiples of 4. */
 type TileFn = (src: number, dst: number, rows: number, cols: number, r0: number, r1: number, c0: number, c1: number) => void;
@@ -29,8 +29,8 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // 12 src stride (cols*4), 13 dst stride (rows*4); v128 14..17 rows a0..a3, 18..21 t0..t3.
   const memarg = [0x02, 0x00]; // align 4 bytes (a hint), offset 0
   const body: number[] = [];
-  body.push(...get(3), 0x41, ...leb(2), 0x74, ...set(12)); // cols << 2
-  body.push(...get(2), 0x41, ...leb(2), 0x74, ...set(13)); // rows << 2
+  body.push(...get(3), ...i32const(2), 0x74, ...set(12)); // cols << 2
+  body.push(...get(2), ...i32const(2), 0x74, ...set(13)); // rows << 2
   body.push(...get(4), ...set(8)); // r = r0
   body.push(0x02, 0x40, 0x03, 0x40); // block, loop (rows)
   body.push(...get(8), ...get(5), 0x4e, 0x0d, 0x01); // br_if 1 (r >=s r1)
@@ -38,8 +38,8 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   body.push(0x02, 0x40, 0x03, 0x40); // block, loop (cols)
   body.push(...get(9), ...get(7), 0x4e, 0x0d, 0x01); // br_if 1 (c >=s c1)
   // s = src + (r*cols + c)*4; d = dst + (c*rows + r)*4
-  body.push(...get(0), ...get(8), ...get(3), 0x6c, ...get(9), 0x6a, 0x41, ...leb(2), 0x74, 0x6a, ...set(10));
-  body.push(...get(1), ...get(9), ...get(2), 0x6c, ...get(8), 0x6a, 0x41, ...leb(2), 0x74, 0x6a, ...set(11));
+  body.push(...get(0), ...get(8), ...get(3), 0x6c, ...get(9), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(10));
+  body.push(...get(1), ...get(9), ...get(2), 0x6c, ...get(8), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(11));
   for (let k = 0; k < 4; k++) {
     body.push(...get(10)); // s + k*stride
     for (let j = 0; j < k; j++) body.push(...get(12), 0x6a);
@@ -61,9 +61,9 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
     for (let j = 0; j < k; j++) body.push(...get(13), 0x6a);
     body.push(...shuffle(a, b, l), ...simd(STORE), ...memarg);
   });
-  body.push(...get(9), 0x41, ...leb(4), 0x6a, ...set(9)); // c += 4
+  body.push(...get(9), ...i32const(4), 0x6a, ...set(9)); // c += 4
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (cols)
-  body.push(...get(8), 0x41, ...leb(4), 0x6a, ...set(8)); // r += 4
+  body.push(...get(8), ...i32const(4), 0x6a, ...set(8)); // r += 4
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (rows)
   return singleFunctionModule(shared, 'tile', Array<number>(8).fill(I32), [[6, I32], [8, V128]], body);
 }

@@ -22,6 +22,18 @@ export function leb(n: number): number[] {
   return out;
 }
 
+/** `i32.const n` (its immediate is a signed LEB128: 64 as an unsigned LEB would read as -64). */
+export function i32const(n: number): number[] {
+  const out: number[] = [0x41];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0);
+    out.push(done ? b : b | 0x80);
+    if (done) return out;
+  }
+}
+
 /** A section: id, byte length, body. */
 export function section(id: number, body: number[]): number[] {
   return [id, ...leb(body.length), ...body];
