@@ -88,7 +88,7 @@ if (args.includes('--transpose')) {
   for (const block of [8, 16, 32, 64]) {
     const ms = time(() => {
       const out = b.makeOutput([C, R], 'float32');
-      blockedTranspose(b.typedArrayFromHeap(w), R, C, b.typedArrayFromHeap(out), block);
+      internals.transposeInto(b.typedArrayFromHeap(w), 0, R, C, b.typedArrayFromHeap(out), 0, block);
       b.disposeData(out.dataId);
     });
     row.push(`JS ${block}x${block} blocks ${ms.toFixed(1)} ms`);
@@ -138,19 +138,6 @@ if (args.includes('--gemm')) {
   process.exit(0);
 }
 
-/** transposeInto() with a given block size. */
-function blockedTranspose(src, rows, cols, dst, T) {
-  for (let r0 = 0; r0 < rows; r0 += T) {
-    const r1 = Math.min(rows, r0 + T);
-    for (let c0 = 0; c0 < cols; c0 += T) {
-      const c1 = Math.min(cols, c0 + T);
-      for (let r = r0; r < r1; r++) {
-        const s = r * cols;
-        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[s + c];
-      }
-    }
-  }
-}
 
 /** The convolutions of the U-Net encoder / PatchGAN (stride 2 and 1) and the decoder (transposed). */
 function shapes(S) {

@@ -24,7 +24,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { adamSimdFor } from './adam_simd.js';
-import type { WasmBackendLike } from './kernel_scope.js';
+import type { KernelArgs, WasmBackendLike } from './kernel_scope.js';
+import { backendMemory } from './wasm_module.js';
 
 /** The kernel's registered name. */
 export const ADAM_UPDATE_KERNEL = 'Pix2pixAdamUpdate';
@@ -42,7 +43,7 @@ export interface AdamUpdateAttrs {
 }
 
 /** Inputs `{m, v, value, gradient}` (float32, one shape); outputs `[m', v', value']`. */
-function adamUpdateWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): tf.TensorInfo[] {
+function adamUpdateWasm(args: KernelArgs): tf.TensorInfo[] {
   const { m, v, value, gradient } = args.inputs as Record<'m' | 'v' | 'value' | 'gradient', tf.TensorInfo>;
   const a = args.attrs as unknown as AdamUpdateAttrs;
   const backend = args.backend as WasmBackendLike;
@@ -72,8 +73,7 @@ function adamUpdateWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.Kerne
   const eps = f(a.epsilon);
   const nlr = f(-a.learningRate);
   const n = wi.length;
-  const memory = (backend as unknown as { wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } }).wasm;
-  const vector = adamSimdFor(memory?.wasmMemory ?? memory?.asm?.memory);
+  const vector = adamSimdFor(backendMemory(backend));
   let start = 0;
   if (vector !== null) {
     start = n - (n % 4);

@@ -73,10 +73,8 @@ export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod 
   const attrs = args.attrs as unknown as ConvAttrs;
   const base = fused ? tf.FusedConv2D : tf.Conv2D;
   if (x === undefined || filter === undefined) return runBaseKernel(base, args);
-  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
-    noteConvolution(x, filter, dataNumber(args.backend, x));
-    return runBaseKernel(base, args);
-  }
+  noteConvolution(x, filter, dataNumber(args.backend, x));
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return runBaseKernel(base, args);
   const dilations = attrs.dilations ?? 1;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -95,7 +93,6 @@ export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod 
     preluActivationWeights == null &&
     ACTIVATIONS.has(activation) &&
     (bias == null || (bias.shape.length === 1 && bias.shape[0] === info.outChannels));
-  noteConvolution(x, filter, dataNumber(args.backend, x));
   const firstUse = !seen.has(filter.dataId);
   seen.add(filter.dataId);
   if (eligible && (method === 'gemm' || (method === 'auto' && firstUse && preferWeightGemm(info)))) {

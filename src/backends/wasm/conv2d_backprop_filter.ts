@@ -17,30 +17,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isFrozenConvInput } from '../frozen_weights.js';
 import { im2colScratchLength, im2colTransposed } from './im2col.js';
-import { KernelScope, channelsLastConvInfo, toChannelsLast, type WasmBackendLike } from './kernel_scope.js';
+import { KernelScope, channelsLastConvInfo, toChannelsLast, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
 
 /**
  * The kernel function: inputs `{x, dy}`, attrs `{strides, pad, dataFormat, dimRoundingMode,
  * filterShape}` as tfjs' `conv2DBackpropFilter` op sends them.
  */
-export function conv2DBackpropFilterWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function conv2DBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const dataFormat = attrs.dataFormat ?? 'NHWC';
   const scope = new KernelScope(args.backend as WasmBackendLike);
   try {
+    if (isFrozenConvInput(x)) {
+      // A gradient nobody reads (withFrozenWeights): zeros of the filter's shape, nothing computed.
+      return scope.keep(scope.run('Fill', {}, { shape: attrs.filterShape, value: 0, dtype: 'float32' }));
+    }
     const xs = toChannelsLast(scope, x, dataFormat);
     const dys = toChannelsLast(scope, dy, dataFormat);
     const info = channelsLastConvInfo(xs.shape as [number, number, number, number], attrs.filterShape, attrs, dataFormat);
     const { batchSize: B, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: KH, filterWidth: KW, outChannels: Co } = info;
     const P = B * OH * OW;
-    if (P === 0 || Ci === 0 || Co === 0 || isFrozenConvInput(x)) {
-      // Empty, or a gradient nobody reads (withFrozenWeights): zeros of the filter's shape.
+    if (P === 0 || Ci === 0 || Co === 0) {
       return scope.keep(scope.run('Fill', {}, { shape: [KH, KW, Ci, Co], value: 0, dtype: 'float32' }));
     }
 

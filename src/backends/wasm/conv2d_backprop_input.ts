@@ -24,7 +24,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelScope, channelsLastConvInfo, toChannelsLast, type WasmBackendLike } from './kernel_scope.js';
+import { KernelScope, channelsLastConvInfo, toChannelsLast, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
 import { heapTranspose } from './transpose_simd.js';
 
 /** One dimension of one phase of the input gradient. */
@@ -52,14 +52,7 @@ export function planPhase(r: number, k: number, s: number, p: number, n: number)
  * The kernel function: inputs `{dy, filter}`, attrs `{strides, pad, dataFormat, dimRoundingMode,
  * inputShape}` as tfjs' `conv2DBackpropInput` op (and `conv2dTranspose`) sends them.
  */
-export function conv2DBackpropInputWasm(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: tf.KernelBackend;
-    attrs: tf.NamedAttrMap;
-  },
-  method: 'auto' | 'phases' | 'gemm' = 'auto',
-): tf.TensorInfo {
+export function conv2DBackpropInputWasm(args: KernelArgs, method: 'auto' | 'phases' | 'gemm' = 'auto'): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const dataFormat = attrs.dataFormat ?? 'NHWC';
@@ -234,6 +227,5 @@ function phaseConv(scope: KernelScope, dy: tf.TensorInfo, sub: tf.TensorInfo, ph
 export const conv2DBackpropInputWasmConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropInput,
   backendName: 'wasm',
-  kernelFunc: ((args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }) =>
-    conv2DBackpropInputWasm(args)) as unknown as tf.KernelFunc,
+  kernelFunc: ((args: KernelArgs) => conv2DBackpropInputWasm(args)) as unknown as tf.KernelFunc,
 };

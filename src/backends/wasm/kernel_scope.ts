@@ -192,11 +192,11 @@ export function channelsLastConvInfo(
 
 /**
  * Transposes the `rows x cols` row-major matrix at `src[srcOff..]` into `dst[dstOff..]` (`cols x rows`),
- * in 16x16 blocks so that both sides stay in cache (an 8192x1024 matrix: 23 ms, against 56 ms with
- * 32x32 blocks and 245 ms with the backend's `Transpose` kernel: `node bench/kernels.mjs --transpose`).
+ * in `T`x`T` blocks so that both sides stay in cache (an 8192x1024 matrix: 23 ms with the default 16,
+ * against 56 ms with 32x32 blocks and 245 ms with the backend's `Transpose` kernel:
+ * `node bench/kernels.mjs --transpose`).
  */
-export function transposeInto(src: Float32Array, srcOff: number, rows: number, cols: number, dst: Float32Array, dstOff: number): void {
-  const T = 16;
+export function transposeInto(src: Float32Array, srcOff: number, rows: number, cols: number, dst: Float32Array, dstOff: number, T = 16): void {
   for (let r0 = 0; r0 < rows; r0 += T) {
     const r1 = Math.min(rows, r0 + T);
     for (let c0 = 0; c0 < cols; c0 += T) {
