@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
+import { maxAbsDiff } from './helpers.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.js';
 import type { ReceptiveField } from '../../src/discriminator/options.js';
@@ -71,13 +72,6 @@ function run(model: tfl.LayersModel, fx: Fixture): Float32Array {
     return y.dataSync() as Float32Array;
   });
 }
-
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-};
 
 describe('importTorchWeights: PyTorch reference checkpoints -> same outputs', () => {
   it('the fixtures cover every case the issue names', () => {

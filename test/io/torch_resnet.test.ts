@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
+import { maxAbsDiff } from './helpers.js';
 import { resnetGenerator, type ResnetPadding } from '../../src/generator/resnet_generator.js';
 import { readTorchStateDict } from '../../src/io/torch/read.js';
 import { exportTorchWeights, importTorchWeights } from '../../src/io/torch/weights.js';
@@ -50,13 +51,6 @@ const fixture = (name: string) => manifest.fixtures.find((f) => f.name === name)
 
 function predict(model: tfl.LayersModel, x: Float32Array, shape: number[]): Float32Array {
   return tf.tidy(() => (model.predict(tf.tensor(x, shape)) as tf.Tensor).dataSync() as Float32Array);
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 describe('ResNet and older checkpoints written by PyTorch', () => {

@@ -8,25 +8,10 @@ import { patchDiscriminator } from '../../src/discriminator/patch_discriminator.
 import { compositeLoss } from '../../src/losses/composite_loss.js';
 import { Trainer, type StepStats } from '../../src/trainer/trainer.js';
 import { fileCheckpoint, fileCheckpointRouter } from '../../src/node/checkpoint.js';
-import { batch, tinyDiscriminator, tinyGenerator, tinyObjective, weightsOf } from './helpers.js';
+import { batch, memory, tinyDiscriminator, tinyGenerator, tinyObjective, weightsOf } from './helpers.js';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pix2pix-ckpt-'));
 afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
-
-/** An in-memory IO handler pair. */
-function memory() {
-  let saved: tf.io.ModelArtifacts | null = null;
-  return {
-    save: tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }),
-    load: () => tf.io.fromMemory(saved!),
-    get artifacts() {
-      return saved!;
-    },
-  };
-}
 
 /** 2 batches per epoch, 16x16, deterministic per (epoch, index). */
 const epochSource = {

@@ -79,3 +79,18 @@ export function batch(i: number, size = 8, n = 1): { input: tf.Tensor4D; target:
 export function weightsOf(model: tfl.LayersModel): Float32Array[] {
   return model.weights.map((w) => w.read().dataSync() as Float32Array);
 }
+
+/** An in-memory IO handler pair (save, then load what was saved); `artifacts` is the last save. */
+export function memory() {
+  let saved: tf.io.ModelArtifacts | null = null;
+  return {
+    save: tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+    }),
+    load: () => tf.io.fromMemory(saved!),
+    get artifacts() {
+      return saved!;
+    },
+  };
+}

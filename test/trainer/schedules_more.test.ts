@@ -5,22 +5,10 @@ import { describe, expect, test } from 'vitest';
 import { Trainer, type StepStats } from '../../src/trainer/trainer.js';
 import { CheckpointError } from '../../src/trainer/checkpoint.js';
 import { INITIAL_SCHEDULE_STATE, resolveSchedule, scheduleFactor } from '../../src/trainer/schedules/index.js';
-import { batch, tinyDiscriminator, tinyGenerator, tinyObjective } from './helpers.js';
+import { batch, memory, tinyDiscriminator, tinyGenerator, tinyObjective } from './helpers.js';
 
 const make = (schedule?: ConstructorParameters<typeof Trainer>[0]['schedule']) =>
   new Trainer({ generator: tinyGenerator(), discriminator: tinyDiscriminator(), loss: tinyObjective(), seed: 1, schedule });
-
-/** In-memory IO handlers. */
-function memory() {
-  let saved: tf.io.ModelArtifacts | null = null;
-  return {
-    save: tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }),
-    load: () => tf.io.fromMemory(saved!),
-  };
-}
 
 /** A restartable iterable of n batches per pass. */
 const data = (n: number) => ({
