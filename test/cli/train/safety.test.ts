@@ -1,6 +1,7 @@
 // `pix2pix train` and `import-torch` never destroy what they did not write, stop cleanly on SIGTERM and
 // SIGHUP, refuse a second run on a busy --out, and recover from a save killed between its two renames.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,13 +109,19 @@ describe('signals, locks, leftovers', () => {
   });
 
   it('a read-only output folder is reported as read-only', async () => {
-    // Root writes anywhere: run the CLI as 'nobody' then (the test folder must be readable for it).
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    // Root writes anywhere. It runs the CLI without the capabilities that bypass file permissions
+    // (setpriv, util-linux), so the checkout may sit in a folder only root can enter (mktemp -d); without
+    // setpriv, as 'nobody' (the checkout must then be readable for it).
+    const isRoot = process.getuid?.() === 0;
+    const setpriv = isRoot && existsSync('/usr/bin/setpriv');
+    const argv = (out: string) => [ctx.cli, 'train', '--dataroot', 'ds', '--out', out, '--max-steps', '1', ...tiny];
     await chmod(ctx.tmp, 0o755);
     await mkdir(join(ctx.tmp, 'ro'));
     await chmod(join(ctx.tmp, 'ro'), 0o555);
     for (const out of ['ro', 'ro/run']) {
-      const r = spawnSync(process.execPath, [ctx.cli, 'train', '--dataroot', 'ds', '--out', out, '--max-steps', '1', ...tiny], { cwd: ctx.tmp, encoding: 'utf8', ...asUser });
+      const r = setpriv
+        ? spawnSync('/usr/bin/setpriv', ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, ...argv(out)], { cwd: ctx.tmp, encoding: 'utf8' })
+        : spawnSync(process.execPath, argv(out), { cwd: ctx.tmp, encoding: 'utf8', ...(isRoot ? { uid: 65534, gid: 65534 } : {}) });
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^pix2pix: error: --out ${out}: \\S*/ro is read-only \\(cannot create or write ${out}: EACCES\\)`));
     }
