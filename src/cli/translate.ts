@@ -12,7 +12,7 @@ import type { Direction } from '../data/batches.js';
 import { imageToTensor, tensorToImage, type ImageChannels } from '../data/image.js';
 import { splitAB } from '../data/split.js';
 import { generatorDivisor } from '../generator/divisor.js';
-import type { EngineName, GeneratorEngine } from '../generator/engine.js';
+import { DEFAULT_ENGINE, type EngineName, type GeneratorEngine } from '../generator/engine.js';
 import type { GenerationMode } from '../generator/generate.js';
 import { translateImage } from '../generator/translate_image.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
@@ -136,7 +136,7 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
     throw new CliError(`--output ${o.output} is the --input folder: translated images would replace the source images; choose another --output folder`);
   }
   await refuseReplacingInputs(targets, files, ['--output', '--input']);
-  const engineName = o.engine ?? 'tfjs';
+  const engineName = o.engine ?? DEFAULT_ENGINE;
   checkCliEngine(engineName, o.mode);
   const backend = await selectBackend(o.backend);
   const generator = await loadGenerator(o);
