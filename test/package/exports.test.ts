@@ -15,7 +15,7 @@ const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
 
 // Public names DESIGN.md section 2 and the issues fix for each entry point.
 const required: Record<string, string[]> = {
-  '.': ['unetGenerator', 'encoderDecoderGenerator', 'resnetGenerator', 'patchDiscriminator', 'compositeLoss', 'Trainer', 'generate', 'translateImage', 'evaluate', 'exportTfjsGenerator', 'tfjsEngine', 'ENGINE_NAMES'],
+  '.': ['unetGenerator', 'encoderDecoderGenerator', 'resnetGenerator', 'patchDiscriminator', 'compositeLoss', 'Trainer', 'generate', 'translateImage', 'evaluate', 'exportTfjsGenerator', 'tfjsEngine', 'checkEngineMode'],
   './node': ['translateFolder', 'writeTfjsExport', 'onnxruntimeEngine', 'createEngine'],
   './wasm': ['enableWasmTraining', 'initWasmBackend', 'checkWasmCapacity', 'WasmBackendError'],
   './layers': ['InstanceNormalization', 'SeededDropout', 'ReflectionPadding2D', 'ReplicationPadding2D', 'LeadingCrop2D', 'SpatialSizeCheck', 'ReferenceInitializer'],
