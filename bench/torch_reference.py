@@ -12,7 +12,11 @@ Prints one JSON object on stdout: {"size", "threads", "stepMs": [...], "inferMs"
 matrix product and a transposed convolution), because Debian's PyTorch takes whichever libblas.so.3
 the alternatives system points at: "openblas", "mkl", "blis", "reference" (netlib, ~5x slower on
 transposed convolutions and backward passes) or "unknown".
+With --serve it is one side of the bench's interleaved runs: after the warm-up it prints
+`@@READY {"threads", "params", "torch", "blas"}`, then answers each stdin line: `infer` / `step` with
+`@@MS <ms>` (one timed repetition), `finish` with `@@DONE {"peakRssKb"}` and exits.
 Usage: python3 bench/torch_reference.py --size 256 --reps 5 --warmup 1 --threads 2
+       python3 bench/torch_reference.py --size 256 --warmup 1 --threads 2 --serve
        python3 bench/torch_reference.py --blas-only
 """
 
@@ -20,6 +24,7 @@ import argparse
 import json
 import math
 import resource
+import sys
 import time
 
 import torch
@@ -126,6 +131,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--blas-only", action="store_true", help="print {\"blas\": ...} and exit")
+    ap.add_argument("--serve", action="store_true", help="answer infer/step/finish lines on stdin (see the docstring)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     blas = blas_in_use()
@@ -178,6 +184,10 @@ def main():
             out.append((time.perf_counter() - t0) * 1000)
         return out
 
+    if a.serve:
+        serve(a, infer, step, G, D, blas)
+        return
+
     infer_ms = timed(infer)
     step_ms = timed(step)
     print(json.dumps({
@@ -190,6 +200,31 @@ def main():
         "torch": torch.__version__,
         "blas": blas,
     }))
+
+
+def serve(a, infer, step, G, D, blas):
+    """The --serve loop: warm up, print @@READY, then one timed repetition per stdin command."""
+    for _ in range(a.warmup):
+        infer()
+    for _ in range(a.warmup):
+        step()
+    ready = {
+        "threads": torch.get_num_threads(),
+        "params": {"G": sum(p.numel() for p in G.parameters()), "D": sum(p.numel() for p in D.parameters())},
+        "torch": torch.__version__,
+        "blas": blas,
+    }
+    print("@@READY " + json.dumps(ready), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd in ("infer", "step"):
+            fn = infer if cmd == "infer" else step
+            t0 = time.perf_counter()
+            fn()
+            print("@@MS %r" % ((time.perf_counter() - t0) * 1000), flush=True)
+        elif cmd == "finish":
+            print("@@DONE " + json.dumps({"peakRssKb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
+            return
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ export { resnetGenerator, RESNET_PADDINGS, RESNET_SIZE_MULTIPLE } from './genera
 export type { ResnetGeneratorOptions, ResnetPadding } from './generator/resnet_generator.js';
 export { generate, GENERATION_MODES } from './generator/generate.js';
 export type { GenerationMode, GenerationOptions } from './generator/generate.js';
+export { tfjsEngine, checkEngineMode, ENGINE_NAMES, ENGINE_MODES, DEFAULT_ENGINE } from './generator/engine.js';
+export type { EngineName, GeneratorEngine, EngineRunOptions } from './generator/engine.js';
 
 // --- discriminator -----------------------------------------------------------------------------
 export { patchDiscriminator } from './discriminator/patch_discriminator.js';

@@ -15,6 +15,8 @@ import { registerTest } from './test.js';
 import { registerExport } from './export.js';
 import { GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
 import { DEFAULT_MAX_PIXELS } from '../generator/translate_image.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES, type EngineName } from '../generator/engine.js';
+import { ENGINE_HELP } from './engine.js';
 
 /** What the program needs from its environment (injectable for tests). */
 export interface ProgramIo {
@@ -74,9 +76,10 @@ export function buildProgram(io: ProgramIo): Command {
       .option('--ab', 'inputs are A|B pair images: translate the A half (the B half with --direction BtoA)', false)
       .option('--direction <dir>', 'with --ab: which half is the input', oneOfArg(DIRECTIONS), 'AtoB')
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
+      .option('--engine <name>', ENGINE_HELP, oneOfArg(ENGINE_NAMES), DEFAULT_ENGINE)
       .option('--seed <n>', 'dropout seed of paper mode', intArg(0), 0)
       .action(
-        async (o: { model: string; input: string; output: string; eval: boolean; mode?: GenerationMode; resize?: [number, number]; tile?: number; overlap?: number; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend; seed: number }) => {
+        async (o: { model: string; input: string; output: string; eval: boolean; mode?: GenerationMode; resize?: [number, number]; tile?: number; overlap?: number; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend; engine: EngineName; seed: number }) => {
           const { eval: evalMode, mode, ...rest } = o;
           await runTranslate({ ...rest, mode: mode ?? (evalMode ? 'inference' : 'paper'), log: io.log });
         },

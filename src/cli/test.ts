@@ -6,10 +6,12 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { Option, type Command } from 'commander';
 import { DIRECTIONS, type Direction } from '../data/batches.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES, type EngineName, type GeneratorEngine } from '../generator/engine.js';
 import { TORCH_ARCHS, type TorchArch } from '../io/torch/checkpoint.js';
 import { EVALUATION_METRICS } from '../metrics/evaluate.js';
 import { DATA_FOLDER_LAYOUTS, translateFolder, type DataFolderLayout, type TranslateFolderResult } from '../node/translate_folder.js';
 import { CLI_BACKENDS, selectBackend, type CliBackend } from './backend.js';
+import { checkCliEngine, ENGINE_HELP, openCliEngine } from './engine.js';
 import { loadCliGenerator } from './load_generator.js';
 import { findModelFolder, loadPlainModel } from './model_folder.js';
 import { intArg, oneOfArg } from './parse.js';
@@ -33,6 +35,8 @@ export interface TestOptions {
   eval: boolean;
   direction: Direction;
   backend: CliBackend;
+  /** Inference engine (see `EngineName`). Default `'tfjs'`. */
+  engine?: EngineName;
   /** Dropout seed of paper mode. */
   seed: number;
   /** A facades segmentation network's model folder: adds the segmentation score (label map -> photo data). */
@@ -53,16 +57,20 @@ export function summaryLines(r: TranslateFolderResult): string[] {
 /** Runs `pix2pix test`; returns the result (also written to `<results>/metrics.json`). */
 export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
   const log = o.log ?? process.stderr;
+  const mode = o.eval ? 'inference' : 'paper';
+  const engineName = o.engine ?? DEFAULT_ENGINE;
+  checkCliEngine(engineName, mode);
   const backend = await selectBackend(o.backend);
   const generator = await loadCliGenerator({ model: o.model, ...(o.arch === undefined ? {} : { arch: o.arch }) });
-  const mode = o.eval ? 'inference' : 'paper';
   let segmenter: tfl.LayersModel | undefined;
+  let engine: GeneratorEngine | undefined;
   try {
+    engine = await openCliEngine(engineName, generator.model);
     if (o.segmenter !== undefined) {
       const flag = `--segmenter ${o.segmenter}`;
       segmenter = await loadPlainModel((await findModelFolder(o.segmenter, flag)).dir, flag);
     }
-    log.write(`pix2pix test: ${generator.source}, mode ${mode}, backend ${backend}\n`);
+    log.write(`pix2pix test: ${generator.source}, mode ${mode}, engine ${engineName}, backend ${backend}\n`);
     const r = await translateFolder(generator.model, {
       data: o.data,
       results: o.results,
@@ -73,10 +81,12 @@ export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
       ...(o.numTest === undefined ? {} : { count: o.numTest }),
       modelName: generator.source,
       ...(segmenter ? { segmenter } : {}),
+      engine,
     });
     log.write(`${[...summaryLines(r), `wrote ${o.results}/index.html, metrics.json, metrics.csv and ${r.files.length - 3} image(s) (data layout ${r.layout})`].join('\n')}\n`);
     return r;
   } finally {
+    await engine?.dispose();
     generator.dispose();
     segmenter?.dispose();
   }
@@ -96,6 +106,7 @@ export function registerTest(program: Command, io: ProgramIo): void {
     .option('--eval', "inference mode: moving statistics, no dropout (the reference's --eval). Default: paper mode, dropout on and batch statistics, the paper's and the reference's test time", false)
     .option('--direction <dir>', 'AtoB or BtoA (pairs only)', oneOfArg(DIRECTIONS), 'AtoB')
     .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
+    .option('--engine <name>', ENGINE_HELP, oneOfArg(ENGINE_NAMES), DEFAULT_ENGINE)
     .option('--seed <n>', 'dropout seed of paper mode', intArg(0), 0)
     .option('--segmenter <dir>', 'a facades segmentation network saved as a model folder (trainFacadeSegmenter(), then model.save(fileCheckpoint(dir))): adds the segmentation score; label map -> photo facades only')
     .action(async (o: Omit<TestOptions, 'log'>) => {

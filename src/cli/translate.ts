@@ -12,6 +12,7 @@ import type { Direction } from '../data/batches.js';
 import { imageToTensor, tensorToImage, type ImageChannels } from '../data/image.js';
 import { splitAB } from '../data/split.js';
 import { generatorDivisor } from '../generator/divisor.js';
+import { DEFAULT_ENGINE, type EngineName, type GeneratorEngine } from '../generator/engine.js';
 import type { GenerationMode } from '../generator/generate.js';
 import { translateImage } from '../generator/translate_image.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
@@ -20,6 +21,7 @@ import { readImage, writeImage } from '../node/image_io.js';
 import { Trainer } from '../trainer/trainer.js';
 import { deriveSeed } from '../util/random.js';
 import { CliError, selectBackend, type CliBackend } from './backend.js';
+import { checkCliEngine, openCliEngine } from './engine.js';
 import { findModelFolder, loadPlainModel } from './model_folder.js';
 
 /** Commander value parser of `--resize WxH`: `[width, height]`, both integers >= 1. */
@@ -41,6 +43,8 @@ export interface TranslateOptions {
   ab: boolean;
   direction: Direction;
   backend: CliBackend;
+  /** Inference engine (see `EngineName`). Default `'tfjs'`. */
+  engine?: EngineName;
   /** Dropout seed of `'paper'` mode: image i uses `deriveSeed(seed, 'translate', i)`. Default 0. */
   seed?: number;
   /** `[width, height]` to translate at instead of each image's own size. */
@@ -132,14 +136,18 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
     throw new CliError(`--output ${o.output} is the --input folder: translated images would replace the source images; choose another --output folder`);
   }
   await refuseReplacingInputs(targets, files, ['--output', '--input']);
+  const engineName = o.engine ?? DEFAULT_ENGINE;
+  checkCliEngine(engineName, o.mode);
   const backend = await selectBackend(o.backend);
   const generator = await loadGenerator(o);
+  let engine: GeneratorEngine | undefined;
   try {
+    engine = await openCliEngine(engineName, generator.model);
     const channels = (generator.model.inputs[0]!.shape[3] ?? 3) as ImageChannels;
     const divisor = generatorDivisor(generator.model);
     await mkdir(o.output, { recursive: true });
     const size = o.resize ? `${o.resize[0]}x${o.resize[1]}` : 'native';
-    log.write(`pix2pix translate: ${files.length} image(s), size ${size}, generator divisor ${divisor}, mode ${o.mode}, backend ${backend}\n`);
+    log.write(`pix2pix translate: ${files.length} image(s), size ${size}, generator divisor ${divisor}, mode ${o.mode}, engine ${engineName}, backend ${backend}\n`);
     const written: string[] = [];
     for (const [index, file] of files.entries()) {
       let img = await readImage(file);
@@ -150,7 +158,8 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
       const x = imageToTensor(img, channels);
       let y: tf.Tensor3D;
       try {
-        y = translateImage(generator.model, x, {
+        y = await translateImage(generator.model, x, {
+          engine,
           mode: o.mode,
           seed: deriveSeed(o.seed ?? 0, 'translate', index),
           ...(o.resize ? { resize: o.resize } : {}),
@@ -170,6 +179,7 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
     log.write(`wrote ${written.length} image(s) to ${o.output}\n`);
     return written;
   } finally {
+    await engine?.dispose();
     generator.dispose();
   }
 }

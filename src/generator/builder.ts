@@ -8,6 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { check, checkInt, checkKeys, checkOneOf, checkRange, assertNever } from '../util/validate.js';
 import { kernelInitializer, layerSeed, resolveInit, type InitType, type WeightInit } from '../layers/init.js';
 import { SeededDropout } from '../layers/seeded_dropout.js';
+import { SpatialSizeCheck } from '../layers/size_check.js';
 import { convBias, createNorm, NORM_KINDS, type NormKind } from '../layers/norm.js';
 
 /**
@@ -256,12 +257,15 @@ function block(ctx: BuildContext, level: number, x: tfl.SymbolicTensor): tfl.Sym
 
 /**
  * Builds a generator from validated options, with (`skips: true`, U-Net) or without skip connections.
+ * @param owner - the factory's name, quoted by the size check's message (e.g. `'unetGenerator'`).
  * @internal
  */
-export function buildGenerator(o: ResolvedGeneratorOptions, skips: boolean): tfl.LayersModel {
+export function buildGenerator(o: ResolvedGeneratorOptions, skips: boolean, owner: string): tfl.LayersModel {
   const dropoutAt = new Set(o.dropout > 0 ? dropoutLevels(o.numDowns, o.dropoutPlacement) : []);
-  // Fully convolutional: any H, W that are multiples of 2^numDowns (checked by checkGeneratorInput).
+  // Fully convolutional: any H, W that are multiples of 2^numDowns. The size check inside the model gives
+  // `predict` on any other size a clear message instead of tfjs' concat shape error deep in the decoder.
   const input = tfl.input({ shape: [null, null, o.inputChannels], name: 'input' });
-  const output = block({ o, skips, dropoutAt }, 1, input);
+  const checked = new SpatialSizeCheck({ multiple: 2 ** o.numDowns, owner, name: 'size_check' }).apply(input) as tfl.SymbolicTensor;
+  const output = block({ o, skips, dropoutAt }, 1, checked);
   return tfl.model({ inputs: input, outputs: output, name: o.name });
 }

@@ -12,7 +12,7 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * convolutional; `checkGeneratorInput` checks a size); output `[batch, h, w, outputChannels]` in [-1, 1]. Trainable parameters with `filters: 64`,
  * `norm: 'batch'`, 3 channels: 22,294,147 (64x64), 30,684,803 (128x128), 39,075,459 (256x256).
  *
- * Layer names are those of {@link unetGenerator} minus the `up{i}_concat` layers: `input`, `down{i}_lrelu`
+ * Layer names are those of {@link unetGenerator} minus the `up{i}_concat` layers: `input`, `size_check`, `down{i}_lrelu`
  * (i >= 2), `down{i}_conv`, `down{i}_norm` (2 <= i <= n-1), `up{i}_relu`, `up{i}_deconv`, `up{i}_norm`
  * (i >= 2), `up{i}_dropout` (where placed), `output_tanh`.
  *
@@ -21,5 +21,5 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * @throws RangeError for invalid options, quoting the received value.
  */
 export function encoderDecoderGenerator(options: GeneratorOptions = {}): tfl.LayersModel {
-  return buildGenerator(resolveGeneratorOptions(options, 'encoder_decoder_generator', 'encoderDecoderGenerator'), false);
+  return buildGenerator(resolveGeneratorOptions(options, 'encoder_decoder_generator', 'encoderDecoderGenerator'), false, 'encoderDecoderGenerator');
 }

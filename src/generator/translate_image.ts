@@ -1,12 +1,15 @@
 /**
  * Translation of one image of any size by a fully convolutional generator: at its native size (reflect-
  * padded up to the generator's divisor, cropped back), at a fixed size (`resize`), or in overlapping tiles
- * blended with feathered weights so that memory is bounded by the tile, not the image.
+ * blended with feathered weights so that memory is bounded by the tile, not the image. The padding and
+ * tiling are written once, as a plan that asks for generator calls; a synchronous driver answers them with
+ * `generate` (tfjs), an asynchronous one with a {@link GeneratorEngine} (e.g. onnxruntime).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 import { checkGeneratorInput, generatorDivisor } from './divisor.js';
+import { checkEngineMode, type GeneratorEngine } from './engine.js';
 import { generate, GENERATION_MODES, type GenerationMode } from './generate.js';
 
 /** Default pixel budget of one generator call: larger (padded) images are tiled automatically. */
@@ -33,9 +36,21 @@ export interface TranslateImageOptions {
   overlap?: number;
   /** Pixel budget of one generator call, for automatic tiling. Default {@link DEFAULT_MAX_PIXELS} (1024 x 1024). */
   maxPixels?: number;
+  /**
+   * The engine that runs the generator (made for this generator, e.g. `onnxruntimeEngine(G)` from
+   * `@acme/pix2pix/node`); with one, `translateImage` returns a Promise. Default: none, the generator runs
+   * synchronously through tfjs (`generate`).
+   */
+  engine?: GeneratorEngine;
 }
 
-const TRANSLATE_IMAGE_KEYS: ReadonlyArray<keyof TranslateImageOptions> = ['mode', 'seed', 'resize', 'tile', 'overlap', 'maxPixels'];
+const TRANSLATE_IMAGE_KEYS: ReadonlyArray<keyof TranslateImageOptions> = ['mode', 'seed', 'resize', 'tile', 'overlap', 'maxPixels', 'engine'];
+
+/**
+ * The plan's steps: it yields a padded batch for the generator and is resumed with the output (which it
+ * disposes, like the batch); it returns the translated image.
+ */
+type Plan = Generator<tf.Tensor4D, tf.Tensor3D, tf.Tensor4D>;
 
 /** Reflect-pads an HWC tensor by `[top, bottom, left, right]`, in steps when a pad exceeds the size; returns `x` itself when nothing is padded. */
 function reflectPad(x: tf.Tensor3D, pads: [number, number, number, number]): tf.Tensor3D {
@@ -93,20 +108,99 @@ function checkFinite(y: tf.Tensor, where: string): void {
  * result closely, but a U-Net's deepest levels see a whole tile, so use tiles as large as memory allows
  * (README "Any image size" gives measured PSNRs). In `'paper'` mode each tile is normalized with its own
  * statistics. A generator with a fixed input size (saved by an earlier version) runs at that size and its
- * result is resized to the image's.
+ * result is resized to the image's. With `options.engine` the generator calls go to that engine and the
+ * result comes as a Promise.
  *
  * @param generator - a generator (U-Net, encoder-decoder or any fully convolutional image-to-image model).
  * @param image - `[height, width, inputChannels]` in [-1, 1]; not disposed.
  * @param options - see {@link TranslateImageOptions}.
  * @returns `[height, width, outputChannels]` (or the `resize` size) in [-1, 1]; the caller disposes it.
- * @throws RangeError for bad options, a channel mismatch, or non-finite generator output.
+ * @throws RangeError for bad options, a channel mismatch, a mode the engine cannot run, or non-finite
+ *   generator output.
  */
-export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, options: TranslateImageOptions = {}): tf.Tensor3D {
+export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, options?: TranslateImageOptions & { engine?: undefined }): tf.Tensor3D;
+export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, options: TranslateImageOptions & { engine: GeneratorEngine }): Promise<tf.Tensor3D>;
+export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, options: TranslateImageOptions = {}): tf.Tensor3D | Promise<tf.Tensor3D> {
+  if (options?.engine === undefined) {
+    const { mode, seed } = runOptions(options);
+    return runSync(plan(generator, image, options), (x) => generate(generator, x, { mode, seed }));
+  }
+  return translateWithEngine(generator, image, options);
+}
+
+/** Checks the options every path reads; returns the mode and seed. */
+function runOptions(options: TranslateImageOptions): { mode: GenerationMode; seed: number } {
   checkKeys(options, TRANSLATE_IMAGE_KEYS, 'translateImage');
   const mode = options.mode ?? 'inference';
   checkOneOf(mode, 'mode', GENERATION_MODES);
   const seed = options.seed ?? 0;
   checkInt(seed, 'seed', 0);
+  return { mode, seed };
+}
+
+/** {@link translateImage} through `options.engine`: every refusal rejects the Promise. */
+async function translateWithEngine(generator: tfl.LayersModel, image: tf.Tensor3D, options: TranslateImageOptions): Promise<tf.Tensor3D> {
+  const { mode, seed } = runOptions(options);
+  const engine = options.engine!;
+  check(typeof engine === 'object' && typeof engine.run === 'function', 'engine', 'a GeneratorEngine', engine);
+  checkEngineMode(engine, mode);
+  return runAsync(plan(generator, image, options), (x) => engine.run(x, { mode, seed }));
+}
+
+/** Drives a plan with a synchronous generator call. */
+function runSync(p: Plan, call: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor3D {
+  let step = p.next();
+  while (!step.done) {
+    const x = step.value;
+    let y: tf.Tensor4D;
+    try {
+      y = call(x);
+    } catch (e) {
+      p.return(undefined as never);
+      throw e;
+    }
+    step = p.next(y);
+  }
+  return step.value;
+}
+
+/** Drives a plan with an asynchronous generator call (an engine). */
+async function runAsync(p: Plan, call: (x: tf.Tensor4D) => Promise<tf.Tensor4D>): Promise<tf.Tensor3D> {
+  let step = p.next();
+  while (!step.done) {
+    const x = step.value;
+    let y: tf.Tensor4D;
+    try {
+      y = await call(x);
+    } catch (e) {
+      p.return(undefined as never);
+      throw e;
+    }
+    step = p.next(y);
+  }
+  return step.value;
+}
+
+/**
+ * Asks for one generator call on `x` (which it then disposes) and returns the checked output, which the
+ * caller disposes.
+ */
+function* call(x: tf.Tensor4D, where: string): Generator<tf.Tensor4D, tf.Tensor4D, tf.Tensor4D> {
+  let y: tf.Tensor4D | undefined;
+  try {
+    y = yield x;
+    checkFinite(y, where);
+    return y;
+  } catch (e) {
+    y?.dispose();
+    throw e;
+  } finally {
+    x.dispose();
+  }
+}
+
+/** The translation of one image as a {@link Plan} (see {@link translateImage}). */
+function* plan(generator: tfl.LayersModel, image: tf.Tensor3D, options: TranslateImageOptions): Plan {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   checkInt(maxPixels, 'maxPixels', 1);
   check(image instanceof tf.Tensor && image.rank === 3, 'image', 'a [height, width, channels] tensor', image?.shape);
@@ -124,13 +218,12 @@ export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, o
     // resize the result to the size asked for.
     const { resize: _r, tile: _t, ...rest } = options;
     const sized = tf.tidy(() => tf.image.resizeBilinear(image, [fh, fw], false, true));
-    const y = (() => {
-      try {
-        return translateImage(generator, sized, rest);
-      } finally {
-        sized.dispose();
-      }
-    })();
+    let y: tf.Tensor3D;
+    try {
+      y = yield* plan(generator, sized, rest);
+    } finally {
+      sized.dispose();
+    }
     try {
       return tf.tidy(() => tf.image.resizeBilinear(y, [h, w], false, true));
     } finally {
@@ -160,24 +253,21 @@ export function translateImage(generator: tfl.LayersModel, image: tf.Tensor3D, o
   try {
     if (tile === undefined || (ph <= tile && pw <= tile)) {
       checkGeneratorInput(generator, [ph, pw]);
-      return tf.tidy(() => {
-        const y = generate(generator, tf.expandDims(padded, 0) as tf.Tensor4D, { mode, seed });
-        checkFinite(y, `on the ${w}x${h} image`);
-        return tf.slice(tf.squeeze(y, [0]) as tf.Tensor3D, [top, left, 0], [h, w, -1]);
-      });
+      const y = yield* call(tf.expandDims(padded, 0) as tf.Tensor4D, `on the ${w}x${h} image`);
+      try {
+        return tf.tidy(() => tf.slice(tf.squeeze(y, [0]) as tf.Tensor3D, [top, left, 0], [h, w, -1]));
+      } finally {
+        y.dispose();
+      }
     }
-    return translateTiles(generator, padded, { tile, overlap, mode, seed, crop: [top, left, h, w] });
+    return yield* tiles(generator, padded, { tile, overlap, crop: [top, left, h, w] });
   } finally {
     if (padded !== image) padded.dispose();
   }
 }
 
 /** Tiled translation of an already padded image; returns the `crop` `[top, left, h, w]` of the blend. */
-function translateTiles(
-  generator: tfl.LayersModel,
-  padded: tf.Tensor3D,
-  o: { tile: number; overlap: number; mode: GenerationMode; seed: number; crop: [number, number, number, number] },
-): tf.Tensor3D {
+function* tiles(generator: tfl.LayersModel, padded: tf.Tensor3D, o: { tile: number; overlap: number; crop: [number, number, number, number] }): Plan {
   const [ph, pw] = padded.shape;
   const th = Math.min(o.tile, ph);
   const tw = Math.min(o.tile, pw);
@@ -192,12 +282,8 @@ function translateTiles(
     const wy = ramp(th, o.overlap, iy > 0, iy < ys.length - 1);
     for (const [ix, x0] of xs.entries()) {
       const wx = ramp(tw, o.overlap, ix > 0, ix < xs.length - 1);
-      const out = tf.tidy(() => {
-        const x = tf.expandDims(tf.slice(padded, [y0, x0, 0], [th, tw, -1]), 0) as tf.Tensor4D;
-        const y = generate(generator, x, { mode: o.mode, seed: o.seed });
-        checkFinite(y, `in the ${tw}x${th} tile at x ${x0}, y ${y0} of the padded image`);
-        return y;
-      });
+      const x = tf.tidy(() => tf.expandDims(tf.slice(padded, [y0, x0, 0], [th, tw, -1]), 0) as tf.Tensor4D);
+      const out = yield* call(x, `in the ${tw}x${th} tile at x ${x0}, y ${y0} of the padded image`);
       const v = out.dataSync() as Float32Array;
       c = out.shape[3];
       out.dispose();

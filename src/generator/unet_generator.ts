@@ -16,6 +16,7 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * Layer names (a contract: checkpoint import/export maps onto them), n = numDowns, level i = 1 (outermost)
  * .. n (innermost):
  * - `input`: the input layer.
+ * - `size_check`: a `SpatialSizeCheck` (an identity layer) refusing sizes that are not multiples of `2^numDowns`.
  * - `down{i}_lrelu` (i >= 2): LeakyReLU 0.2 before the conv.
  * - `down{i}_conv`: Conv2D 4x4 stride 2 'same', `filters * min(2^(i-1), 8)` filters; kernel HWIO; bias only
  *   under instance norm.
@@ -33,5 +34,5 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * @throws RangeError for invalid options, quoting the received value.
  */
 export function unetGenerator(options: GeneratorOptions = {}): tfl.LayersModel {
-  return buildGenerator(resolveGeneratorOptions(options, 'unet_generator', 'unetGenerator'), true);
+  return buildGenerator(resolveGeneratorOptions(options, 'unet_generator', 'unetGenerator'), true, 'unetGenerator');
 }

@@ -10,6 +10,7 @@ import type { Direction } from '../data/batches.js';
 import { DIRECTIONS } from '../data/batches.js';
 import { facadeRgbToLabel } from '../data/facades/palette.js';
 import { convertChannels, imageToTensor, tensorToImage, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
+import type { GeneratorEngine } from '../generator/engine.js';
 import { GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
 import { translateImage } from '../generator/translate_image.js';
 import { deriveSeed } from '../util/random.js';
@@ -88,6 +89,11 @@ export interface EvaluateOptions {
   segmenter?: tfl.LayersModel;
   /** Called with every translated example, in order (e.g. to write it to disk). Default: none. */
   onImage?: (image: EvaluatedImage) => void | Promise<void>;
+  /**
+   * The engine that runs the generator (see `translateImage`'s `engine`; e.g. `onnxruntimeEngine(G)` from
+   * `@acme/pix2pix/node`, inference mode only). Not disposed here. Default: none, tfjs (`generate`).
+   */
+  engine?: GeneratorEngine;
 }
 
 /** What {@link evaluate} returns (plain numbers; no pixel data). */
@@ -111,7 +117,7 @@ export interface EvaluationResult {
   segmentation?: SegmentationScores;
 }
 
-const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage'] as const;
+const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage', 'engine'] as const;
 
 /** Smallest side SSIM's 11x11 window needs. */
 const SSIM_MIN = 11;
@@ -212,9 +218,15 @@ export async function evaluate(generator: tfl.LayersModel, data: EvaluationSourc
     const raw = convertChannels(src!, inC);
     const input = raw;
     const x = imageToTensor(input);
-    const y3 = translateImage(generator, x, { mode, seed: deriveSeed(seed, 'evaluate', i) });
+    const translateOptions = { mode, seed: deriveSeed(seed, 'evaluate', i) };
+    let y3: tf.Tensor3D;
+    try {
+      y3 = options.engine ? await translateImage(generator, x, { ...translateOptions, engine: options.engine }) : translateImage(generator, x, translateOptions);
+    } finally {
+      x.dispose();
+    }
     const output = tensorToImage(y3);
-    tf.dispose([x, y3]);
+    y3.dispose();
     const target = tgt === undefined ? undefined : fitImage(tgt, outC, output.height, output.width);
     const metrics = target ? await imagePairMetrics(output, target) : undefined;
     if (metrics) scored.push(metrics);

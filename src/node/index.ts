@@ -21,6 +21,9 @@ export type { TranslateFolderOptions, TranslateFolderResult, DataFolderLayout } 
 export { renderResultsPage, renderMetricsCsv, renderMetricsJson, prepareResultsFolder, RESULTS_FILES, RESULTS_GENERATOR } from './results_page.js';
 export type { ResultsRow, ResultsContent } from './results_page.js';
 export { writeTfjsExport, writeNewFile } from './write_export.js';
+export { onnxruntimeEngine, ONNXRUNTIME_INSTALL } from './onnxruntime_engine.js';
+export type { OnnxruntimeEngineOptions } from './onnxruntime_engine.js';
+export { createEngine } from './engine.js';
 export type { WriteFacadeDatasetOptions } from './facade_dataset.js';
 
 // --- checkpoints (trainer) ---

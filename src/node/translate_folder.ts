@@ -9,6 +9,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Direction } from '../data/batches.js';
 import { splitAB } from '../data/split.js';
+import type { GeneratorEngine } from '../generator/engine.js';
 import type { GenerationMode } from '../generator/generate.js';
 import { evaluate, type EvaluationResult, type EvaluationSource } from '../metrics/evaluate.js';
 import { assertNever, checkKeys, checkOneOf } from '../util/validate.js';
@@ -49,6 +50,11 @@ export interface TranslateFolderOptions {
   modelName?: string;
   /** Called after each image is written, with its index and the number of images. Default: none. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The engine that runs the generator (see `evaluate`), e.g. `onnxruntimeEngine` (inference mode
+   * only: pass `mode: 'inference'`). Not disposed here. Default: none, tfjs.
+   */
+  engine?: GeneratorEngine;
 }
 
 /** What {@link translateFolder} returns: `evaluate`'s result plus the files and the layout used. */
@@ -59,7 +65,7 @@ export interface TranslateFolderResult extends EvaluationResult {
   files: string[];
 }
 
-const TRANSLATE_FOLDER_KEYS = ['data', 'results', 'layout', 'direction', 'mode', 'seed', 'count', 'segmenter', 'modelName', 'onProgress'] as const;
+const TRANSLATE_FOLDER_KEYS = ['data', 'results', 'layout', 'direction', 'mode', 'seed', 'count', 'segmenter', 'modelName', 'onProgress', 'engine'] as const;
 
 const stemOf = (file: string) => basename(file, extname(file));
 
@@ -129,6 +135,7 @@ export async function translateFolder(generator: tfl.LayersModel, options: Trans
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.count === undefined ? {} : { count: options.count }),
     ...(options.segmenter === undefined ? {} : { segmenter: options.segmenter }),
+    ...(options.engine === undefined ? {} : { engine: options.engine }),
     onImage: async (img) => {
       let name = img.name;
       for (let k = 2; used.has(name); k++) name = `${img.name}_${k}`;

@@ -168,6 +168,10 @@ export function validateLayersTopology(topology: unknown, what: string, strictOu
     if (cfgName !== undefined && cfgName !== name) fail(`layer ${i} is named '${name}' but its config names it ${quote(cfgName)} (a renamed layer)`);
     if (byName.has(name)) fail(`layer name '${name}' is used by two layers`);
     if (!Array.isArray(l.inbound_nodes)) fail(`layer '${name}' has inbound_nodes ${quote(l.inbound_nodes)}, not a list`);
+    const shape = l.class_name === 'InputLayer' ? (l.config as Record<string, unknown>).batch_input_shape : undefined;
+    if (shape !== undefined && (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isInteger(d) && (d as number) >= 1)))) {
+      fail(`input layer '${name}' has batch_input_shape ${quote(shape)}: every size must be null (any) or an integer >= 1`);
+    }
     byName.set(name, l);
   });
   const nodeCount = (l: Record<string, unknown>) => (l.class_name === 'InputLayer' ? 1 : (l.inbound_nodes as unknown[]).length);

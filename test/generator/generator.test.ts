@@ -91,6 +91,7 @@ describe('generator structure', () => {
     // Hand-written from the layer-name contract: dropout on up5, up4, up3 ('paper' placement, n = 5).
     expect(layerNames(g)).toEqual([
       'input',
+      'size_check',
       'down1_conv',
       'down2_lrelu', 'down2_conv', 'down2_norm',
       'down3_lrelu', 'down3_conv', 'down3_norm',
@@ -109,6 +110,7 @@ describe('generator structure', () => {
     const g = encoderDecoderGenerator({ imageSize: 32, filters: 4, norm: 'none', dropout: 0 });
     expect(layerNames(g)).toEqual([
       'input',
+      'size_check',
       'down1_conv',
       'down2_lrelu', 'down2_conv',
       'down3_lrelu', 'down3_conv',
@@ -366,6 +368,21 @@ describe('any input size (fully convolutional)', () => {
     expect(() => checkGeneratorInput(g, [64, 96])).not.toThrow();
     expect(() => checkGeneratorInput(g, [64, 96], 1)).toThrow(/input channels of generator 'unet_generator' must be 3 \(got 1\)/);
     g.dispose();
+  });
+
+  it("G.predict itself refuses a size the U-Net's depth cannot take, with the nearest valid sizes (not tfjs' concat error)", () => {
+    const g = unetGenerator({ numDowns: 3, filters: 2, seed: 3 });
+    const bad = tf.zeros([1, 12, 16, 3]);
+    // 12 = 1.5 x 8: the level-3 skip would concat 1x2 with 2x2 without the check.
+    expect(() => g.predict(bad)).toThrow('unetGenerator needs height and width that are multiples of 8 (got 12x16; nearest valid height: 8 or 16)');
+    const e = encoderDecoderGenerator({ numDowns: 2, filters: 2, seed: 4 });
+    expect(() => e.predict(tf.zeros([1, 8, 6, 3]))).toThrow('encoderDecoderGenerator needs height and width that are multiples of 4 (got 8x6; nearest valid width: 4 or 8)');
+    expect(layerNames(g).slice(0, 2)).toEqual(['input', 'size_check']);
+    const ok = g.predict(tf.zeros([1, 16, 24, 3])) as tf.Tensor;
+    expect(ok.shape).toEqual([1, 16, 24, 3]);
+    tf.dispose([bad, ok]);
+    g.dispose();
+    e.dispose();
   });
 
   it('keeps the divisor through save and load', async () => {

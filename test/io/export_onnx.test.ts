@@ -4,9 +4,11 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { encoderDecoderGenerator } from '../../src/generator/encoder_decoder_generator.js';
+import { resnetGenerator } from '../../src/generator/resnet_generator.js';
 import { unetGenerator } from '../../src/generator/unet_generator.js';
 import { exportOnnxGenerator, ONNX_OPSET } from '../../src/io/onnx/export.js';
 import { decodeOnnxModel } from '../../src/io/onnx/proto.js';
+import { perturbStatistics } from './helpers.js';
 
 ort.env.wasm.numThreads = 1;
 
@@ -22,23 +24,14 @@ async function runOnnx(bytes: Uint8Array, x: tf.Tensor4D): Promise<{ data: Float
   }
 }
 
-/**
- * Gives every moving statistic a non-trivial value, so batch norm's inference form is really tested, and
- * scales the kernels up 10x (N(0, 0.2)), so a tiny network's output is not near zero everywhere.
- */
-function perturbStatistics(model: tfl.LayersModel): void {
-  for (const w of model.trainableWeights) if (w.name.includes('kernel')) w.write(tf.tidy(() => tf.mul(w.read(), 10)));
-  for (const [i, w] of model.nonTrainableWeights.entries()) {
-    const isVar = w.name.includes('variance');
-    w.write(tf.tidy(() => (isVar ? tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', i) : tf.randomUniform(w.shape as number[], -0.2, 0.2, 'float32', i))));
-  }
-}
-
 const cases: Array<[string, () => tfl.LayersModel]> = [
   ['unet, batch norm', () => unetGenerator({ imageSize: 32, filters: 4, norm: 'batch', seed: 1 })],
   ['unet, instance norm', () => unetGenerator({ imageSize: 32, filters: 4, norm: 'instance', seed: 2 })],
   ['unet, no norm', () => unetGenerator({ imageSize: 32, filters: 4, norm: 'none', seed: 3 })],
   ['encoder-decoder, batch norm', () => encoderDecoderGenerator({ imageSize: 32, filters: 4, norm: 'batch', seed: 4 })],
+  ['resnet, batch norm, reflect', () => resnetGenerator({ blocks: 2, filters: 4, norm: 'batch', seed: 5 })],
+  ['resnet, instance norm, replicate, dropout', () => resnetGenerator({ blocks: 1, filters: 4, norm: 'instance', padding: 'replicate', dropout: 0.5, seed: 6 })],
+  ['resnet, no norm, zero padding', () => resnetGenerator({ blocks: 1, filters: 4, norm: 'none', padding: 'zero', seed: 7 })],
 ];
 
 describe('exportOnnxGenerator', () => {

@@ -15,8 +15,8 @@ const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
 
 // Public names DESIGN.md section 2 and the issues fix for each entry point.
 const required: Record<string, string[]> = {
-  '.': ['unetGenerator', 'encoderDecoderGenerator', 'resnetGenerator', 'patchDiscriminator', 'compositeLoss', 'Trainer', 'generate', 'translateImage', 'evaluate', 'exportTfjsGenerator'],
-  './node': ['translateFolder', 'writeTfjsExport'],
+  '.': ['unetGenerator', 'encoderDecoderGenerator', 'resnetGenerator', 'patchDiscriminator', 'compositeLoss', 'Trainer', 'generate', 'translateImage', 'evaluate', 'exportTfjsGenerator', 'tfjsEngine', 'checkEngineMode'],
+  './node': ['translateFolder', 'writeTfjsExport', 'onnxruntimeEngine', 'createEngine'],
   './wasm': ['enableWasmTraining', 'initWasmBackend', 'checkWasmCapacity', 'WasmBackendError'],
   './layers': ['InstanceNormalization', 'SeededDropout', 'ReflectionPadding2D', 'ReplicationPadding2D', 'LeadingCrop2D', 'SpatialSizeCheck', 'ReferenceInitializer'],
 };

@@ -105,6 +105,13 @@ describe('Trainer.load refuses edited checkpoints by name, without hanging', () 
     expectCheckpointError(e, /layer '\w+' inbound node 0 input 0 names layer "nowhere", which does not exist/);
   });
 
+  it('an input layer with a size of 0 is named (tfjs would load it and fail at the first call)', async () => {
+    const e = await loadEdited((doc) => {
+      (doc.modelTopology.generator.config.layers[0]!.config as unknown as { batch_input_shape: unknown[] }).batch_input_shape[1] = 0;
+    });
+    expectCheckpointError(e, /generator topology: input layer 'input' has batch_input_shape \[null,0,null,3\]: every size must be null \(any\) or an integer >= 1/);
+  });
+
   it('a layer consuming its own output is a cycle, named', async () => {
     const e = await loadEdited((doc) => {
       const l = doc.modelTopology.generator.config.layers[5]!;

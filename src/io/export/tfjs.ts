@@ -38,8 +38,11 @@ export interface TfjsExport {
 }
 
 const EXPORT_TFJS_KEYS = ['quantize'] as const;
-/** Layer classes that are the identity at inference time and are dropped from the exported graph. */
-const INFERENCE_IDENTITY = new Set(['SeededDropout', 'Dropout', 'SpatialDropout1D', 'GaussianDropout', 'AlphaDropout', 'GaussianNoise']);
+/**
+ * Layer classes that are the identity at inference time and are dropped from the exported graph (the
+ * generators' `SpatialSizeCheck` too, so a batch-norm U-Net export needs no layer of this package).
+ */
+const INFERENCE_IDENTITY = new Set(['SeededDropout', 'Dropout', 'SpatialDropout1D', 'GaussianDropout', 'AlphaDropout', 'GaussianNoise', 'SpatialSizeCheck']);
 
 type NodeRef = [string, number, number, Record<string, unknown>?];
 interface LayerJson {

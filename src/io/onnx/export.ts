@@ -1,6 +1,6 @@
 /**
- * Generator export to ONNX: walks a tfjs-layers generator (U-Net, encoder-decoder; batch, instance or
- * no norm) and writes the equivalent ONNX graph (opset {@link ONNX_OPSET}). The graph takes and returns
+ * Generator export to ONNX: walks a tfjs-layers generator (U-Net, encoder-decoder, ResNet; batch, instance
+ * or no norm) and writes the equivalent ONNX graph (opset {@link ONNX_OPSET}). The graph takes and returns
  * NHWC float32 images like the tfjs model (a Transpose at each end; NCHW inside), with symbolic batch,
  * height and width. Inference graph: dropout is the identity, batch norm uses the moving statistics.
  */
@@ -43,6 +43,28 @@ const str = (name: string, s: string): OnnxAttribute => ({ name, type: ONNX_ATTR
 function init(ctx: Ctx, name: string, dims: number[], values: Float32Array): string {
   ctx.inits.push({ name, dims, dataType: ONNX_DTYPE.FLOAT, rawData: f32Bytes(values) });
   return name;
+}
+
+/** An int64 vector initializer (the shape-like inputs of Pad and Slice). */
+function initInts(ctx: Ctx, name: string, values: number[]): string {
+  const v = BigInt64Array.from(values, (x) => BigInt(x));
+  ctx.inits.push({ name, dims: [values.length], dataType: ONNX_DTYPE.INT64, rawData: new Uint8Array(v.buffer) });
+  return name;
+}
+
+/** An ONNX `Pad` of the NCHW tensor's height and width by `[top, bottom, left, right]` in `mode`. */
+function pad(ctx: Ctx, layer: tfl.layers.Layer, input: string, [t, b, l, r]: number[], mode: 'constant' | 'reflect' | 'edge'): string {
+  const pads = initInts(ctx, `${layer.name}/pads`, [0, 0, t!, l!, 0, 0, b!, r!]);
+  ctx.nodes.push({ name: layer.name, opType: 'Pad', input: [input, pads], output: [layer.name], attribute: [str('mode', mode)] });
+  return layer.name;
+}
+
+/** tfjs' `zeroPadding2d` config (a number, `[h, w]` or `[[top, bottom], [left, right]]`) as `[top, bottom, left, right]`. */
+function zeroPads(padding: unknown): number[] {
+  if (typeof padding === 'number') return [padding, padding, padding, padding];
+  const [h, w] = padding as Array<number | number[]>;
+  const pair = (v: number | number[] | undefined) => (Array.isArray(v) ? v : [v!, v!]);
+  return [...pair(h), ...pair(w)];
 }
 
 /** A layer weight's values by its short name (`kernel`, `bias`, `gamma`, `moving_mean`, ...). */
@@ -147,9 +169,40 @@ const HANDLERS: Record<string, Handler> = {
     ctx.nodes.push({ name: l.name, opType: 'Concat', input: i, output: [l.name], attribute: [{ name: 'axis', type: ONNX_ATTR.INT, i: 1 }] });
     return l.name;
   },
-  // Identity at inference time.
+  Add: (ctx, l, i) => {
+    // tfjs' add layer sums any number of inputs: a chain of binary Adds.
+    let acc = i[0]!;
+    for (const [k, next] of i.slice(1).entries()) {
+      const out = k === i.length - 2 ? l.name : `${l.name}/${k}`;
+      ctx.nodes.push({ name: out, opType: 'Add', input: [acc, next], output: [out] });
+      acc = out;
+    }
+    return acc;
+  },
+  // The ResNet generator's spatial layers (NCHW inside the graph: height is axis 2, width axis 3).
+  ZeroPadding2D: (ctx, l, i) => {
+    const c = l.getConfig() as Cfg;
+    if (c.dataFormat === 'channelsFirst') throw new Error(`exportOnnxGenerator: layer ${l.name}: channelsFirst padding is not supported`);
+    return pad(ctx, l, i[0]!, zeroPads(c.padding), 'constant');
+  },
+  ReflectionPadding2D: (ctx, l, i) => {
+    const p = (l as unknown as { padding: number }).padding;
+    return pad(ctx, l, i[0]!, [p, p, p, p], 'reflect');
+  },
+  ReplicationPadding2D: (ctx, l, i) => {
+    const p = (l as unknown as { padding: number }).padding;
+    return pad(ctx, l, i[0]!, [p, p, p, p], 'edge');
+  },
+  LeadingCrop2D: (ctx, l, i) => {
+    const crop = (l as unknown as { crop: number }).crop;
+    const ins = [i[0]!, initInts(ctx, `${l.name}/starts`, [crop, crop]), initInts(ctx, `${l.name}/ends`, [2 ** 31 - 1, 2 ** 31 - 1]), initInts(ctx, `${l.name}/axes`, [2, 3])];
+    ctx.nodes.push({ name: l.name, opType: 'Slice', input: ins, output: [l.name] });
+    return l.name;
+  },
+  // Identity at inference time (the size check too: the graph keeps symbolic sizes, and the callers pad).
   SeededDropout: (_ctx, _l, i) => i[0]!,
   Dropout: (_ctx, _l, i) => i[0]!,
+  SpatialSizeCheck: (_ctx, _l, i) => i[0]!,
 };
 
 /** Layer classes {@link exportOnnxGenerator} can translate. */
@@ -158,8 +211,8 @@ export const ONNX_SUPPORTED_LAYERS: readonly string[] = ['InputLayer', ...Object
 /**
  * Exports a generator as an ONNX model (opset {@link ONNX_OPSET}): input `'input'` and output
  * `'output'`, both NHWC float32 `[N, H, W, C]` in [-1, 1] with symbolic `N`, `H`, `W` (the same layout as
- * the tfjs model; the graph transposes to NCHW inside). Inference mode: dropout is dropped, batch norm
- * uses the moving statistics. Runs in ONNX Runtime (web, Node, Python, C++, mobile) and engines that
+ * the tfjs model; the graph transposes to NCHW inside). Inference mode: dropout (and the generators' size check) is dropped,
+ * batch norm uses the moving statistics. Runs in ONNX Runtime (web, Node, Python, C++, mobile) and engines that
  * take ONNX.
  *
  * @param generator - A generator built from this package's layers (see {@link ONNX_SUPPORTED_LAYERS}).
@@ -188,6 +241,7 @@ export function exportOnnxGenerator(generator: tfl.LayersModel, options: ExportO
     ctx.names.set(layer.name, handler(ctx, layer, inputs));
   }
   for (const t of ctx.inits) {
+    if (t.dataType !== ONNX_DTYPE.FLOAT) continue;
     const v = new Float32Array(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength / 4);
     for (const x of v) if (!Number.isFinite(x)) throw new Error(`exportOnnxGenerator: ${t.name} holds a non-finite value (${x}); refusing to export it`);
   }
