@@ -11,7 +11,7 @@ import { EVALUATION_METRICS } from '../metrics/evaluate.js';
 import { DATA_FOLDER_LAYOUTS, translateFolder, type DataFolderLayout, type TranslateFolderResult } from '../node/translate_folder.js';
 import { CLI_BACKENDS, selectBackend, type CliBackend } from './backend.js';
 import { loadCliGenerator } from './load_generator.js';
-import { findModelFolder, loadPlainModel } from './model_folder.js';
+import { datasetModeOf, findModelFolder, loadPlainModel } from './model_folder.js';
 import { intArg, oneOfArg } from './parse.js';
 import type { ProgramIo } from './program.js';
 
@@ -62,7 +62,8 @@ export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
       const flag = `--segmenter ${o.segmenter}`;
       segmenter = await loadPlainModel((await findModelFolder(o.segmenter, flag)).dir, flag);
     }
-    log.write(`pix2pix test: ${generator.source}, mode ${mode}, backend ${backend}\n`);
+    const datasetMode = await datasetModeOf(o.model, generator.model);
+    log.write(`pix2pix test: ${generator.source}, mode ${mode}${datasetMode === 'colorization' ? ', colorization (L -> ab, written as RGB)' : ''}, backend ${backend}\n`);
     const r = await translateFolder(generator.model, {
       data: o.data,
       results: o.results,
@@ -72,6 +73,7 @@ export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
       seed: o.seed,
       ...(o.numTest === undefined ? {} : { count: o.numTest }),
       modelName: generator.source,
+      datasetMode,
       ...(segmenter ? { segmenter } : {}),
     });
     log.write(`${[...summaryLines(r), `wrote ${o.results}/index.html, metrics.json, metrics.csv and ${r.files.length - 3} image(s) (data layout ${r.layout})`].join('\n')}\n`);

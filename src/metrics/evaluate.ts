@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Direction } from '../data/batches.js';
 import { DIRECTIONS } from '../data/batches.js';
+import { colorizeImage, DATASET_MODES, type DatasetMode } from '../data/colorization.js';
 import { facadeRgbToLabel } from '../data/facades/palette.js';
 import { convertChannels, imageToTensor, tensorToImage, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
 import { GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
@@ -88,6 +89,11 @@ export interface EvaluateOptions {
   segmenter?: tfl.LayersModel;
   /** Called with every translated example, in order (e.g. to write it to disk). Default: none. */
   onImage?: (image: EvaluatedImage) => void | Promise<void>;
+  /**
+   * `'colorization'`: the generator maps L to ab (1 -> 2 channels, see `colorizeImage`); the input's L
+   * with the predicted ab is the RGB output, scored against the target as RGB. Default `'aligned'`.
+   */
+  datasetMode?: DatasetMode;
 }
 
 /** What {@link evaluate} returns (plain numbers; no pixel data). */
@@ -111,7 +117,7 @@ export interface EvaluationResult {
   segmentation?: SegmentationScores;
 }
 
-const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage'] as const;
+const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage', 'datasetMode'] as const;
 
 /** Smallest side SSIM's 11x11 window needs. */
 const SSIM_MIN = 11;
@@ -130,6 +136,15 @@ function fitImage(img: ImageLike, channels: ImageChannels, h: number, w: number)
   } finally {
     tf.dispose([t, r]);
   }
+}
+
+/** The generator's output for an 8-bit input at its own size, as 8-bit. */
+function translated(generator: tfl.LayersModel, input: RawImage, mode: GenerationMode, seed: number): { input: RawImage; output: RawImage } {
+  const x = imageToTensor(input);
+  const y3 = translateImage(generator, x, { mode, seed });
+  const output = tensorToImage(y3);
+  tf.dispose([x, y3]);
+  return { input, output };
 }
 
 /**
@@ -198,8 +213,11 @@ export async function evaluate(generator: tfl.LayersModel, data: EvaluationSourc
   checkInt(seed, 'seed', 0);
   if (options.count !== undefined) checkInt(options.count, 'count', 0);
   const count = Math.min(options.count ?? data.length, data.length);
+  const datasetMode = options.datasetMode ?? 'aligned';
+  checkOneOf(datasetMode, 'datasetMode', DATASET_MODES);
+  const colorization = datasetMode === 'colorization';
   const inC = (generator.inputs[0]!.shape[3] ?? 3) as ImageChannels;
-  const outC = (generator.outputs[0]!.shape[3] ?? 3) as ImageChannels;
+  const outC = (colorization ? 3 : (generator.outputs[0]!.shape[3] ?? 3)) as ImageChannels;
   const seg = options.segmenter;
   const cm: ConfusionMatrix | null = seg ? { numClasses: seg.outputs[0]!.shape[3] as number, counts: new Float64Array((seg.outputs[0]!.shape[3] as number) ** 2) } : null;
   const images: EvaluationResult['images'] = [];
@@ -209,12 +227,7 @@ export async function evaluate(generator: tfl.LayersModel, data: EvaluationSourc
     const pair = await data.load(i);
     const [src, tgt] = direction === 'AtoB' ? [pair.a, pair.b] : [pair.b, pair.a];
     check(src !== undefined, `example ${name}`, `to have its ${direction === 'AtoB' ? 'A' : 'B'} image (the input)`, src);
-    const raw = convertChannels(src!, inC);
-    const input = raw;
-    const x = imageToTensor(input);
-    const y3 = translateImage(generator, x, { mode, seed: deriveSeed(seed, 'evaluate', i) });
-    const output = tensorToImage(y3);
-    tf.dispose([x, y3]);
+    const { input, output } = colorization ? colorizeImage(generator, src!, { mode, seed: deriveSeed(seed, 'evaluate', i) }) : translated(generator, convertChannels(src!, inC), mode, deriveSeed(seed, 'evaluate', i));
     const target = tgt === undefined ? undefined : fitImage(tgt, outC, output.height, output.width);
     const metrics = target ? await imagePairMetrics(output, target) : undefined;
     if (metrics) scored.push(metrics);

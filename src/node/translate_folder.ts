@@ -8,6 +8,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Direction } from '../data/batches.js';
+import type { DatasetMode } from '../data/colorization.js';
 import { splitAB } from '../data/split.js';
 import type { GenerationMode } from '../generator/generate.js';
 import { evaluate, type EvaluationResult, type EvaluationSource } from '../metrics/evaluate.js';
@@ -49,6 +50,8 @@ export interface TranslateFolderOptions {
   modelName?: string;
   /** Called after each image is written, with its index and the number of images. Default: none. */
   onProgress?: (done: number, total: number) => void;
+  /** `'colorization'` for an L -> ab generator: outputs and metrics in RGB (see `evaluate`). Default `'aligned'`. */
+  datasetMode?: DatasetMode;
 }
 
 /** What {@link translateFolder} returns: `evaluate`'s result plus the files and the layout used. */
@@ -59,7 +62,7 @@ export interface TranslateFolderResult extends EvaluationResult {
   files: string[];
 }
 
-const TRANSLATE_FOLDER_KEYS = ['data', 'results', 'layout', 'direction', 'mode', 'seed', 'count', 'segmenter', 'modelName', 'onProgress'] as const;
+const TRANSLATE_FOLDER_KEYS = ['data', 'results', 'layout', 'direction', 'mode', 'seed', 'count', 'segmenter', 'modelName', 'onProgress', 'datasetMode'] as const;
 
 const stemOf = (file: string) => basename(file, extname(file));
 
@@ -129,6 +132,7 @@ export async function translateFolder(generator: tfl.LayersModel, options: Trans
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.count === undefined ? {} : { count: options.count }),
     ...(options.segmenter === undefined ? {} : { segmenter: options.segmenter }),
+    ...(options.datasetMode === undefined ? {} : { datasetMode: options.datasetMode }),
     onImage: async (img) => {
       let name = img.name;
       for (let k = 2; used.has(name); k++) name = `${img.name}_${k}`;
