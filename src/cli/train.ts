@@ -285,9 +285,9 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
       const fake = t.generate(sample.input, { mode: 'paper' });
       const name = `samples/step-${String(t.step).padStart(7, '0')}.png`;
       // Colorization: show the predicted and true ab with the input's L, as RGB.
-      const shown = colorization ? [labBatchToRgb(sample.input, fake as tf.Tensor4D), labBatchToRgb(sample.input, sample.target)] : [fake, sample.target];
-      await writeSampleGrid(join(out, name), [sample.input, ...(shown as tf.Tensor4D[])]);
-      tf.dispose([fake, ...shown]);
+      const rgb = colorization ? [labBatchToRgb(sample.input, fake as tf.Tensor4D), labBatchToRgb(sample.input, sample.target)] : [];
+      await writeSampleGrid(join(out, name), [sample.input, rgb[0] ?? (fake as tf.Tensor4D), rgb[1] ?? sample.target]);
+      tf.dispose([fake, ...rgb]);
       if (samples.length === 0 || samples[samples.length - 1]!.step !== t.step) samples.push({ path: name, step: t.step });
     };
     const report = (extra?: Record<string, string | number>) => writeReport(out, { title: `pix2pix training: ${o.data}`, history, samples, info: info(extra) });

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { translateImage, type TranslateImageOptions } from '../generator/translate_image.js';
 import { convertChannels, imageToTensor, type ImageLike, type RawImage } from './image.js';
-import { LAB_SCALE, labToRgb, rgbToLab } from './lab.js';
+import { LAB_SCALE, labToRgb, lightnessToGray, rgbToLab } from './lab.js';
 
 /**
  * How pairs become network inputs and targets (the reference's `--dataset_mode`): `'aligned'` feeds A
@@ -75,7 +75,7 @@ const rgb8 = (rgb: Float64Array, width: number, height: number): RawImage => ({ 
 
 /** What {@link colorizeImage} returns: the input as the network saw it and the coloured output. */
 export interface ColorizedImage {
-  /** The L channel of the input, shown as an 8-bit RGB gray image (Lab with a = b = 0). */
+  /** The L channel of the input, shown as an 8-bit RGB gray image (the neutral gray of each lightness). */
   input: RawImage;
   /** The output: L of the input with the predicted ab, as an 8-bit RGB image. */
   output: RawImage;
@@ -116,7 +116,8 @@ export function colorizeImage(generator: tfl.LayersModel, image: ImageLike, opti
   const [h, w] = l.shape;
   const lv = l.dataSync();
   const out = scaledLabToRgb(lv, y.dataSync(), h * w);
-  const gray = scaledLabToRgb(lv, new Float32Array(2 * h * w), h * w);
+  const gray = new Float64Array(3 * h * w);
+  for (let p = 0; p < h * w; p++) gray[3 * p] = gray[3 * p + 1] = gray[3 * p + 2] = lightnessToGray((lv[p]! + 1) * LAB_SCALE.lHalf);
   tf.dispose([l, y]);
   return { input: rgb8(gray, w, h), output: rgb8(out, w, h) };
 }

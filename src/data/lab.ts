@@ -65,6 +65,18 @@ export function rgbToLab(rgb: ArrayLike<number>): Float64Array {
 }
 
 /**
+ * The neutral gray (R = G = B, in [0, 1]) of lightness `L` (0..100): the sRGB value whose luminance Y
+ * is the L's, so that {@link rgbToLab} of it gives `L` back with a = b = 0 (up to skimage's matrix, whose
+ * rows sum to 1 for Y). {@link labToRgb} of `(L, 0, 0)` is not exactly neutral, as its white point is D65.
+ */
+export function lightnessToGray(L: number): number {
+  const fy = (L + 16) / 116;
+  const y = fy > 0.2068966 ? Math.pow(fy, 3) : (fy - 16 / 116) / 7.787;
+  const s = y > 0.0031308 ? 1.055 * Math.pow(y, 1 / 2.4) - 0.055 : y * 12.92;
+  return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+/**
  * CIE Lab (D65, 2-degree) to sRGB in [0, 1], as scikit-image's `lab2rgb`: interleaved L, a, b triples in,
  * interleaved R, G, B out. Colours outside the sRGB gamut are clipped to [0, 1], and a negative Z
  * (a `b` too large for its L) is clamped to 0 first, as skimage does (without its warning).
