@@ -4,6 +4,8 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rgbToLab } from '../../src/data/lab.js';
+import { unetGenerator } from '../../src/generator/unet_generator.js';
+import { fileCheckpoint } from '../../src/node/checkpoint.js';
 import { decodeImage, encodeJpeg, encodePng } from '../../src/node/image_io.js';
 import { ctx, pix2pix, tiny, useCli } from './harness.js';
 
@@ -159,5 +161,16 @@ describe('colorization, as the reference does it', () => {
     expect(tr.stderr).toMatch(/colorization/);
     const out = await png(`tr-color/${(await list('tr-color'))[0]}`);
     expect([out.width, out.height, out.channels]).toEqual([32, 32, 3]);
+  });
+
+  it('a model folder without run.json is colorization when its generator maps 1 channel to 2', async () => {
+    const G = unetGenerator({ imageSize: 32, inputChannels: 1, outputChannels: 2, filters: 4, norm: 'batch', seed: 5 });
+    await G.save(fileCheckpoint(join(ctx.tmp, 'plain-color')));
+    G.dispose();
+    const tr = await pix2pix('translate', '--model', 'plain-color', '--input', 'color/test', '--ab', '--output', 'tr-plain', '--backend', 'cpu', '--eval');
+    expect(tr.code, tr.stderr).toBe(0);
+    expect(tr.stderr).toMatch(/colorization \(L -> ab, written as RGB\)/);
+    const out = await png(`tr-plain/${(await list('tr-plain'))[0]}`);
+    expect(out.channels).toBe(3);
   });
 });
