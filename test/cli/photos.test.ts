@@ -128,8 +128,12 @@ describe('colorization, as the reference does it', () => {
     const bad = await pix2pix('train', '--dataroot', 'color/train', '--out', 'run-bad', ...tiny, '--model', 'colorization', '--input-nc', '3', '--max-steps', '1');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--input-nc 3: the colorization mode trains 1 channel \(L\) -> 2 \(ab\)/);
-    const t = await pix2pix('train', '--dataroot', 'color/train', '--out', 'run-color', ...tiny, '--model', 'colorization', '--max-steps', '2');
+    const t = await pix2pix('train', '--dataroot', 'color/train', '--out', 'run-color', ...tiny, '--model', 'colorization', '--max-steps', '2', '--val-data', 'color/test', '--val-every', '2');
     expect(t.code, t.stderr).toBe(0);
+    // Validation scores the RGB images (L with the predicted / true ab): finite, and PSNR of 8-bit-like images.
+    const last = (await readFile(join(ctx.tmp, 'run-color/history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).pop();
+    expect(last['val/PSNR']).toBeGreaterThan(5);
+    expect(last['val/SSIM']).toBeLessThanOrEqual(1);
     const run = await json('run-color/run.json');
     expect([run.datasetMode, run.inputChannels, run.outputChannels]).toEqual(['colorization', 1, 2]);
     const samples = await list('run-color/samples');
