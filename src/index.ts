@@ -118,6 +118,13 @@ export { toRawImage, convertChannels, imageToTensor, tensorToImage, stackChannel
 export type { ImageLike, RawImage, ImageChannels } from './data/image.js';
 export { splitAB, joinAB } from './data/split.js';
 export type { ImagePairHalves } from './data/split.js';
+export { canny, CANNY_DEFAULTS } from './data/canny.js';
+export type { CannyOptions } from './data/canny.js';
+export { rgbToLab, labToRgb, lightnessToGray, D65_WHITE, LAB_SCALE } from './data/lab.js';
+export { colorizeImage, labBatchToRgb, rgbTensorToLab, DATASET_MODES, COLORIZATION_CHANNELS } from './data/colorization.js';
+export type { DatasetMode, ColorizedImage } from './data/colorization.js';
+export { photoPairs, resizeShorterSide, PHOTO_TASKS, PHOTO_PAIR_DEFAULTS } from './data/photo_pairs.js';
+export type { PhotoTask, PhotoPairOptions } from './data/photo_pairs.js';
 export { Rng, deriveSeed } from './util/random.js';
 export { defaultLoadSize, drawJitter, preprocessPair, preprocessPlan, PREPROCESS_MODES } from './data/preprocess.js';
 export type { Jitter, PreprocessOptions, PreprocessMode, PreprocessPlan, PreprocessSizes } from './data/preprocess.js';

@@ -1,11 +1,13 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { COLORIZATION_CHANNELS, DATASET_MODES, type DatasetMode } from '../data/colorization.js';
 // Imported for their registration side effect: plain model folders may hold these custom layers.
 import '../layers/index.js';
 import { CHECKPOINT_JSON, fileCheckpoint } from '../node/checkpoint.js';
 import { CHECKPOINT_FORMAT } from '../trainer/checkpoint.js';
 import { CliError } from './backend.js';
+import { RUN_JSON } from './train/out_folder.js';
 
 /**
  * A model folder the CLI reads: `'trainer'` is a Trainer checkpoint written by `pix2pix train` (both
@@ -63,4 +65,31 @@ export async function loadPlainModel(dir: string, flag: string): Promise<tfl.Lay
   } catch (e) {
     throw new CliError(`${flag}: cannot load the model in ${dir}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The data set mode a generator was trained in: `datasetMode` of the training run's `run.json` (in
+ * `path`, or beside `path` when it is one of the run's `checkpoint*` folders); without one (a model folder, a `.pth`, a run of
+ * an older version), `'colorization'` for a generator of 1 input and 2 output channels (L -> ab; no other
+ * model makes 2-channel images), else `'aligned'`.
+ *
+ * @param path - The `--model` argument.
+ * @param model - The generator loaded from it.
+ */
+export async function datasetModeOf(path: string, model: tfl.LayersModel): Promise<DatasetMode> {
+  // A run's checkpoint folders (checkpoint/, checkpoint-best/, checkpoint-step-<n>/, ...) sit beside its run.json.
+  const beside = basename(resolve(path)).startsWith('checkpoint') && (await exists(join(path, CHECKPOINT_JSON))) ? [join(dirname(resolve(path)), RUN_JSON)] : [];
+  for (const file of [join(path, RUN_JSON), ...beside]) {
+    let saved: unknown;
+    try {
+      saved = JSON.parse(await readFile(file, 'utf8'));
+    } catch {
+      continue;
+    }
+    const mode = (saved as { datasetMode?: unknown } | null)?.datasetMode;
+    if (typeof mode === 'string' && (DATASET_MODES as readonly string[]).includes(mode)) return mode as DatasetMode;
+    if (saved !== null && typeof saved === 'object') return 'aligned';
+  }
+  const colorization = model.inputs[0]?.shape[3] === COLORIZATION_CHANNELS.input && model.outputs[0]?.shape[3] === COLORIZATION_CHANNELS.output;
+  return colorization ? 'colorization' : 'aligned';
 }

@@ -2,10 +2,10 @@ import { stat } from 'node:fs/promises';
 import { Command } from 'commander';
 import { DIRECTIONS } from '../data/batches.js';
 import { TORCH_ARCHS, type TorchArch } from '../io/torch/checkpoint.js';
-import { writeFacadeDataset } from '../node/facade_dataset.js';
 import { CLI_BACKENDS, CliError, type CliBackend } from './backend.js';
 import { runCombine } from './combine.js';
 import { runDemo } from './demo.js';
+import { registerMakeDataset } from './make_dataset_command.js';
 import { intArg, numArg, oneOfArg } from './parse.js';
 import { registerTrain } from './train/command.js';
 import { runExportTorch, runImportTorch } from './torch.js';
@@ -44,20 +44,7 @@ export function buildProgram(io: ProgramIo): Command {
     .configureOutput({ writeErr: (s) => io.log.write(s) })
     .showSuggestionAfterError(true);
 
-  usageOnError(
-    program
-      .command('make-dataset')
-      .description('write the bundled procedural facades data set (label map | photo) in the A|B layout')
-      .requiredOption('--out <dir>', 'output folder')
-      .option('--count <n>', 'number of pairs', intArg(1), 400)
-      .option('--size <px>', 'side of each half in pixels', intArg(16), 256)
-      .option('--seed <n>', 'data set seed', intArg(0), 0)
-      .option('--offset <n>', 'index of the first pair (use a large one for a disjoint test split)', intArg(0), 0)
-      .action(async (o: { out: string; count: number; size: number; seed: number; offset: number }) => {
-        await writeFacadeDataset({ out: o.out, count: o.count, size: o.size, seed: o.seed, offset: o.offset });
-        io.log.write(`wrote ${o.count} facade pairs (${2 * o.size}x${o.size}, A = label map, B = photo) to ${o.out}\n`);
-      }),
-  );
+  usageOnError(registerMakeDataset(program, io));
 
   usageOnError(registerTrain(program, io));
 

@@ -94,3 +94,53 @@ export class TrainProgress {
 function timeFraction(start: number, deadline: number): number {
   return Math.min(1, Math.max(0, (Date.now() - start) / (deadline - start)));
 }
+
+/**
+ * Progress over a known number of items (photos, files): a cli-progress bar on a terminal, else a plain
+ * line at every tenth of the work and at least every 10 s (logs, CI, tests).
+ */
+export class CountProgress {
+  private readonly bar: cliProgress.SingleBar | null;
+  private done = 0;
+  private lastLine = 0;
+  private lastTime = Date.now();
+  private readonly started = Date.now();
+
+  /**
+   * @param total - Items in all.
+   * @param label - What is counted, shown before the bar (e.g. `'make-dataset: photos'`).
+   * @param stream - Where the bar or lines go. Default process.stderr.
+   */
+  constructor(
+    private readonly total: number,
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    if (stream.isTTY) {
+      this.bar = new cliProgress.SingleBar({ format: `${label} |{bar}| {value}/{total} | ETA {eta_formatted}`, barsize: 24, hideCursor: true, stream }, cliProgress.Presets.shades_classic);
+      this.bar.start(total, 0);
+    } else this.bar = null;
+  }
+
+  /** Counts `n` more items done. */
+  tick(n = 1): void {
+    this.done += n;
+    if (this.bar) {
+      this.bar.update(this.done);
+      return;
+    }
+    const step = Math.max(1, Math.ceil(this.total / 10));
+    if (this.done - this.lastLine >= step || this.done === this.total || Date.now() - this.lastTime >= 10_000) {
+      this.lastLine = this.done;
+      this.lastTime = Date.now();
+      const s = (Date.now() - this.started) / 1000;
+      const eta = this.done > 0 ? (s / this.done) * (this.total - this.done) : Infinity;
+      this.stream.write(`${this.label} ${this.done}/${this.total} | ETA ${fmtTime(eta)}\n`);
+    }
+  }
+
+  /** Stops the bar (a terminal gets its line back). */
+  stop(): void {
+    this.bar?.stop();
+  }
+}

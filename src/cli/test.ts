@@ -13,7 +13,7 @@ import { DATA_FOLDER_LAYOUTS, translateFolder, type DataFolderLayout, type Trans
 import { CLI_BACKENDS, selectBackend, type CliBackend } from './backend.js';
 import { checkCliEngine, ENGINE_HELP, openCliEngine } from './engine.js';
 import { loadCliGenerator } from './load_generator.js';
-import { findModelFolder, loadPlainModel } from './model_folder.js';
+import { datasetModeOf, findModelFolder, loadPlainModel } from './model_folder.js';
 import { intArg, oneOfArg } from './parse.js';
 import type { ProgramIo } from './program.js';
 
@@ -70,7 +70,8 @@ export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
       const flag = `--segmenter ${o.segmenter}`;
       segmenter = await loadPlainModel((await findModelFolder(o.segmenter, flag)).dir, flag);
     }
-    log.write(`pix2pix test: ${generator.source}, mode ${mode}, engine ${engineName}, backend ${backend}\n`);
+    const datasetMode = await datasetModeOf(o.model, generator.model);
+    log.write(`pix2pix test: ${generator.source}, mode ${mode}${datasetMode === 'colorization' ? ', colorization (L -> ab, written as RGB)' : ''}, engine ${engineName}, backend ${backend}\n`);
     const r = await translateFolder(generator.model, {
       data: o.data,
       results: o.results,
@@ -80,6 +81,7 @@ export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
       seed: o.seed,
       ...(o.numTest === undefined ? {} : { count: o.numTest }),
       modelName: generator.source,
+      datasetMode,
       ...(segmenter ? { segmenter } : {}),
       engine,
     });

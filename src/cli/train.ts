@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pairedBatches, type Direction } from '../data/batches.js';
+import { COLORIZATION_CHANNELS, labBatchToRgb, type DatasetMode } from '../data/colorization.js';
 import type { ImageChannels } from '../data/image.js';
 import type { PreprocessMode } from '../data/preprocess.js';
 import type { InitType } from '../layers/init.js';
@@ -39,8 +40,10 @@ export interface TrainRunOptions {
   size: number;
   loadSize?: number;
   flip: boolean;
-  inputChannels: ImageChannels;
-  outputChannels: ImageChannels;
+  /** Image channels: 1, 3 or 4 (the colorization mode sets 1). */
+  inputChannels: ImageChannels | number;
+  /** Image channels: 1, 3 or 4 (the colorization mode sets 2, its ab channels). */
+  outputChannels: ImageChannels | number;
   epochs: number;
   epochsDecay: number;
   batchSize: number;
@@ -78,6 +81,12 @@ export interface TrainRunOptions {
   serialBatches?: boolean;
   /** Use only the first n pairs. Default all. */
   maxDatasetSize?: number;
+  /**
+   * `'aligned'` (pix2pix) or `'colorization'` (the reference's `--model colorization`: L -> ab from the
+   * photos, 1 channel in and 2 out, whatever `inputChannels` / `outputChannels` say). Stored in run.json,
+   * where `test` and `translate` read it. Default `'aligned'`.
+   */
+  datasetMode?: DatasetMode;
   /** Starting generator weights: a model folder, a training run, or a reference `.pth`. */
   initGenerator?: string;
   backend: CliBackend;
@@ -127,7 +136,7 @@ export interface TrainRunResult {
 const RUN_KEYS = [
   'data', 'layout', 'direction', 'size', 'loadSize', 'flip', 'inputChannels', 'outputChannels', 'batchSize', 'lambda', 'gan',
   'reconstruction', 'norm', 'rf', 'generator', 'filters', 'dFilters', 'lr', 'seed',
-  'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'initType', 'initGain', 'preprocess', 'epochCount', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator',
+  'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'initType', 'initGain', 'preprocess', 'epochCount', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator', 'datasetMode',
 ] as const;
 
 function historyEntry(s: StepStats): HistoryEntry {
@@ -135,6 +144,21 @@ function historyEntry(s: StepStats): HistoryEntry {
   for (const [k, v] of Object.entries(s.generator)) e[`G/${k}`] = v;
   for (const [k, v] of Object.entries(s.discriminator)) e[`D/${k}`] = v;
   return e;
+}
+
+/**
+ * The colorization mode fixes the channels (L in, ab out): a run whose command line asked for others
+ * is refused; otherwise `inputChannels` / `outputChannels` become 1 and 2.
+ */
+function colorizationChannels(o: TrainRunOptions): TrainRunOptions {
+  if (o.datasetMode !== 'colorization') return o;
+  const want = { inputChannels: COLORIZATION_CHANNELS.input, outputChannels: COLORIZATION_CHANNELS.output };
+  for (const k of ['inputChannels', 'outputChannels'] as const) {
+    if (o.given?.[k] !== undefined && o[k] !== want[k]) {
+      throw new CliError(`${o.given[k]}: the colorization mode trains ${want.inputChannels} channel (L) -> ${want.outputChannels} (ab); leave the channel flags out`);
+    }
+  }
+  return { ...o, ...want };
 }
 
 /** The options a resumed run continues with: the fixed ones from run.json (checked against what was given). */
@@ -172,7 +196,8 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   try {
     if (folder.recovered) log.write(`a save was interrupted: restored the previous checkpoint from ${folder.recovered}\n`);
     await makeWritableDir(join(out, 'samples'), `--out ${out}`);
-    const o = opts.resume ? resumedOptions(opts, await readRunJson(out)) : opts;
+    const o = colorizationChannels(opts.resume ? resumedOptions(opts, await readRunJson(out)) : opts);
+    const colorization = o.datasetMode === 'colorization';
     const netG: NetG = o.netG ?? (o.generator === 'resnet' ? 'resnet_9blocks' : o.generator);
 
     const backend = await selectBackend(o.backend);
@@ -180,7 +205,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
     const validation: Validation | null =
       opts.valData === undefined
         ? null
-        : await openValidation({ dir: opts.valData, count: opts.valCount, size: o.size, direction: o.direction, inputChannels: o.inputChannels, outputChannels: o.outputChannels });
+        : await openValidation({ dir: opts.valData, count: opts.valCount, size: o.size, direction: o.direction, inputChannels: o.inputChannels, outputChannels: o.outputChannels, datasetMode: o.datasetMode ?? 'aligned' });
 
     if (opts.resume) {
       trainer = await Trainer.load(fileCheckpoint(ckpt));
@@ -206,6 +231,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
       direction: o.direction,
       inputChannels: o.inputChannels,
       targetChannels: o.outputChannels,
+      datasetMode: o.datasetMode ?? 'aligned',
       batchSize: o.batchSize,
       shuffle: !(o.serialBatches ?? false),
       seed: o.seed,
@@ -243,6 +269,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
       backend,
       direction: o.direction,
       'image size': o.size,
+      ...(colorization ? { 'dataset mode': 'colorization (L -> ab in Lab)' } : {}),
       generator: `${netG}, filters ${o.filters}, norm ${o.norm}${o.dropout === false ? ', no dropout' : ''}`,
       discriminator: t.discriminator ? `PatchGAN RF ${o.rf}, filters ${o.dFilters}${o.unconditionalD ? ', unconditional' : ''}` : 'none',
       loss: `gan ${o.gan}, reconstruction ${o.reconstruction}, lambda ${o.lambda}`,
@@ -257,8 +284,10 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
       if (!sample) return;
       const fake = t.generate(sample.input, { mode: 'paper' });
       const name = `samples/step-${String(t.step).padStart(7, '0')}.png`;
-      await writeSampleGrid(join(out, name), [sample.input, fake, sample.target]);
-      fake.dispose();
+      // Colorization: show the predicted and true ab with the input's L, as RGB.
+      const rgb = colorization ? [labBatchToRgb(sample.input, fake as tf.Tensor4D), labBatchToRgb(sample.input, sample.target)] : [];
+      await writeSampleGrid(join(out, name), [sample.input, rgb[0] ?? (fake as tf.Tensor4D), rgb[1] ?? sample.target]);
+      tf.dispose([fake, ...rgb]);
       if (samples.length === 0 || samples[samples.length - 1]!.step !== t.step) samples.push({ path: name, step: t.step });
     };
     const report = (extra?: Record<string, string | number>) => writeReport(out, { title: `pix2pix training: ${o.data}`, history, samples, info: info(extra) });

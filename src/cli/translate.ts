@@ -3,13 +3,12 @@
  * or a folder at each image's native size (or `--resize`), in tiles for large images, through the core's
  * `translateImage`; refuses outputs that would replace an input and keeps output names unique.
  */
-import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from 'commander';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Direction } from '../data/batches.js';
-import { imageToTensor, tensorToImage, type ImageChannels } from '../data/image.js';
+import { imageToTensor, tensorToImage, type ImageChannels, type RawImage } from '../data/image.js';
 import { splitAB } from '../data/split.js';
 import { generatorDivisor } from '../generator/divisor.js';
 import { DEFAULT_ENGINE, type EngineName, type GeneratorEngine } from '../generator/engine.js';
@@ -22,7 +21,8 @@ import { Trainer } from '../trainer/trainer.js';
 import { deriveSeed } from '../util/random.js';
 import { CliError, selectBackend, type CliBackend } from './backend.js';
 import { checkCliEngine, openCliEngine } from './engine.js';
-import { findModelFolder, loadPlainModel } from './model_folder.js';
+import { datasetModeOf, findModelFolder, loadPlainModel } from './model_folder.js';
+import { colorizeImage } from '../data/colorization.js';
 
 /** Commander value parser of `--resize WxH`: `[width, height]`, both integers >= 1. */
 export function sizeArg(value: string): [number, number] {
@@ -145,9 +145,12 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
     engine = await openCliEngine(engineName, generator.model);
     const channels = (generator.model.inputs[0]!.shape[3] ?? 3) as ImageChannels;
     const divisor = generatorDivisor(generator.model);
+    // Colorization (L -> ab): L from each input, the predicted ab, written as RGB.
+    const colorization = (await datasetModeOf(o.model, generator.model)) === 'colorization';
+    if (colorization && engineName !== 'tfjs') throw new CliError(`--engine ${engineName}: colorization models run on the tfjs engine only`);
     await mkdir(o.output, { recursive: true });
     const size = o.resize ? `${o.resize[0]}x${o.resize[1]}` : 'native';
-    log.write(`pix2pix translate: ${files.length} image(s), size ${size}, generator divisor ${divisor}, mode ${o.mode}, engine ${engineName}, backend ${backend}\n`);
+    log.write(`pix2pix translate: ${files.length} image(s), size ${size}, generator divisor ${divisor}, mode ${o.mode}${colorization ? ', colorization (L -> ab, written as RGB)' : ''}, engine ${engineName}, backend ${backend}\n`);
     const written: string[] = [];
     for (const [index, file] of files.entries()) {
       let img = await readImage(file);
@@ -155,25 +158,29 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
         const { a, b } = splitAB(img, file);
         img = o.direction === 'AtoB' ? a : b;
       }
-      const x = imageToTensor(img, channels);
-      let y: tf.Tensor3D;
+      const options = {
+        mode: o.mode,
+        seed: deriveSeed(o.seed ?? 0, 'translate', index),
+        ...(o.resize ? { resize: o.resize } : {}),
+        ...(o.tile === undefined ? {} : { tile: o.tile }),
+        ...(o.overlap === undefined ? {} : { overlap: o.overlap }),
+      };
+      let image: RawImage;
+      const x = colorization ? null : imageToTensor(img, channels);
       try {
-        y = await translateImage(generator.model, x, {
-          engine,
-          mode: o.mode,
-          seed: deriveSeed(o.seed ?? 0, 'translate', index),
-          ...(o.resize ? { resize: o.resize } : {}),
-          ...(o.tile === undefined ? {} : { tile: o.tile }),
-          ...(o.overlap === undefined ? {} : { overlap: o.overlap }),
-        });
+        if (x === null) image = colorizeImage(generator.model, img, options).output;
+        else {
+          const y = await translateImage(generator.model, x, { ...options, engine });
+          image = tensorToImage(y);
+          y.dispose();
+        }
       } catch (e) {
         throw new CliError(`${file}: ${(e as Error).message}`);
       } finally {
-        x.dispose();
+        x?.dispose();
       }
       const path = targets[index]!;
-      await writeImage(path, tensorToImage(y));
-      y.dispose();
+      await writeImage(path, image);
       written.push(path);
     }
     log.write(`wrote ${written.length} image(s) to ${o.output}\n`);

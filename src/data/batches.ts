@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, deriveSeed } from '../util/random.js';
 import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
+import { COLORIZATION_CHANNELS, DATASET_MODES, rgbTensorToLab, type DatasetMode } from './colorization.js';
 import { imageToTensor, type ImageChannels, type ImageLike } from './image.js';
 import { defaultLoadSize, drawJitter, preprocessPair, preprocessPlan, resolvePreprocessSizes, PREPROCESS_MODES, type PreprocessMode } from './preprocess.js';
 import type { ImagePair, PairSource } from './source.js';
@@ -65,6 +66,13 @@ export interface PairedBatchesOptions {
   inputChannels?: ImageChannels | number;
   /** Channels of the target images, as `inputChannels`. Default 3. */
   targetChannels?: ImageChannels | number;
+  /**
+   * `'aligned'`: input and target are the pair's images. `'colorization'`: the target-side image (B with
+   * AtoB) is the photo: after preprocessing, the input is its L channel (`L / 50 - 1`) and the target its
+   * ab channels (`/ 110`), the reference's `--dataset_mode colorization`; `inputChannels` and
+   * `targetChannels` must then be 1 and 2 (their defaults in this mode). Default `'aligned'`.
+   */
+  datasetMode?: DatasetMode;
   /** Examples per batch. Default 1 (the paper's). */
   batchSize?: number;
   /** Shuffle the order every epoch (a new order per epoch, derived from `seed`). Default true. */
@@ -80,7 +88,7 @@ export interface PairedBatchesOptions {
 }
 
 const PAIRED_BATCHES_KEYS: ReadonlyArray<keyof PairedBatchesOptions> = [
-  'preprocess', 'cropSize', 'imageSize', 'loadSize', 'divisor', 'jitter', 'flip', 'direction', 'inputChannels', 'targetChannels',
+  'preprocess', 'cropSize', 'imageSize', 'loadSize', 'divisor', 'jitter', 'flip', 'direction', 'inputChannels', 'targetChannels', 'datasetMode',
   'batchSize', 'shuffle', 'seed', 'prefetch', 'dropRemainder', 'startEpoch',
 ];
 
@@ -112,6 +120,9 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
     }
     const cropSize = options.cropSize ?? options.imageSize ?? 256;
     checkInt(cropSize, 'cropSize', 1);
+    const datasetMode = options.datasetMode ?? 'aligned';
+    checkOneOf(datasetMode, 'datasetMode', DATASET_MODES);
+    const colorization = datasetMode === 'colorization';
     const o: Required<PairedBatchesOptions> = {
       preprocess: options.preprocess ?? 'resize_and_crop',
       cropSize,
@@ -121,8 +132,9 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
       jitter: options.jitter ?? true,
       flip: options.flip ?? true,
       direction: options.direction ?? 'AtoB',
-      inputChannels: options.inputChannels ?? 3,
-      targetChannels: options.targetChannels ?? 3,
+      inputChannels: options.inputChannels ?? (colorization ? COLORIZATION_CHANNELS.input : 3),
+      targetChannels: options.targetChannels ?? (colorization ? COLORIZATION_CHANNELS.output : 3),
+      datasetMode,
       batchSize: options.batchSize ?? 1,
       shuffle: options.shuffle ?? true,
       seed: options.seed ?? 0,
@@ -137,6 +149,10 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
     checkOneOf(o.direction, 'direction', DIRECTIONS);
     checkInt(o.inputChannels, 'inputChannels', 1);
     checkInt(o.targetChannels, 'targetChannels', 1);
+    if (colorization) {
+      check(o.inputChannels === COLORIZATION_CHANNELS.input, 'inputChannels', "1 with datasetMode 'colorization' (the L channel)", o.inputChannels);
+      check(o.targetChannels === COLORIZATION_CHANNELS.output, 'targetChannels', "2 with datasetMode 'colorization' (the ab channels)", o.targetChannels);
+    }
     checkInt(o.batchSize, 'batchSize', 1);
     checkInt(o.prefetch, 'prefetch', 0);
     checkInt(o.startEpoch, 'startEpoch', 0);
@@ -214,8 +230,10 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
         const [inImg, tgImg] = DIRECTION_PICK[o.direction](pair);
         let out;
         try {
-          const a = imageToTensor(inImg, o.inputChannels);
-          const b = imageToTensor(tgImg, o.targetChannels);
+          // Colorization: preprocess the photo (A and B alike), then split it into L and ab below.
+          const colorization = o.datasetMode === 'colorization';
+          const a = colorization ? imageToTensor(tgImg, 3) : imageToTensor(inImg, o.inputChannels);
+          const b = colorization ? a : imageToTensor(tgImg, o.targetChannels);
           const plan = preprocessPlan([a.shape[0], a.shape[1]], sizes, o.jitter);
           if (plan.rounded && !this.warnedRounding) {
             this.warnedRounding = true;
@@ -226,6 +244,10 @@ export class PairedBatches implements AsyncIterable<PairBatch> {
           }
           const jitter = o.jitter ? drawJitter(new Rng(deriveSeed(o.seed, 'jitter', epoch, index)), plan, o.flip) : null;
           out = preprocessPair(a, b, { ...sizes, jitter });
+          if (colorization) {
+            const { l, ab } = rgbTensorToLab(out.b);
+            out = { a: l, b: ab };
+          }
         } catch (e) {
           throw new RangeError(`${this.source.name(index)}: ${(e as Error).message}`);
         }

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Direction } from '../data/batches.js';
 import { DIRECTIONS } from '../data/batches.js';
+import { colorizeImage, DATASET_MODES, type DatasetMode } from '../data/colorization.js';
 import { facadeRgbToLabel } from '../data/facades/palette.js';
 import { convertChannels, imageToTensor, tensorToImage, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
 import type { GeneratorEngine } from '../generator/engine.js';
@@ -91,9 +92,15 @@ export interface EvaluateOptions {
   onImage?: (image: EvaluatedImage) => void | Promise<void>;
   /**
    * The engine that runs the generator (see `translateImage`'s `engine`; e.g. `onnxruntimeEngine(G)` from
-   * `@acme/pix2pix/node`, inference mode only). Not disposed here. Default: none, tfjs (`generate`).
+   * `@acme/pix2pix/node`, inference mode only; not with `datasetMode: 'colorization'`). Not disposed here.
+   * Default: none, tfjs (`generate`).
    */
   engine?: GeneratorEngine;
+  /**
+   * `'colorization'`: the generator maps L to ab (1 -> 2 channels, see `colorizeImage`); the input's L
+   * with the predicted ab is the RGB output, scored against the target as RGB. Default `'aligned'`.
+   */
+  datasetMode?: DatasetMode;
 }
 
 /** What {@link evaluate} returns (plain numbers; no pixel data). */
@@ -117,7 +124,7 @@ export interface EvaluationResult {
   segmentation?: SegmentationScores;
 }
 
-const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage', 'engine'] as const;
+const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage', 'engine', 'datasetMode'] as const;
 
 /** Smallest side SSIM's 11x11 window needs. */
 const SSIM_MIN = 11;
@@ -136,6 +143,20 @@ function fitImage(img: ImageLike, channels: ImageChannels, h: number, w: number)
   } finally {
     tf.dispose([t, r]);
   }
+}
+
+/** The generator's output for an 8-bit input at its own size, as 8-bit. */
+async function translated(generator: tfl.LayersModel, input: RawImage, mode: GenerationMode, seed: number, engine: GeneratorEngine | undefined): Promise<{ input: RawImage; output: RawImage }> {
+  const x = imageToTensor(input);
+  let y3: tf.Tensor3D;
+  try {
+    y3 = engine ? await translateImage(generator, x, { mode, seed, engine }) : translateImage(generator, x, { mode, seed });
+  } finally {
+    x.dispose();
+  }
+  const output = tensorToImage(y3);
+  y3.dispose();
+  return { input, output };
 }
 
 /**
@@ -204,8 +225,14 @@ export async function evaluate(generator: tfl.LayersModel, data: EvaluationSourc
   checkInt(seed, 'seed', 0);
   if (options.count !== undefined) checkInt(options.count, 'count', 0);
   const count = Math.min(options.count ?? data.length, data.length);
+  const datasetMode = options.datasetMode ?? 'aligned';
+  checkOneOf(datasetMode, 'datasetMode', DATASET_MODES);
+  const colorization = datasetMode === 'colorization';
+  if (colorization && options.engine && options.engine.name !== 'tfjs') {
+    throw new RangeError(`evaluate: datasetMode 'colorization' runs on tfjs only (got engine '${options.engine.name}')`);
+  }
   const inC = (generator.inputs[0]!.shape[3] ?? 3) as ImageChannels;
-  const outC = (generator.outputs[0]!.shape[3] ?? 3) as ImageChannels;
+  const outC = (colorization ? 3 : (generator.outputs[0]!.shape[3] ?? 3)) as ImageChannels;
   const seg = options.segmenter;
   const cm: ConfusionMatrix | null = seg ? { numClasses: seg.outputs[0]!.shape[3] as number, counts: new Float64Array((seg.outputs[0]!.shape[3] as number) ** 2) } : null;
   const images: EvaluationResult['images'] = [];
@@ -215,18 +242,8 @@ export async function evaluate(generator: tfl.LayersModel, data: EvaluationSourc
     const pair = await data.load(i);
     const [src, tgt] = direction === 'AtoB' ? [pair.a, pair.b] : [pair.b, pair.a];
     check(src !== undefined, `example ${name}`, `to have its ${direction === 'AtoB' ? 'A' : 'B'} image (the input)`, src);
-    const raw = convertChannels(src!, inC);
-    const input = raw;
-    const x = imageToTensor(input);
-    const translateOptions = { mode, seed: deriveSeed(seed, 'evaluate', i) };
-    let y3: tf.Tensor3D;
-    try {
-      y3 = options.engine ? await translateImage(generator, x, { ...translateOptions, engine: options.engine }) : translateImage(generator, x, translateOptions);
-    } finally {
-      x.dispose();
-    }
-    const output = tensorToImage(y3);
-    y3.dispose();
+    const seedI = deriveSeed(seed, 'evaluate', i);
+    const { input, output } = colorization ? colorizeImage(generator, src!, { mode, seed: seedI }) : await translated(generator, convertChannels(src!, inC), mode, seedI, options.engine);
     const target = tgt === undefined ? undefined : fitImage(tgt, outC, output.height, output.width);
     const metrics = target ? await imagePairMetrics(output, target) : undefined;
     if (metrics) scored.push(metrics);

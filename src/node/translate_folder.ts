@@ -8,6 +8,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Direction } from '../data/batches.js';
+import type { DatasetMode } from '../data/colorization.js';
 import { splitAB } from '../data/split.js';
 import type { GeneratorEngine } from '../generator/engine.js';
 import type { GenerationMode } from '../generator/generate.js';
@@ -55,6 +56,8 @@ export interface TranslateFolderOptions {
    * only: pass `mode: 'inference'`). Not disposed here. Default: none, tfjs.
    */
   engine?: GeneratorEngine;
+  /** `'colorization'` for an L -> ab generator: outputs and metrics in RGB (see `evaluate`). Default `'aligned'`. */
+  datasetMode?: DatasetMode;
 }
 
 /** What {@link translateFolder} returns: `evaluate`'s result plus the files and the layout used. */
@@ -65,7 +68,7 @@ export interface TranslateFolderResult extends EvaluationResult {
   files: string[];
 }
 
-const TRANSLATE_FOLDER_KEYS = ['data', 'results', 'layout', 'direction', 'mode', 'seed', 'count', 'segmenter', 'modelName', 'onProgress', 'engine'] as const;
+const TRANSLATE_FOLDER_KEYS = ['data', 'results', 'layout', 'direction', 'mode', 'seed', 'count', 'segmenter', 'modelName', 'onProgress', 'engine', 'datasetMode'] as const;
 
 const stemOf = (file: string) => basename(file, extname(file));
 
@@ -136,6 +139,7 @@ export async function translateFolder(generator: tfl.LayersModel, options: Trans
     ...(options.count === undefined ? {} : { count: options.count }),
     ...(options.segmenter === undefined ? {} : { segmenter: options.segmenter }),
     ...(options.engine === undefined ? {} : { engine: options.engine }),
+    ...(options.datasetMode === undefined ? {} : { datasetMode: options.datasetMode }),
     onImage: async (img) => {
       let name = img.name;
       for (let k = 2; used.has(name); k++) name = `${img.name}_${k}`;

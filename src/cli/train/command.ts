@@ -30,6 +30,7 @@ export function registerTrain(program: Command, io: ProgramIo): Command {
       batchSize: v.batchSize as number,
       serialBatches: v.serialBatches as boolean,
       maxDatasetSize: v.maxDatasetSize as number | undefined,
+      datasetMode: v.datasetMode as 'aligned' | 'colorization',
       lambda: v.lambda as number,
       gan: v.gan as 'vanilla',
       reconstruction: v.reconstruction as 'l1',

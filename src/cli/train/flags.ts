@@ -11,6 +11,7 @@ import { resolveGeneratorOptions } from '../../generator/builder.js';
 import { DEFAULT_INIT, INIT_TYPES } from '../../layers/init.js';
 import { NORM_KINDS } from '../../layers/norm.js';
 import { PREPROCESS_MODES } from '../../data/preprocess.js';
+import { DATASET_MODES } from '../../data/colorization.js';
 import { compositeLoss } from '../../losses/composite_loss.js';
 import { GAN_MODES } from '../../losses/gan_loss.js';
 import { resolveSchedule, SCHEDULE_POLICIES } from '../../trainer/schedules/index.js';
@@ -21,6 +22,11 @@ import { intArg, numArg, oneOfArg } from '../parse.js';
 export const NET_G = ['unet_256', 'unet_128', 'unet', 'resnet_9blocks', 'resnet_6blocks', 'encoder-decoder'] as const;
 /** A `--netG` value. */
 export type NetG = (typeof NET_G)[number];
+/** The reference's `--model` values that `pix2pix train` takes, and the data set mode each one means. */
+export const REFERENCE_MODELS = ['pix2pix', 'colorization'] as const;
+/** A `--model` value of `pix2pix train`. */
+export type ReferenceModel = (typeof REFERENCE_MODELS)[number];
+const MODEL_DATASET_MODE: Record<ReferenceModel, (typeof DATASET_MODES)[number]> = { pix2pix: 'aligned', colorization: 'colorization' };
 /** Discriminator architectures of `pix2pix train --netD` (the reference's names). */
 export const NET_D = ['basic', 'n_layers', 'pixel'] as const;
 
@@ -91,6 +97,16 @@ export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   { key: 'outputChannels', names: [{ flag: '--output-nc <n>', parse: oneOfArg(CHANNELS), value: Number }, { flag: '--output-channels <n>', parse: oneOfArg(CHANNELS), value: Number }], help: 'output channels: 1, 3 or 4', default: G_DEFAULTS.outputChannels, resume: 'fixed' },
   { key: 'batchSize', names: [{ flag: '--batch-size <n>', parse: intArg(1) }], help: 'batch size', default: 1, resume: 'fixed' },
   { key: 'serialBatches', names: [{ flag: '--serial-batches' }], help: 'take the pairs in order instead of shuffling every epoch', default: false, resume: 'fixed' },
+  {
+    key: 'datasetMode',
+    names: [
+      { flag: '--dataset-mode <mode>', parse: oneOfArg(DATASET_MODES) },
+      { flag: '--model <name>', parse: oneOfArg(REFERENCE_MODELS), value: (m) => MODEL_DATASET_MODE[m as ReferenceModel] },
+    ],
+    help: `${DATASET_MODES.join(' or ')}: colorization trains L -> ab in Lab from the photos (the B halves), 1 channel in, 2 out; --model ${REFERENCE_MODELS.join(' | ')} is the reference's name for the same choice`,
+    default: DATASET_MODES[0],
+    resume: 'fixed',
+  },
   { key: 'maxDatasetSize', names: [{ flag: '--max-dataset-size <n>', parse: intArg(1) }], help: 'use only the first n pairs (default: all)', resume: 'fixed' },
   // --- networks ---
   { key: 'netG', names: [{ flag: '--netG <name>', parse: oneOfArg(NET_G) }, { flag: '--generator <kind>', parse: oneOfArg(['unet', 'encoder-decoder'] as const) }], help: `generator: ${NET_G.join(', ')} (unet: as deep as --size allows, = unet_256 at 256)`, default: 'unet', resume: 'fixed' },

@@ -4,6 +4,7 @@
 // validations differ only by the weights.
 import * as tf from '@tensorflow/tfjs-core';
 import { pairedBatches, type Direction } from '../../data/batches.js';
+import { labBatchToRgb, type DatasetMode } from '../../data/colorization.js';
 import type { ImageChannels } from '../../data/image.js';
 import type { PairSource } from '../../data/source.js';
 import { imageMetrics } from '../../metrics/image_metrics.js';
@@ -31,8 +32,10 @@ export interface ValidationOptions {
   /** Image size (no jitter: resized to it). */
   size: number;
   direction: Direction;
-  inputChannels: ImageChannels;
-  outputChannels: ImageChannels;
+  inputChannels: ImageChannels | number;
+  outputChannels: ImageChannels | number;
+  /** `'colorization'`: L -> ab batches, scored as RGB (the input's L with the predicted / true ab). Default `'aligned'`. */
+  datasetMode?: DatasetMode;
 }
 
 /** The first `n` pairs of `source` (all when `n` is undefined or larger). */
@@ -61,7 +64,9 @@ export async function openValidation(o: ValidationOptions): Promise<Validation> 
     direction: o.direction,
     inputChannels: o.inputChannels,
     targetChannels: o.outputChannels,
+    datasetMode: o.datasetMode ?? 'aligned',
   });
+  const colorization = o.datasetMode === 'colorization';
   return {
     length: source.length,
     async score(trainer) {
@@ -69,14 +74,15 @@ export async function openValidation(o: ValidationOptions): Promise<Validation> 
       let n = 0;
       for await (const { input, target } of batches.epoch(0)) {
         const fake = trainer.generate(input, { mode: 'paper', seed: trainer.seed });
+        const rgb = colorization ? [labBatchToRgb(input, fake as tf.Tensor4D), labBatchToRgb(input, target)] : [];
         try {
-          const m = await imageMetrics(fake, target);
+          const m = await imageMetrics(rgb[0] ?? fake, rgb[1] ?? target);
           sum.l1 += m.l1.mean;
           sum.psnr += m.psnr.mean;
           sum.ssim += m.ssim.mean;
           n++;
         } finally {
-          tf.dispose([fake, input, target]);
+          tf.dispose([fake, input, target, ...rgb]);
         }
       }
       return { l1: sum.l1 / n, psnr: sum.psnr / n, ssim: sum.ssim / n };

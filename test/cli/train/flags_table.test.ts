@@ -40,6 +40,13 @@ describe('train flag table', () => {
     expect(resumeConflicts({ filters: 64, norm: 'batch', beta1: 0.9 }, values, given)).toEqual([]);
   });
 
+  it("--model colorization (the reference's name) and --dataset-mode colorization set one setting", () => {
+    expect(parse().values.datasetMode).toBe('aligned');
+    expect(parse('--model', 'colorization').values.datasetMode).toBe('colorization');
+    expect(parse('--model', 'pix2pix', '--dataset-mode', 'aligned').values.datasetMode).toBe('aligned');
+    expect(() => parse('--dataset-mode', 'aligned', '--model', 'colorization')).toThrow('--dataset-mode aligned and --model colorization set the same option (datasetMode) to different values');
+  });
+
   it('every setting has a unique key and unique flag names', () => {
     const keys = TRAIN_SETTINGS.map((s) => s.key);
     expect(new Set(keys).size).toBe(keys.length);
