@@ -146,10 +146,11 @@ export type { TorchDType, TorchDTypeInfo, TorchTensorData } from './io/torch/dty
 export { l1 } from './metrics/l1.js';
 export { l2 } from './metrics/l2.js';
 export { psnr } from './metrics/psnr.js';
-export { ssim } from './metrics/ssim.js';
+export { ssim, ssimWindowSize, SSIM_VARIANTS } from './metrics/ssim.js';
+export type { SsimOptions, SsimVariant } from './metrics/ssim.js';
 export type { PixelRange, ImageMetricOptions } from './metrics/range.js';
 export { imageMetrics } from './metrics/image_metrics.js';
-export type { ImageMetrics, MetricValues } from './metrics/image_metrics.js';
+export type { ImageMetrics, ImageMetricsOptions, MetricValues } from './metrics/image_metrics.js';
 export { confusionMatrix, addToConfusionMatrix } from './metrics/confusion_matrix.js';
 export type { ConfusionMatrix, ConfusionMatrixOptions } from './metrics/confusion_matrix.js';
 export { segmentationScores } from './metrics/segmentation_scores.js';
@@ -162,6 +163,6 @@ export { segmentationScore } from './metrics/segmentation_score.js';
 export type { SegmentationScoreOptions } from './metrics/segmentation_score.js';
 export { facadeTensors, trainFacadeSegmenter } from './metrics/facade_segmenter.js';
 export type { FacadeSplitOptions, FacadeTensors, FacadeSegmenterOptions } from './metrics/facade_segmenter.js';
-export { evaluate, imagePairMetrics, summarizeMetrics, EVALUATION_METRICS } from './metrics/evaluate.js';
+export { evaluate, imagePairMetrics, summarizeMetrics, EVALUATION_METRICS, EVALUATION_METRIC_CONVENTIONS } from './metrics/evaluate.js';
 export type { EvaluateOptions, EvaluationResult, EvaluationSource, EvaluatedImage, EvaluationMetric, MetricSet } from './metrics/evaluate.js';
 

@@ -44,8 +44,8 @@ export interface TestOptions {
 export function summaryLines(r: TranslateFolderResult): string[] {
   if (r.mean === null || r.std === null) return [`${r.images.length} image(s), no targets: no metrics`];
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
-  const lines = [`${r.scored} image(s) scored against their targets (8-bit images as written, in [-1, 1] units):`];
-  for (const k of EVALUATION_METRICS) lines.push(`  ${k.toUpperCase().padEnd(5)} mean ${f(r.mean[k]).padStart(9)}  std ${f(r.std[k]).padStart(9)}`);
+  const lines = [`${r.scored} image(s) scored against their targets (8-bit images as written; PSNR and SSIM as scikit-image on uint8, L1/L2 in [-1, 1] units, MAE in 0-255):`];
+  for (const k of EVALUATION_METRICS) lines.push(`  ${k.padEnd(12)} mean ${f(r.mean[k]).padStart(9)}  std ${f(r.std[k]).padStart(9)}`);
   if (r.segmentation) lines.push(`  segmentation: per-pixel acc. ${f(r.segmentation.pixelAccuracy)}, per-class acc. ${f(r.segmentation.meanClassAccuracy)}, class IoU ${f(r.segmentation.meanIoU)}`);
   return lines;
 }
