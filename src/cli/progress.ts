@@ -36,7 +36,8 @@ export class TrainProgress {
   private lastLogTime = Date.now();
   private lastStep: number;
   private lastStepTime = Date.now();
-  private readonly heartbeat: ReturnType<typeof setInterval> | null = null;
+  private heartbeat: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly total: number,
@@ -62,18 +63,25 @@ export class TrainProgress {
       this.bar.start(total, startStep, { stepText: `${startStep}/${total}`, ep: '-', losses: '', rate: '-', etaText: '--:--' });
     } else {
       this.bar = null;
-      this.heartbeat = setInterval(() => this.stillRunning(), 1000);
-      this.heartbeat.unref?.();
+      this.arm();
     }
   }
 
-  /** Without a terminal: a line when none was written for {@link PROGRESS_LINE_INTERVAL_MS} (a long step). */
+  /** Without a terminal: (re)schedules the "still running" line {@link PROGRESS_LINE_INTERVAL_MS} after the last line. */
+  private arm(): void {
+    if (this.heartbeat) clearTimeout(this.heartbeat);
+    if (this.stopped) return;
+    this.heartbeat = setTimeout(() => this.stillRunning(), Math.max(0, this.lastLogTime + PROGRESS_LINE_INTERVAL_MS - Date.now()));
+    this.heartbeat.unref?.();
+  }
+
+  /** A line when none was written for {@link PROGRESS_LINE_INTERVAL_MS} (a long step). */
   private stillRunning(): void {
     const now = Date.now();
-    if (now - this.lastLogTime < PROGRESS_LINE_INTERVAL_MS) return;
     this.lastLogTime = now;
     const running = Math.round((now - this.lastStepTime) / 1000);
     this.stream.write(`step ${this.lastStep}/${this.total} | step ${this.lastStep + 1} running for ${running} s | ${this.rate(this.lastStep).toFixed(2)} steps/s\n`);
+    this.arm();
   }
 
   /** Steps per second since this session started. */
@@ -105,13 +113,15 @@ export class TrainProgress {
       this.lastLog = v.step;
       this.lastLogTime = Date.now();
       this.stream.write(`step ${stepText} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`);
+      this.arm();
     }
   }
 
   /** Stops the bar (and the non-terminal timer). */
   stop(): void {
     this.bar?.stop();
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.stopped = true;
+    if (this.heartbeat) clearTimeout(this.heartbeat);
   }
 }
 
