@@ -36,6 +36,8 @@ export class TrainProgress {
   private lastLogTime = Date.now();
   private lastStep: number;
   private lastStepTime = Date.now();
+  /** The last step's plain progress line (not yet printed when steps went by since the last line). */
+  private lastLine = '';
   private heartbeat: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
 
@@ -75,12 +77,20 @@ export class TrainProgress {
     this.heartbeat.unref?.();
   }
 
-  /** A line when none was written for {@link PROGRESS_LINE_INTERVAL_MS} (a long step). */
+  /**
+   * A line when none was written for {@link PROGRESS_LINE_INTERVAL_MS}: the latest step's line when steps
+   * went by since the last line, else a "still running" line (one step takes that long).
+   */
   private stillRunning(): void {
     const now = Date.now();
     this.lastLogTime = now;
-    const running = Math.round((now - this.lastStepTime) / 1000);
-    this.stream.write(`step ${this.lastStep}/${this.total} | step ${this.lastStep + 1} running for ${running} s | ${this.rate(this.lastStep).toFixed(2)} steps/s\n`);
+    if (this.lastStep > this.lastLog) {
+      this.lastLog = this.lastStep;
+      this.stream.write(this.lastLine);
+    } else {
+      const running = Math.round((now - this.lastStepTime) / 1000);
+      this.stream.write(`step ${this.lastStep}/${this.total} | step ${this.lastStep + 1} running for ${running} s | ${this.rate(this.lastStep).toFixed(2)} steps/s\n`);
+    }
     this.arm();
   }
 
@@ -109,10 +119,13 @@ export class TrainProgress {
     if (this.bar) {
       const value = timeBound ? this.startStep + (this.total - this.startStep) * timeFraction(this.started, this.deadline) : v.step;
       this.bar.update(value, { stepText, ep, losses, rate: rate.toFixed(2), etaText: fmtTime(eta) });
-    } else if (v.step - this.lastLog >= this.logEvery || v.step === this.total || Date.now() - this.lastLogTime >= PROGRESS_LINE_INTERVAL_MS) {
+      return;
+    }
+    this.lastLine = `step ${stepText} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`;
+    if (v.step - this.lastLog >= this.logEvery || v.step === this.total || Date.now() - this.lastLogTime >= PROGRESS_LINE_INTERVAL_MS) {
       this.lastLog = v.step;
       this.lastLogTime = Date.now();
-      this.stream.write(`step ${stepText} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`);
+      this.stream.write(this.lastLine);
       this.arm();
     }
   }

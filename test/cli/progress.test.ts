@@ -43,10 +43,14 @@ describe('TrainProgress (not a terminal)', () => {
     vi.advanceTimersByTime(5_000);
     p.update({ step: 5, epoch: 0, epochs: 1, losses });
     expect(lines).toHaveLength(3);
-    // ... but 10 s after the last line, while step 6 runs.
+    // ... but 10 s after the last line it is step 5's own line, as steps went by since the last line ...
     vi.advanceTimersByTime(5_000);
     expect(lines).toHaveLength(4);
-    expect(lines[3]).toMatch(/^step 5\/100 \| step 6 running for 5 s \| /);
+    expect(lines[3]).toMatch(/^step 5\/100 \| epoch 1\/1 \| G 1\.000 D 0\.500 \| /);
+    // ... and 10 s later, step 6 still running.
+    vi.advanceTimersByTime(10_000);
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toMatch(/^step 5\/100 \| step 6 running for 15 s \| /);
     p.stop();
     const n = lines.length;
     vi.advanceTimersByTime(60_000);
