@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Direction } from '../data/batches.js';
 import { DIRECTIONS } from '../data/batches.js';
 import { facadeRgbToLabel } from '../data/facades/palette.js';
-import { convertChannels, imageToTensor, tensorToImage, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
+import { convertChannels, imageToTensor, tensorToImage, to8Bit, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
 import { GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
 import { translateImage } from '../generator/translate_image.js';
 import { deriveSeed } from '../util/random.js';
@@ -131,7 +131,7 @@ const batchOf = (img: RawImage) => tf.tidy(() => tf.expandDims(imageToTensor(img
 
 /** An image converted to `channels` and resized (bilinear, half-pixel centres) to `h x w`, as 8-bit. */
 function fitImage(img: ImageLike, channels: ImageChannels, h: number, w: number): RawImage {
-  const raw = convertChannels(img, channels);
+  const raw = to8Bit(convertChannels(img, channels)); // 16-bit targets are scored (and written) as 8-bit
   if (raw.height === h && raw.width === w) return raw;
   const t = imageToTensor(raw);
   const r = tf.image.resizeBilinear(t, [h, w], false, true);

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { imageToTensor, type RawImage } from '../../src/data/image.js';
-import { imagePairMetrics } from '../../src/metrics/evaluate.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { evaluate, imagePairMetrics } from '../../src/metrics/evaluate.js';
 import { ssim } from '../../src/metrics/ssim.js';
 import { readImage } from '../../src/node/image_io.js';
 
@@ -60,6 +61,18 @@ describe('8-bit metrics: validation', () => {
     const a: RawImage = { width: 8, height: 8, channels: 1, data: new Uint8Array(64) };
     await expect(imagePairMetrics({ ...a, bitDepth: 16, data: new Uint16Array(64) }, a)).rejects.toThrow(/8-bit/);
     await expect(imagePairMetrics(a, { ...a, width: 4, data: new Uint8Array(32) })).rejects.toThrow(/4x8x1/);
+  });
+
+  it('evaluate scores a 16-bit target as the 8-bit image it writes', async () => {
+    const [out] = await pair(cases[0]!);
+    const wide: RawImage = { ...out, bitDepth: 16, data: Uint16Array.from(out.data, (v) => v * 257 + (v < 255 ? 100 : 0)) };
+    const id = tfl.sequential({ layers: [tfl.layers.activation({ activation: 'linear', inputShape: [null, null, 3] })] });
+    const seen: RawImage[] = [];
+    const r = await evaluate(id, { length: 1, name: () => 'x', load: async () => ({ a: out, b: wide }) }, { mode: 'inference', onImage: (img) => void seen.push(img.target!) });
+    expect(seen[0]!.bitDepth ?? 8).toBe(8);
+    expect(Array.from(seen[0]!.data)).toEqual(Array.from(out.data));
+    expect(r.mean).toMatchObject({ l1: 0, mae: 0, psnr: Infinity, ssim: 1, ssimGaussian: 1 });
+    id.dispose();
   });
 
   it('unknown ssim variant is refused', () => {
