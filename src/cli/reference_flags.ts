@@ -69,10 +69,10 @@ export async function modelForEpoch(model: string, epoch: string): Promise<strin
   const names = await readdir(model).catch(() => [] as string[]);
   const have = [
     ...names.filter((n) => /^checkpoint-epoch-\d+$/.test(n)).map((n) => n.slice('checkpoint-epoch-'.length)),
-    ...names.filter((n) => /^\w+_net_G\.pth$/.test(n)).map((n) => n.slice(0, -'_net_G.pth'.length)),
+    ...names.filter((n) => /^\w+_net_G\.pth$/.test(n) && n !== 'latest_net_G.pth').map((n) => n.slice(0, -'_net_G.pth'.length)),
     ...(names.includes('checkpoint-best') ? ['best'] : []),
   ].sort((a, b) => Number(a) - Number(b));
-  throw new CliError(`--epoch ${epoch}: ${model} has no ${basename(dir)}/ (epochs it has besides latest: ${have.length > 0 ? have.join(', ') : 'none; train with --save-epoch-freq n to keep some'})`);
+  throw new CliError(`--epoch ${epoch}: ${model} has no ${basename(dir)}/${epoch === 'best' ? '' : ` or ${epoch}_net_G.pth`} (epochs it has besides latest: ${have.length > 0 ? have.join(', ') : 'none; train with --save-epoch-freq n to keep some'})`);
 }
 
 /** The data folder of `--data` / `--dataroot` with `--phase` (see `resolveDataroot`). */
