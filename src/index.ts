@@ -129,7 +129,7 @@ export { describeTorchArchitecture } from './io/torch/architecture.js';
 export { TORCH_ARCH_LAYOUTS } from './io/torch/layout.js';
 export type { TorchModuleKind, TorchLayoutParams } from './io/torch/layout.js';
 export { referenceTrainOptions, formatTrainOpt, parseTrainOpt, referenceTrainCommand, REFERENCE_DEFAULTS } from './io/torch/reference_options.js';
-export type { ReferenceOption, HandoffRun } from './io/torch/reference_options.js';
+export type { ReferenceOption, HandoffRun, ReferenceLaunch } from './io/torch/reference_options.js';
 export { readTorchStateDict } from './io/torch/read.js';
 export { TorchFormatError } from './io/torch/errors.js';
 export type { TorchTensor } from './io/torch/read.js';
