@@ -10,12 +10,14 @@ import { intArg, numArg, oneOfArg } from './parse.js';
 import { registerTrain } from './train/command.js';
 import { runExportTorch, runImportTorch } from './torch.js';
 import { runExportReference, runImportReference } from './torch_handoff.js';
-import { runTranslate, sizeArg } from './translate.js';
+import { resolveTranslateFlags, runTranslate, sizeArg, type TranslateFlags } from './translate.js';
+import { DEFAULT_CHECKPOINTS_DIR } from './reference_flags.js';
+import { DEFAULT_PHASE } from '../node/dataroot.js';
 import { registerTest } from './test.js';
 import { registerExport } from './export.js';
-import { GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
+import { GENERATION_MODES } from '../generator/generate.js';
 import { DEFAULT_MAX_PIXELS } from '../generator/translate_image.js';
-import { DEFAULT_ENGINE, ENGINE_NAMES, type EngineName } from '../generator/engine.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES } from '../generator/engine.js';
 import { ENGINE_HELP } from './engine.js';
 
 /** What the program needs from its environment (injectable for tests). */
@@ -52,8 +54,15 @@ export function buildProgram(io: ProgramIo): Command {
     program
       .command('translate')
       .description('translate images with a trained generator, at each image\'s own size (tiled when large)')
-      .requiredOption('--model <dir>', 'a train --out folder, its checkpoint folder, or a model folder (import-torch)')
-      .requiredOption('--input <path>', 'an image file or a folder of images')
+      .option('--model <dir>', 'a train --out folder, its checkpoint folder, or a model folder (import-torch)')
+      .option('--name <name>', `the reference's run name: the model is <checkpoints-dir>/<name> (instead of --model)`)
+      .option('--checkpoints-dir <dir>', `with --name: the folder of runs (default: ${DEFAULT_CHECKPOINTS_DIR})`)
+      .option('--epoch <which>', 'latest, best (train --keep-best) or an epoch number (train --save-epoch-freq)', 'latest')
+      .option('--input <path>', 'an image file or a folder of images')
+      .option('--dataroot <dir>', `instead of --input: <dataroot>/<phase>/ when it exists (the reference's layout), else the folder; with A/ and B/ subfolders, the input side's folder`)
+      .option('--phase <name>', `with --dataroot: which split (default: ${DEFAULT_PHASE.test})`)
+      .option('--num-test <n>', 'translate only the first n images (sorted by name)', intArg(1))
+      .option('--max-dataset-size <n>', 'use only the first n images (with --num-test: the smaller)', intArg(1))
       .requiredOption('--output <dir>', 'folder for the translated PNGs (never the --input folder)')
       .option('--eval', "inference mode (moving statistics, no dropout), as the reference's --eval; without it: paper mode (dropout + batch statistics, the paper's test time)", false)
       .option('--mode <mode>', `explicit mode, overrides --eval: ${GENERATION_MODES.join(' or ')}`, oneOfArg(GENERATION_MODES))
@@ -61,16 +70,13 @@ export function buildProgram(io: ProgramIo): Command {
       .option('--tile <px>', `translate in square tiles of this side (a multiple of the generator's divisor); default: automatic above ${DEFAULT_MAX_PIXELS} pixels`, intArg(1))
       .option('--overlap <px>', 'overlap of neighbouring tiles, feathered (default tile / 8)', intArg(0))
       .option('--ab', 'inputs are A|B pair images: translate the A half (the B half with --direction BtoA)', false)
-      .option('--direction <dir>', 'with --ab: which half is the input', oneOfArg(DIRECTIONS), 'AtoB')
+      .option('--direction <dir>', 'with --ab (or --dataroot with A/ and B/): which side is the input', oneOfArg(DIRECTIONS), 'AtoB')
       .option('--backend <name>', CLI_BACKENDS.join(', '), oneOfArg(CLI_BACKENDS), 'auto')
       .option('--engine <name>', ENGINE_HELP, oneOfArg(ENGINE_NAMES), DEFAULT_ENGINE)
       .option('--seed <n>', 'dropout seed of paper mode', intArg(0), 0)
-      .action(
-        async (o: { model: string; input: string; output: string; eval: boolean; mode?: GenerationMode; resize?: [number, number]; tile?: number; overlap?: number; ab: boolean; direction: 'AtoB' | 'BtoA'; backend: CliBackend; engine: EngineName; seed: number }) => {
-          const { eval: evalMode, mode, ...rest } = o;
-          await runTranslate({ ...rest, mode: mode ?? (evalMode ? 'inference' : 'paper'), log: io.log });
-        },
-      ),
+      .action(async (o: TranslateFlags) => {
+        await runTranslate({ ...(await resolveTranslateFlags(o)), log: io.log });
+      }),
   );
 
   usageOnError(

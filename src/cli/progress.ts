@@ -19,9 +19,14 @@ const fmtTime = (s: number) => {
 
 const fmtLoss = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
 
+/** Longest time without a progress line when the stream is not a terminal (ms). */
+export const PROGRESS_LINE_INTERVAL_MS = 10_000;
+
 /**
  * Training progress: a cli-progress bar on a terminal (step, epoch, losses, steps/s, ETA), or a plain
- * line every `logEvery` steps (and at least every 15 s) when stderr is not a terminal (logs, CI, tests).
+ * line every `logEvery` steps when stderr is not a terminal (logs, CI, tests), and at least every
+ * {@link PROGRESS_LINE_INTERVAL_MS} (10 s): a step that takes longer gets a "still running" line from a
+ * timer (unref'd, so it never keeps the process alive; {@link stop} clears it).
  */
 export class TrainProgress {
   private readonly bar: cliProgress.SingleBar | null;
@@ -29,6 +34,12 @@ export class TrainProgress {
   private readonly started = Date.now();
   private lastLog = 0;
   private lastLogTime = Date.now();
+  private lastStep: number;
+  private lastStepTime = Date.now();
+  /** The last step's plain progress line (not yet printed when steps went by since the last line). */
+  private lastLine = '';
+  private heartbeat: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly total: number,
@@ -39,6 +50,7 @@ export class TrainProgress {
     private readonly deadline = Infinity,
   ) {
     this.startStep = startStep;
+    this.lastStep = startStep;
     if (stream.isTTY) {
       this.bar = new cliProgress.SingleBar(
         {
@@ -51,7 +63,35 @@ export class TrainProgress {
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(total, startStep, { stepText: `${startStep}/${total}`, ep: '-', losses: '', rate: '-', etaText: '--:--' });
-    } else this.bar = null;
+    } else {
+      this.bar = null;
+      this.arm();
+    }
+  }
+
+  /** Without a terminal: (re)schedules the "still running" line {@link PROGRESS_LINE_INTERVAL_MS} after the last line. */
+  private arm(): void {
+    if (this.heartbeat) clearTimeout(this.heartbeat);
+    if (this.stopped) return;
+    this.heartbeat = setTimeout(() => this.stillRunning(), Math.max(0, this.lastLogTime + PROGRESS_LINE_INTERVAL_MS - Date.now()));
+    this.heartbeat.unref?.();
+  }
+
+  /**
+   * A line when none was written for {@link PROGRESS_LINE_INTERVAL_MS}: the latest step's line when steps
+   * went by since the last line, else a "still running" line (one step takes that long).
+   */
+  private stillRunning(): void {
+    const now = Date.now();
+    this.lastLogTime = now;
+    if (this.lastStep > this.lastLog) {
+      this.lastLog = this.lastStep;
+      this.stream.write(this.lastLine);
+    } else {
+      const running = Math.round((now - this.lastStepTime) / 1000);
+      this.stream.write(`step ${this.lastStep}/${this.total} | step ${this.lastStep + 1} running for ${running} s | ${this.rate(this.lastStep).toFixed(2)} steps/s\n`);
+    }
+    this.arm();
   }
 
   /** Steps per second since this session started. */
@@ -62,6 +102,8 @@ export class TrainProgress {
 
   /** Updates the bar / logs a line. */
   update(v: ProgressValues): void {
+    this.lastStep = v.step;
+    this.lastStepTime = Date.now();
     const rate = this.rate(v.step);
     const stepEta = rate > 0 ? (this.total - v.step) / rate : Infinity;
     const timeLeft = (this.deadline - Date.now()) / 1000;
@@ -77,16 +119,22 @@ export class TrainProgress {
     if (this.bar) {
       const value = timeBound ? this.startStep + (this.total - this.startStep) * timeFraction(this.started, this.deadline) : v.step;
       this.bar.update(value, { stepText, ep, losses, rate: rate.toFixed(2), etaText: fmtTime(eta) });
-    } else if (v.step - this.lastLog >= this.logEvery || v.step === this.total || Date.now() - this.lastLogTime >= 15_000) {
+      return;
+    }
+    this.lastLine = `step ${stepText} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`;
+    if (v.step - this.lastLog >= this.logEvery || v.step === this.total || Date.now() - this.lastLogTime >= PROGRESS_LINE_INTERVAL_MS) {
       this.lastLog = v.step;
       this.lastLogTime = Date.now();
-      this.stream.write(`step ${stepText} | epoch ${ep} | ${losses} | ${rate.toFixed(2)} steps/s | ETA ${fmtTime(eta)}\n`);
+      this.stream.write(this.lastLine);
+      this.arm();
     }
   }
 
-  /** Stops the bar. */
+  /** Stops the bar (and the non-terminal timer). */
   stop(): void {
     this.bar?.stop();
+    this.stopped = true;
+    if (this.heartbeat) clearTimeout(this.heartbeat);
   }
 }
 

@@ -108,11 +108,13 @@ export async function runExportReference(o: ExportReferenceOptions): Promise<str
     await writeFileAtomic(targets[1]!, dBytes);
     await writeFileAtomic(targets[2]!, new TextEncoder().encode(formatTrainOpt(options)));
     const command = referenceTrainCommand(options);
+    const multiGpu = referenceTrainCommand(options, { gpus: 'N' });
     log.write(
       `pix2pix export-torch: run ${o.run} (step ${trainer.step}, epoch ${trainer.epoch}, backend ${backend}) -> ${dir}\n` +
         `wrote ${targets.join(', ')}\n` +
         'the reference loads the networks only: Adam starts fresh there\n' +
-        `continue it in the reference's repository with:\n${command}\n`,
+        `continue it in the reference's repository with:\n${command}\n` +
+        `or on N GPUs (its DDP launch${norm === 'batch' ? '; batch norm becomes --norm syncbatch, which loads the same files' : ''}):\n${multiGpu}\n`,
     );
     return command;
   } finally {

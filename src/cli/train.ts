@@ -15,7 +15,7 @@ import { checkWasmCapacity } from '../backends/wasm/capacity.js';
 import { generatorDivisor } from '../generator/divisor.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { folderPairs, type FolderLayout } from '../node/folder_pairs.js';
-import { writeReport, type HistoryEntry } from '../node/report.js';
+import { writeReport, type HistoryEntry, type HistoryTimingKey } from '../node/report.js';
 import { writeSampleGrid } from '../node/sample_grid.js';
 import type { SchedulePolicy } from '../trainer/schedules/index.js';
 import { Trainer, type StepStats } from '../trainer/trainer.js';
@@ -23,7 +23,9 @@ import { CliError, selectBackend, type CliBackend } from './backend.js';
 import { TrainProgress } from './progress.js';
 import { resumeConflicts, type NetG } from './train/flags.js';
 import { buildNetworks, generatorKind, initGenerator } from './train/networks.js';
-import { HISTORY_JSONL, makeWritableDir, openOutFolder, readHistory, readRunJson, RUN_JSON } from './train/out_folder.js';
+import { exists, HISTORY_JSONL, makeWritableDir, openOutFolder, readHistory, readRunJson, RUN_JSON, undoFreshRun, type FreshRunTrace } from './train/out_folder.js';
+import { DEFAULT_PHASE, resolveDataroot } from '../node/dataroot.js';
+import { epochCheckpointDir } from './reference_flags.js';
 import { firstPairs, openValidation, type Validation, type ValidationScores } from './train/validation.js';
 
 export { checkpointDir } from './train/out_folder.js';
@@ -33,8 +35,10 @@ export type GeneratorKind = 'unet' | 'encoder-decoder' | 'resnet';
 
 /** Everything `pix2pix train` needs. Fields marked "fixed" come from run.json on resume. */
 export interface TrainRunOptions {
-  /** Data set folder (fixed). */
+  /** Data set folder (fixed): `<data>/<phase>/` when that folder exists (the reference's layout), else `data`. */
   data: string;
+  /** The split of `data` to train on (the reference's `--phase`; fixed). Default `'train'`. */
+  phase?: string;
   layout?: FolderLayout;
   direction: Direction;
   size: number;
@@ -134,7 +138,7 @@ export interface TrainRunResult {
 
 /** Options stored in `run.json` and reused by `--resume` (the data and model must not change). */
 const RUN_KEYS = [
-  'data', 'layout', 'direction', 'size', 'loadSize', 'flip', 'inputChannels', 'outputChannels', 'batchSize', 'lambda', 'gan',
+  'data', 'phase', 'layout', 'direction', 'size', 'loadSize', 'flip', 'inputChannels', 'outputChannels', 'batchSize', 'lambda', 'gan',
   'reconstruction', 'norm', 'rf', 'generator', 'filters', 'dFilters', 'lr', 'seed',
   'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'initType', 'initGain', 'preprocess', 'epochCount', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator', 'datasetMode',
 ] as const;
@@ -159,6 +163,16 @@ function colorizationChannels(o: TrainRunOptions): TrainRunOptions {
     }
   }
   return { ...o, ...want };
+}
+
+/**
+ * The timing fields of a `history.jsonl` line (see `HISTORY_TIMING_KEYS`): wall-clock time, training
+ * time so far (continuing `elapsedBefore` of a resumed run), this step's wall time (including the
+ * previous step's logging, samples and checkpoints) and the steps per second of this session.
+ */
+function stepTiming(now: number, lastStepAt: number, t0: number, elapsedBefore: number, stepsThisSession: number): Record<HistoryTimingKey, number> {
+  const session = (now - t0) / 1000;
+  return { time: now / 1000, elapsed: elapsedBefore + session, stepTime: (now - lastStepAt) / 1000, stepsPerSec: session > 0 ? stepsThisSession / session : 0 };
 }
 
 /** The options a resumed run continues with: the fixed ones from run.json (checked against what was given). */
@@ -190,9 +204,13 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   const out = opts.out;
   if (opts.keepBest && opts.valData === undefined) throw new CliError('--keep-best needs --val-data (the best checkpoint is the one with the lowest validation L1)');
   if (opts.lrPolicy === 'plateau' && opts.valData === undefined) throw new CliError('--lr-policy plateau needs --val-data (the rate drops when the validation L1 stops improving)');
+  // A fresh run that fails before its first step leaves --out as it was: what it creates is traced.
+  const trace: FreshRunTrace = { outExisted: await exists(out), samplesExisted: await exists(join(out, 'samples')), files: [] };
   const folder = await openOutFolder(out, opts.resume);
   const ckpt = folder.checkpoint;
   let trainer: Trainer | null = null;
+  let failed = false;
+  let stepped = false;
   try {
     if (folder.recovered) log.write(`a save was interrupted: restored the previous checkpoint from ${folder.recovered}\n`);
     await makeWritableDir(join(out, 'samples'), `--out ${out}`);
@@ -201,7 +219,13 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
     const netG: NetG = o.netG ?? (o.generator === 'resnet' ? 'resnet_9blocks' : o.generator);
 
     const backend = await selectBackend(o.backend);
-    const source = firstPairs(await folderPairs(o.data, { layout: o.layout }), o.maxDatasetSize);
+    let dataDir: string;
+    try {
+      dataDir = (await resolveDataroot(o.data, o.phase ?? DEFAULT_PHASE.train, opts.given?.phase !== undefined)).dir;
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const source = firstPairs(await folderPairs(dataDir, { layout: o.layout }), o.maxDatasetSize);
     const validation: Validation | null =
       opts.valData === undefined
         ? null
@@ -247,12 +271,14 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
     }
     if (!opts.resume) {
       const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: t.beta1, lrPolicy: t.schedule.policy, lrDecayIters: t.schedule.stepSize };
+      trace.files.push(join(out, RUN_JSON));
       await writeFile(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
     }
 
     // History: keep what the checkpoint covers (steps after it were lost with the process).
     const historyPath = join(out, HISTORY_JSONL);
     const history = opts.resume ? await readHistory(out, t.step) : [];
+    if (!opts.resume) trace.files.push(historyPath);
     await writeFile(historyPath, history.map((e) => JSON.stringify(e) + '\n').join(''));
     let best = Math.min(...history.map((e) => e['val/L1'] ?? Infinity));
 
@@ -284,6 +310,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
       if (!sample) return;
       const fake = t.generate(sample.input, { mode: 'paper' });
       const name = `samples/step-${String(t.step).padStart(7, '0')}.png`;
+      if (t.step === 0) trace.files.push(join(out, name));
       // Colorization: show the predicted and true ab with the input's L, as RGB.
       const rgb = colorization ? [labBatchToRgb(sample.input, fake as tf.Tensor4D), labBatchToRgb(sample.input, sample.target)] : [];
       await writeSampleGrid(join(out, name), [sample.input, rgb[0] ?? (fake as tf.Tensor4D), rgb[1] ?? sample.target]);
@@ -297,6 +324,10 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
     let total = totalEpochs * data.batchesPerEpoch;
     if (opts.maxSteps !== undefined) total = Math.min(total, opts.maxSteps);
     const t0 = Date.now();
+    // Timing in history.jsonl: training time continues across resumes from the last logged line.
+    const startStep = t.step;
+    const elapsedBefore = history.length > 0 ? (history[history.length - 1]!.elapsed ?? 0) : 0;
+    let lastStepAt = t0;
     const deadline = opts.timeLimit !== undefined ? t0 + opts.timeLimit * 1000 : Infinity;
     const progress = new TrainProgress(total, t.step, Math.max(1, Math.floor(total / 25)), log, deadline);
     log.write(
@@ -323,6 +354,9 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
           signal: stop.signal,
           onStep: async (s) => {
             const e = historyEntry(s);
+            const now = Date.now();
+            Object.assign(e, stepTiming(now, lastStepAt, t0, elapsedBefore, s.step - startStep));
+            lastStepAt = now;
             let improved = false;
             if (validation && s.step % valEvery === 0) {
               const v = await validation.score(t);
@@ -356,25 +390,33 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
           },
           onEpoch: async (ep) => {
             const done = ep.epoch + 1;
-            if (opts.saveEpochFreq !== undefined && done % opts.saveEpochFreq === 0) await save(join(out, `checkpoint-epoch-${done}`));
+            if (opts.saveEpochFreq !== undefined && done % opts.saveEpochFreq === 0) await save(epochCheckpointDir(out, done));
           },
         });
       }
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
       progress.stop();
       opts.signal?.removeEventListener('abort', onAbort);
-      // Whatever happened (done, limit, Ctrl-C, error): keep the work.
-      await save();
-      await writeSamples();
-      const reportPath = await report();
+      // Whatever happened (done, limit, Ctrl-C, error): keep the work; a fresh run that failed before its first step has none.
+      if (!(failed && !opts.resume && t.step === 0)) {
+        await save();
+        await writeSamples();
+        const reportPath = await report();
+        log.write(`${state.reason === 'interrupted' ? 'interrupted: ' : ''}checkpoint saved at step ${t.step} in ${ckpt}; report: ${reportPath}\n`);
+      }
       if (sample) tf.dispose([sample.input, sample.target]);
-      log.write(`${state.reason === 'interrupted' ? 'interrupted: ' : ''}checkpoint saved at step ${t.step} in ${ckpt}; report: ${reportPath}\n`);
     }
     return { trainer: t, step: t.step, reason: state.reason, backend, checkpoint: ckpt, report: join(out, 'report.html'), seconds: (Date.now() - t0) / 1000 };
   } catch (e) {
+    failed = true;
+    stepped = trainer !== null && trainer.step > 0;
     trainer?.dispose();
     throw e;
   } finally {
     await folder.lock.release();
+    if (failed && !opts.resume && !stepped) await undoFreshRun(out, trace);
   }
 }

@@ -23,6 +23,8 @@ import { CliError, selectBackend, type CliBackend } from './backend.js';
 import { checkCliEngine, openCliEngine } from './engine.js';
 import { datasetModeOf, findModelFolder, loadPlainModel } from './model_folder.js';
 import { colorizeImage } from '../data/colorization.js';
+import { DEFAULT_PHASE } from '../node/dataroot.js';
+import { dataFolderOf, modelForEpoch, runFolderOf } from './reference_flags.js';
 
 /** Commander value parser of `--resize WxH`: `[width, height]`, both integers >= 1. */
 export function sizeArg(value: string): [number, number] {
@@ -53,7 +55,46 @@ export interface TranslateOptions {
   tile?: number;
   /** Overlap of tiles (default tile / 8). */
   overlap?: number;
+  /** Translate only the first `count` images of a folder (sorted by name). Default: all. */
+  count?: number;
   log?: NodeJS.WriteStream;
+}
+
+/** What the command line of `pix2pix translate` gives, before the reference's names are resolved. */
+export interface TranslateFlags extends Omit<TranslateOptions, 'log' | 'model' | 'input' | 'mode' | 'count'> {
+  model?: string;
+  name?: string;
+  checkpointsDir?: string;
+  epoch: string;
+  input?: string;
+  dataroot?: string;
+  phase?: string;
+  numTest?: number;
+  maxDatasetSize?: number;
+  eval: boolean;
+  mode?: GenerationMode;
+}
+
+/**
+ * Resolves the reference's names of `pix2pix translate` (`--name`/`--checkpoints-dir`/`--epoch`,
+ * `--dataroot`/`--phase`, `--num-test`/`--max-dataset-size`, `--eval`) into {@link TranslateOptions}.
+ * A `--dataroot` folder with `A/` and `B/` subfolders gives the input side's folder (`--direction`).
+ */
+export async function resolveTranslateFlags(o: TranslateFlags): Promise<Omit<TranslateOptions, 'log'>> {
+  const { name, checkpointsDir, epoch, dataroot, phase, numTest, maxDatasetSize, eval: evalMode, mode, ...rest } = o;
+  const run = runFolderOf({ ...(name === undefined ? {} : { name }), ...(checkpointsDir === undefined ? {} : { checkpointsDir }) }, { flag: '--model', value: o.model });
+  if (run === undefined) throw new CliError("required option '--model <dir>' (or --name <name> [--checkpoints-dir <dir>]) not specified");
+  if (o.input !== undefined && dataroot !== undefined) throw new CliError('--input and --dataroot both name what to translate: give one');
+  if (phase !== undefined && dataroot === undefined) throw new CliError('--phase applies to --dataroot (the split <dataroot>/<phase>/)');
+  let input = o.input;
+  if (dataroot !== undefined) {
+    input = await dataFolderOf({ dataroot, ...(phase === undefined ? {} : { phase }) }, DEFAULT_PHASE.test, '--input');
+    const side = join(input, o.direction === 'AtoB' ? 'A' : 'B');
+    if ((await isDir(join(input, 'A'))) === true && (await isDir(join(input, 'B'))) === true) input = side;
+  }
+  if (input === undefined) throw new CliError("required option '--input <path>' (or --dataroot <dir>) not specified");
+  const counts = [numTest, maxDatasetSize].filter((n): n is number => n !== undefined);
+  return { ...rest, model: await modelForEpoch(run, epoch), input, mode: mode ?? (evalMode ? 'inference' : 'paper'), ...(counts.length > 0 ? { count: Math.min(...counts) } : {}) };
 }
 
 const isDir = async (p: string) => stat(p).then((s) => s.isDirectory(), () => null);
@@ -129,7 +170,7 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
   if ((await isDir(o.model)) !== true) throw new CliError(`--model ${o.model}: not a folder (give a training --out folder, its checkpoint folder, or a model folder from import-torch)`);
   const inputKind = await isDir(o.input);
   if (inputKind === null) throw new CliError(`--input ${o.input}: no such file or folder`);
-  const files = inputKind ? (await listImages(o.input)).map((n) => join(o.input, n)) : [o.input];
+  const files = inputKind ? (await listImages(o.input)).slice(0, o.count).map((n) => join(o.input, n)) : [o.input];
   const names = outputNames(files);
   const targets = names.map((n) => join(o.output, n));
   if (inputKind && (await real(o.input)) === (await real(o.output))) {

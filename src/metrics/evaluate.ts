@@ -1,8 +1,9 @@
 /**
  * `evaluate`: runs a generator over a paired data set (or inputs alone) through `translateImage` (each
  * image at its own size) and scores
- * every output against its target with L1, L2, PSNR and SSIM on the 8-bit images (as a results page
- * writes them), plus mean and standard deviation, and optionally the facades segmentation score.
+ * every output against its target on the 8-bit images (as a results page writes them): L1 and L2 in
+ * [-1, 1] units, MAE in 0-255, PSNR and SSIM as scikit-image computes them on uint8 images; plus mean and
+ * standard deviation, and optionally the facades segmentation score.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -10,30 +11,42 @@ import type { Direction } from '../data/batches.js';
 import { DIRECTIONS } from '../data/batches.js';
 import { colorizeImage, DATASET_MODES, type DatasetMode } from '../data/colorization.js';
 import { facadeRgbToLabel } from '../data/facades/palette.js';
-import { convertChannels, imageToTensor, tensorToImage, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
+import { convertChannels, imageToTensor, tensorToImage, to8Bit, type ImageChannels, type ImageLike, type RawImage } from '../data/image.js';
 import type { GeneratorEngine } from '../generator/engine.js';
 import { GENERATION_MODES, type GenerationMode } from '../generator/generate.js';
 import { translateImage } from '../generator/translate_image.js';
 import { deriveSeed } from '../util/random.js';
 import { check, checkInt, checkKeys, checkOneOf } from '../util/validate.js';
 import { addToConfusionMatrix, type ConfusionMatrix } from './confusion_matrix.js';
-import { imageMetrics } from './image_metrics.js';
-import { l1 } from './l1.js';
-import { l2 } from './l2.js';
-import { psnr } from './psnr.js';
 import { predictLabels } from './segmentation_network.js';
 import { segmentationScores, type SegmentationScores } from './segmentation_scores.js';
+import { ssim, ssimWindowSize, type SsimVariant } from './ssim.js';
 
 /** The per-image metric names, in the order files list them. */
-export const EVALUATION_METRICS = ['l1', 'l2', 'psnr', 'ssim'] as const;
+export const EVALUATION_METRICS = ['l1', 'l2', 'mae', 'psnr', 'ssim', 'ssimGaussian'] as const;
 /** One of {@link EVALUATION_METRICS}. */
 export type EvaluationMetric = (typeof EVALUATION_METRICS)[number];
 /**
- * Metric values of one image (or their mean / standard deviation), computed on 8-bit images mapped to
- * [-1, 1] (`v / 127.5 - 1`): L1 and L2 in those units, PSNR in dB with data range 2 (`Infinity` for
- * identical images), SSIM with the 11x11 Gaussian window (`NaN` for images under 11 pixels).
+ * Metric values of one image (or their mean / standard deviation), all computed on the 8-bit images
+ * (see {@link EVALUATION_METRIC_CONVENTIONS}): `l1` and `l2` in [-1, 1] units (`v / 127.5 - 1`, what
+ * the L1 loss sees), `mae` in 0-255 levels, `psnr` in dB with data range 255 (`Infinity` for identical
+ * images), `ssim` as scikit-image's default (7x7 uniform window) and `ssimGaussian` with the 11x11
+ * Gaussian window (`NaN` for images smaller than the window).
  */
 export type MetricSet = Record<EvaluationMetric, number>;
+
+/** How each evaluation metric is computed, as `metrics.json` and the results page state it. */
+export const EVALUATION_METRIC_CONVENTIONS: Readonly<Record<EvaluationMetric, string>> = {
+  l1: 'mean |output - target| of the 8-bit images mapped to [-1, 1] (v / 127.5 - 1), the units of the L1 loss',
+  l2: 'mean (output - target)^2 in the same [-1, 1] units',
+  mae: 'mean absolute error in 8-bit levels (0-255)',
+  psnr: 'dB, data range 255, on the 8-bit images (skimage.metrics.peak_signal_noise_ratio of the uint8 images)',
+  ssim: 'uint8 images, data range 255, 7x7 uniform window, sample covariances (skimage.metrics.structural_similarity(a, b, channel_axis=-1): its defaults)',
+  ssimGaussian: 'uint8 images, data range 255, 11x11 Gaussian window sigma 1.5, population covariances (structural_similarity(a, b, channel_axis=-1, gaussian_weights=True, sigma=1.5, use_sample_covariance=False))',
+};
+
+/** The SSIM variant behind each SSIM metric of {@link MetricSet}. */
+const SSIM_METRICS = { ssim: 'uniform7', ssimGaussian: 'gaussian11' } as const satisfies Partial<Record<EvaluationMetric, SsimVariant>>;
 
 /**
  * What {@link evaluate} reads: pairs (any `PairSource`), or inputs alone (`b` absent: outputs only, no
@@ -126,15 +139,12 @@ export interface EvaluationResult {
 
 const EVALUATE_KEYS = ['direction', 'mode', 'seed', 'count', 'segmenter', 'onImage', 'engine', 'datasetMode'] as const;
 
-/** Smallest side SSIM's 11x11 window needs. */
-const SSIM_MIN = 11;
-
 /** An 8-bit image as a `[1, h, w, c]` tensor in [-1, 1]. */
 const batchOf = (img: RawImage) => tf.tidy(() => tf.expandDims(imageToTensor(img), 0) as tf.Tensor4D);
 
 /** An image converted to `channels` and resized (bilinear, half-pixel centres) to `h x w`, as 8-bit. */
 function fitImage(img: ImageLike, channels: ImageChannels, h: number, w: number): RawImage {
-  const raw = convertChannels(img, channels);
+  const raw = to8Bit(convertChannels(img, channels)); // 16-bit targets are scored (and written) as 8-bit
   if (raw.height === h && raw.width === w) return raw;
   const t = imageToTensor(raw);
   const r = tf.image.resizeBilinear(t, [h, w], false, true);
@@ -160,27 +170,38 @@ async function translated(generator: tfl.LayersModel, input: RawImage, mode: Gen
 }
 
 /**
- * Metrics of one 8-bit output against its 8-bit target (both mapped to [-1, 1]); see {@link MetricSet}.
+ * Metrics of one 8-bit output against its 8-bit target; see {@link MetricSet} and
+ * {@link EVALUATION_METRIC_CONVENTIONS}. L1, L2, MAE and PSNR are computed exactly (float64) from the
+ * 8-bit values; SSIM with {@link ssim} on them (`range: '[0,255]'`).
  *
- * @param output - The output image.
+ * @param output - The output image (8-bit).
  * @param target - The target, same size and channels.
  */
 export async function imagePairMetrics(output: RawImage, target: RawImage): Promise<MetricSet> {
   check(output.width === target.width && output.height === target.height && output.channels === target.channels, 'target', `of the output's size ${output.width}x${output.height}x${output.channels}`, `${target.width}x${target.height}x${target.channels}`);
-  const a = batchOf(output);
-  const b = batchOf(target);
-  try {
-    if (output.width < SSIM_MIN || output.height < SSIM_MIN) {
-      const t = [l1(a, b), l2(a, b), psnr(a, b)];
-      const [vl1, vl2, vpsnr] = await Promise.all(t.map(async (v) => (await v.data())[0]!));
-      tf.dispose(t);
-      return { l1: vl1!, l2: vl2!, psnr: vpsnr!, ssim: NaN };
-    }
-    const m = await imageMetrics(a, b);
-    return { l1: m.l1.mean, l2: m.l2.mean, psnr: m.psnr.mean, ssim: m.ssim.mean };
-  } finally {
-    tf.dispose([a, b]);
+  check((output.bitDepth ?? 8) === 8 && (target.bitDepth ?? 8) === 8, 'output and target', '8-bit images', [output.bitDepth, target.bitDepth]);
+  let sumAbs = 0;
+  let sumSq = 0;
+  const n = output.data.length;
+  for (let i = 0; i < n; i++) {
+    const d = output.data[i]! - target.data[i]!;
+    sumAbs += Math.abs(d);
+    sumSq += d * d;
   }
+  const mae = sumAbs / n;
+  const mse = sumSq / n;
+  const m: MetricSet = { l1: mae / 127.5, l2: mse / 127.5 ** 2, mae, psnr: 10 * Math.log10((255 * 255) / mse), ssim: NaN, ssimGaussian: NaN };
+  const shape: [number, number, number, number] = [1, output.height, output.width, output.channels];
+  for (const [key, variant] of Object.entries(SSIM_METRICS) as Array<[keyof typeof SSIM_METRICS, SsimVariant]>) {
+    const size = ssimWindowSize(variant);
+    if (output.width < size || output.height < size) continue;
+    const a = tf.tensor4d(Float32Array.from(output.data), shape);
+    const b = tf.tensor4d(Float32Array.from(target.data), shape);
+    const v = ssim(a, b, { range: '[0,255]', variant });
+    m[key] = (await v.data())[0]!;
+    tf.dispose([a, b, v]);
+  }
+  return m;
 }
 
 /** Mean and population standard deviation of each metric over `sets` (non-empty). */
@@ -207,7 +228,8 @@ export function summarizeMetrics(sets: readonly MetricSet[]): {
  * generator's input channels) at its own size with `translateImage` in `options.mode` (padded to the
  * generator's divisor and cropped back), rounds the output to 8 bits, and scores it against the target
  * (converted to the output's channels, resized to its size only when the two differ, rounded to 8 bits)
- * with L1, L2, PSNR and SSIM, so the numbers can be recomputed from the written PNGs.
+ * with {@link imagePairMetrics}, so the numbers can be recomputed from the written PNGs (with
+ * scikit-image: see {@link EVALUATION_METRIC_CONVENTIONS}).
  *
  * @param generator - The generator.
  * @param data - Pairs (`PairSource`, e.g. `folderPairs(dir)` from `@acme/pix2pix/node`, `facadePairs()`)

@@ -3,7 +3,8 @@ import { l1 } from './l1.js';
 import { l2 } from './l2.js';
 import { psnr } from './psnr.js';
 import type { ImageMetricOptions } from './range.js';
-import { ssim } from './ssim.js';
+import { ssim, type SsimVariant } from './ssim.js';
+import { checkKeys } from '../util/validate.js';
 
 /** One metric over a batch: the value of every image and their mean. */
 export interface MetricValues {
@@ -21,8 +22,14 @@ export interface ImageMetrics {
   l2: MetricValues;
   /** Peak signal-to-noise ratio in dB (higher is better). */
   psnr: MetricValues;
-  /** Structural similarity, Gaussian 11x11 window (higher is better, 1 = identical). */
+  /** Structural similarity in the variant asked for (default scikit-image's 7x7 uniform window on the images as 8-bit; higher is better, 1 = identical). */
   ssim: MetricValues;
+}
+
+/** Options of {@link imageMetrics}. */
+export interface ImageMetricsOptions extends ImageMetricOptions {
+  /** The SSIM variant (see `SsimVariant`). Default `'uniform7'` (scikit-image's default). */
+  ssim?: SsimVariant;
 }
 
 async function values(t: tf.Tensor1D): Promise<MetricValues> {
@@ -36,11 +43,13 @@ async function values(t: tf.Tensor1D): Promise<MetricValues> {
  * as numbers (asynchronously, so it does not block a WebGL/WebGPU backend). Disposes everything it
  * creates; the inputs stay owned by the caller.
  *
- * @param a Batched images, NHWC `[n, h, w, c]` (e.g. generated), `h, w >= 11`.
+ * @param a Batched images, NHWC `[n, h, w, c]` (e.g. generated), `h, w >=` the SSIM window (7, or 11).
  * @param b Images of the same shape (e.g. targets).
- * @param options The value range (default `'[-1,1]'`).
+ * @param options The value range (default `'[-1,1]'`) and the SSIM variant (default `'uniform7'`).
  */
-export async function imageMetrics(a: tf.Tensor4D, b: tf.Tensor4D, options: ImageMetricOptions = {}): Promise<ImageMetrics> {
-  const [vl1, vl2, vpsnr, vssim] = [l1(a, b), l2(a, b), psnr(a, b, options), ssim(a, b, options)];
+export async function imageMetrics(a: tf.Tensor4D, b: tf.Tensor4D, options: ImageMetricsOptions = {}): Promise<ImageMetrics> {
+  checkKeys(options, ['range', 'ssim'], 'imageMetrics');
+  const range = options.range === undefined ? {} : { range: options.range };
+  const [vl1, vl2, vpsnr, vssim] = [l1(a, b), l2(a, b), psnr(a, b, range), ssim(a, b, { ...range, ...(options.ssim === undefined ? {} : { variant: options.ssim }) })];
   return { l1: await values(vl1), l2: await values(vl2), psnr: await values(vpsnr), ssim: await values(vssim) };
 }

@@ -12,6 +12,16 @@ export interface HistoryEntry {
   [name: string]: number;
 }
 
+/**
+ * The timing fields of a `history.jsonl` line (`pix2pix train`): `time` (wall clock, Unix seconds),
+ * `elapsed` (seconds of training so far, continued across resumes), `stepTime` (wall seconds since the
+ * previous step, including its logging, samples and checkpoints) and `stepsPerSec` (steps per second of
+ * this session so far).
+ */
+export const HISTORY_TIMING_KEYS = ['time', 'elapsed', 'stepTime', 'stepsPerSec'] as const;
+/** One of {@link HISTORY_TIMING_KEYS}. */
+export type HistoryTimingKey = (typeof HISTORY_TIMING_KEYS)[number];
+
 /** What {@link writeReport} puts on the page. */
 export interface ReportContent {
   /** Page title. Default `'pix2pix training report'`. */
@@ -107,7 +117,8 @@ export function renderReport(content: ReportContent): string {
   const title = content.title ?? 'pix2pix training report';
   const h = content.history;
   // One chart per logged value, except values that are 0 throughout (parts switched off, e.g. a gradient penalty).
-  const names = [...new Set(h.flatMap((e) => Object.keys(e)))].filter((k) => k !== 'step' && k !== 'epoch' && h.some((e) => (e[k] ?? 0) !== 0));
+  const timing = new Set<string>(HISTORY_TIMING_KEYS);
+  const names = [...new Set(h.flatMap((e) => Object.keys(e)))].filter((k) => k !== 'step' && k !== 'epoch' && !timing.has(k) && h.some((e) => (e[k] ?? 0) !== 0));
   const chartsOf = (ns: string[]) =>
     ns
       .map((n) => {
@@ -119,6 +130,7 @@ export function renderReport(content: ReportContent): string {
   const isVal = (n: string) => n.startsWith('val/');
   const charts = chartsOf(names.filter((n) => !isVal(n)));
   const valCharts = chartsOf(names.filter(isVal));
+  const speedChart = h.some((e) => typeof e.stepsPerSec === 'number') ? chartsOf(['stepsPerSec']) : '';
   // The newest grids, newest first, and the very first one (before training) for comparison.
   const max = content.maxSamples ?? 4;
   const shown = content.samples.length > max ? [...content.samples.slice(-(max - 1)).reverse(), content.samples[0]!] : [...content.samples].reverse();
@@ -136,7 +148,7 @@ export function renderReport(content: ReportContent): string {
 <table>${info}</table>
 <h2>Losses</h2>
 ${charts || '<p>No steps logged yet.</p>'}
-${valCharts ? `<h2>Validation (held-out pairs)</h2>\n${valCharts}\n` : ''}<h2>Latest samples</h2>
+${valCharts ? `<h2>Validation (held-out pairs)</h2>\n${valCharts}\n` : ''}${speedChart ? `<h2>Speed</h2>\n${speedChart}\n` : ''}<h2>Latest samples</h2>
 ${samples || '<p>No samples yet.</p>'}
 </body></html>
 `;

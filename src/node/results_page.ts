@@ -5,7 +5,7 @@
  */
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { EVALUATION_METRICS, type MetricSet } from '../metrics/evaluate.js';
+import { EVALUATION_METRIC_CONVENTIONS, EVALUATION_METRICS, type MetricSet } from '../metrics/evaluate.js';
 import type { SegmentationScores } from '../metrics/segmentation_scores.js';
 
 /** `generatedBy` of a results folder's `metrics.json`: how a rerun recognises its own folder. */
@@ -73,7 +73,8 @@ export function renderMetricsJson(c: ResultsContent, files: readonly string[]): 
       data: c.data,
       mode: c.mode,
       direction: c.direction,
-      metricsOn: '8-bit images as written in images/, mapped to [-1, 1] (v / 127.5 - 1); PSNR data range 2; SSIM 11x11 Gaussian window, sigma 1.5',
+      metricsOn: '8-bit images as written in images/',
+      conventions: EVALUATION_METRIC_CONVENTIONS,
       count: c.rows.length,
       scored: c.rows.filter((r) => r.metrics).length,
       mean: jsonMetrics(c.mean),
@@ -89,7 +90,7 @@ export function renderMetricsJson(c: ResultsContent, files: readonly string[]): 
   )}\n`;
 }
 
-/** `metrics.csv`: `name,l1,l2,psnr,ssim`, one row per scored image, then `mean` and `std` rows. */
+/** `metrics.csv`: `name,l1,l2,mae,psnr,ssim,ssimGaussian`, one row per scored image, then `mean` and `std` rows. */
 export function renderMetricsCsv(c: ResultsContent): string {
   const num = (v: number) => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf');
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -102,13 +103,13 @@ export function renderMetricsCsv(c: ResultsContent): string {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 const fmt = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
-const DIGITS: MetricSet = { l1: 4, l2: 4, psnr: 2, ssim: 4 };
+const DIGITS: MetricSet = { l1: 4, l2: 4, mae: 2, psnr: 2, ssim: 4, ssimGaussian: 4 };
 
 /** `index.html`: a summary table, then one row per image (name, input, output, target), images at their size. */
 export function renderResultsPage(c: ResultsContent): string {
   const summary = c.mean && c.std
-    ? `<table class="summary"><tr><th>metric</th><th>mean</th><th>std</th></tr>${EVALUATION_METRICS.map(
-        (k) => `<tr><td>${k.toUpperCase()}</td><td>${fmt(c.mean![k], DIGITS[k])}</td><td>${fmt(c.std![k], DIGITS[k])}</td></tr>`,
+    ? `<table class="summary"><tr><th>metric</th><th>mean</th><th>std</th><th>how</th></tr>${EVALUATION_METRICS.map(
+        (k) => `<tr><td>${k}</td><td>${fmt(c.mean![k], DIGITS[k])}</td><td>${fmt(c.std![k], DIGITS[k])}</td><td><small>${esc(EVALUATION_METRIC_CONVENTIONS[k])}</small></td></tr>`,
       ).join('')}${
         c.segmentation
           ? `<tr><td>segmentation: per-pixel acc.</td><td>${fmt(c.segmentation.pixelAccuracy, 4)}</td><td></td></tr><tr><td>per-class acc.</td><td>${fmt(c.segmentation.meanClassAccuracy, 4)}</td><td></td></tr><tr><td>class IoU</td><td>${fmt(c.segmentation.meanIoU, 4)}</td><td></td></tr>`
@@ -120,7 +121,7 @@ export function renderResultsPage(c: ResultsContent): string {
   const rows = c.rows
     .map(
       (r) =>
-        `<tr><td>${esc(r.name)}${r.metrics ? `<br><small>L1 ${fmt(r.metrics.l1, 4)}<br>PSNR ${fmt(r.metrics.psnr, 2)}<br>SSIM ${fmt(r.metrics.ssim, 4)}</small>` : ''}</td><td>${img(r.input, r)}</td><td>${img(r.output, r)}</td>${hasTarget ? `<td>${r.target ? img(r.target, r) : ''}</td>` : ''}</tr>`,
+        `<tr><td>${esc(r.name)}${r.metrics ? `<br><small>L1 ${fmt(r.metrics.l1, 4)}<br>PSNR ${fmt(r.metrics.psnr, 2)}<br>SSIM ${fmt(r.metrics.ssim, 4)}<br>SSIM (Gaussian) ${fmt(r.metrics.ssimGaussian, 4)}</small>` : ''}</td><td>${img(r.input, r)}</td><td>${img(r.output, r)}</td>${hasTarget ? `<td>${r.target ? img(r.target, r) : ''}</td>` : ''}</tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -129,7 +130,7 @@ export function renderResultsPage(c: ResultsContent): string {
 <body><h1>pix2pix test results</h1>
 <p>model: ${esc(c.model)}<br>data: ${esc(c.data)} (${esc(c.direction)})<br>mode: ${esc(c.mode)}${c.mode === 'paper' ? ' (dropout on, batch statistics: the paper\'s and the reference\'s default)' : ' (moving statistics, no dropout: the reference\'s --eval)'}<br>images: ${c.rows.length}</p>
 ${summary}
-<p>Metrics are computed on the 8-bit images below, mapped to [-1, 1].</p>
+<p>Metrics are computed on the 8-bit images below, as scikit-image computes them on uint8 images (L1 and L2 in [-1, 1] units).</p>
 <table class="images"><tr><th>name</th><th>input</th><th>output</th>${hasTarget ? '<th>target</th>' : ''}</tr>
 ${rows}
 </table></body></html>

@@ -48,7 +48,7 @@ describe('pix2pix test', () => {
     expect(json.mode).toBe('inference');
     expect(json.images.map((i: { name: string }) => i.name)).toEqual(names);
     const csv = (await readFile(join(ctx.tmp, 'res/metrics.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe('name,l1,l2,psnr,ssim');
+    expect(csv[0]).toBe('name,l1,l2,mae,psnr,ssim,ssimGaussian');
     expect(csv.map((l) => l.split(',')[0])).toEqual(['name', ...names, 'mean', 'std']);
     const l1s: number[] = [];
     for (const [i, name] of names.entries()) {
@@ -73,7 +73,8 @@ describe('pix2pix test', () => {
       expect(m.psnr).toBeCloseTo(10 * Math.log10(4 / (s2 / out.data.length)), 3);
       const t = (img: typeof out) => tf.tensor4d(Array.from(img.data, (v) => v / 127.5 - 1), [1, 32, 32, 3]);
       const s = ssim(t(out), t(tgt)); // ssim() itself is checked against scikit-image in test/metrics
-      expect(m.ssim).toBeCloseTo(s.dataSync()[0]!, 5);
+      expect(m.ssim).toBeCloseTo(s.dataSync()[0]!, 4);
+      expect(m.mae).toBeCloseTo((127.5 * s1) / out.data.length, 6);
       expect(Number(csv[i + 1]!.split(',')[1])).toBeCloseTo(m.l1, 10);
       l1s.push(s1 / out.data.length);
     }

@@ -140,6 +140,37 @@ describe('pix2pix export-torch <run> --reference-dir', () => {
     expect(JSON.parse(await readFile(join(out, 'run.json'), 'utf8'))).toMatchObject({ generator: 'resnet', norm: 'instance', rf: 70, filters: 4, dFilters: 4 });
   });
 
+  it("a batch-norm run: prints the torchrun --norm syncbatch command too, and its files fit the reference's SyncBatchNorm networks", async () => {
+    const run = join(tmp, 'bn');
+    await mkdir(run);
+    const G = unetGenerator({ imageSize: 128, filters: 2, norm: 'batch', seed: 1 });
+    const D = patchDiscriminator({ receptiveField: 70, filters: 2, norm: 'batch', seed: 2 });
+    const trainer = new Trainer({ generator: G, discriminator: D, loss: compositeLoss({}), seed: 3 });
+    await trainer.save(fileCheckpoint(join(run, 'checkpoint')));
+    trainer.dispose();
+    await writeFile(join(run, 'run.json'), JSON.stringify({ data: 'data/facades', size: 128, norm: 'batch', filters: 2, dFilters: 2, rf: 70 }));
+    const refDir = join(tmp, 'checkpoints', 'bn_js');
+    logText = '';
+    const command = await runExportReference({ run, referenceDir: refDir, half: false, backend: 'cpu', log });
+    expect(command).toMatch(/^python train\.py .*--norm batch /);
+    const multi = command.replace(/^python train\.py/, 'torchrun --nproc_per_node=N train.py').replace('--norm batch', '--norm syncbatch');
+    expect(logText).toContain(`or on N GPUs (its DDP launch; batch norm becomes --norm syncbatch, which loads the same files):\n${multi}\n`);
+    // Strict loading needs the same keys with the same shapes as the reference's networks built with
+    // nn.SyncBatchNorm (keys.json: scripts/fixtures/make_syncbatch_fixtures.py, PyTorch on the CPU).
+    const fixture = JSON.parse(await readFile(join(FIXTURES, 'syncbatch', 'keys.json'), 'utf8')) as { norm: string; nets: Record<'G' | 'D', { keys: Array<[string, number[]]> }> };
+    expect(fixture.norm).toBe('torch.nn.SyncBatchNorm');
+    for (const net of ['G', 'D'] as const) {
+      const file = join(refDir, `latest_net_${net}.pth`);
+      const sd = readTorchStateDict(new Uint8Array(await readFile(file)));
+      const ours = [...sd.entries()].map(([k, t]) => [k, [...t.shape]]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      const theirs = [...fixture.nets[net].keys].sort((a, b) => a[0].localeCompare(b[0]));
+      expect(ours).toEqual(theirs);
+      expect(theirs.some(([k]) => k.endsWith('.num_batches_tracked'))).toBe(true);
+      // PIX2PIX_WRITE_TORCH_EXPORTS=1: keep them for make_syncbatch_fixtures.py --verify (load_state_dict(strict=True) in PyTorch).
+      if (process.env.PIX2PIX_WRITE_TORCH_EXPORTS === '1') await copyFile(file, join(FIXTURES, 'syncbatch', `latest_net_${net}.pth`));
+    }
+  });
+
   it('refuses runs the reference cannot express, naming why, and writes nothing', async () => {
     const run = join(tmp, 'mixed');
     await mkdir(run);

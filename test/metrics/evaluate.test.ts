@@ -59,7 +59,7 @@ describe('evaluate', () => {
     const same = { length: 2, name: (i: number) => `p${i}`, load: async (i: number) => { const p = await data.load(i); return { a: p.b, b: p.b }; } };
     const id = tfl.sequential({ layers: [tfl.layers.activation({ activation: 'linear', inputShape: [null, null, 3] })] });
     const r = await evaluate(id, same, { mode: 'inference', direction: 'BtoA' });
-    expect(r.mean).toEqual({ l1: 0, l2: 0, psnr: Infinity, ssim: 1 });
+    expect(r.mean).toEqual({ l1: 0, l2: 0, mae: 0, psnr: Infinity, ssim: 1, ssimGaussian: 1 });
   });
 
   it('inputs alone: outputs but no metrics; count limits the examples; paper mode is the default', async () => {

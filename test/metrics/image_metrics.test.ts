@@ -8,7 +8,10 @@ import { psnr } from '../../src/metrics/psnr.js';
 import type { PixelRange } from '../../src/metrics/range.js';
 import { ssim } from '../../src/metrics/ssim.js';
 
-// Reference values from scikit-image (scripts/fixtures/make_metric_fixtures.py), not from this code.
+// Reference values from scikit-image (scripts/fixtures/make_metric_fixtures.py), not from this code. Its
+// SSIM is the Gaussian window on the values as given (data range 2 on [-1, 1]): the 'gaussian11-pm1'
+// variant (for [0, 1] images the same as 'gaussian11'). The default variant is checked against
+// scikit-image on 8-bit PNGs in metrics_8bit.test.ts.
 interface Fixture {
   name: string;
   range: PixelRange;
@@ -51,14 +54,15 @@ describe.each(['rgb_pm1', 'gray_01'])('image metrics vs scikit-image (%s)', (nam
 
   it('SSIM matches per image within 1e-4', () => {
     const [ta, tb] = [a(), b()];
-    expectClose(ssim(ta, tb, { range: fx.range }).dataSync(), fx.ssim, 1e-4);
+    expectClose(ssim(ta, tb, { range: fx.range, variant: 'gaussian11-pm1' }).dataSync(), fx.ssim, 1e-4);
+    if (fx.range === '[0,1]') expectClose(ssim(ta, tb, { range: fx.range, variant: 'gaussian11' }).dataSync(), fx.ssim, 1e-4);
     tf.dispose([ta, tb]);
   });
 
   it('imageMetrics reports per-image values and their means without leaking tensors', async () => {
     const [ta, tb] = [a(), b()];
     const before = tf.memory().numTensors;
-    const m = await imageMetrics(ta, tb, { range: fx.range });
+    const m = await imageMetrics(ta, tb, { range: fx.range, ssim: 'gaussian11-pm1' });
     expect(tf.memory().numTensors).toBe(before);
     expectClose(m.ssim.perImage, fx.ssim, 1e-4);
     const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
@@ -94,7 +98,11 @@ describe('image metrics: hand-checked cases and validation', () => {
     const y = tf.fill([1, 11, 11, 1], -0.3) as tf.Tensor4D;
     const c1 = 0.0004;
     // float32 filtering: agreement to 1e-4, the tolerance promised for SSIM.
-    expect(Math.abs(ssim(x, y).dataSync()[0]! - (2 * 0.2 * -0.3 + c1) / (0.04 + 0.09 + c1))).toBeLessThan(1e-4);
+    expect(Math.abs(ssim(x, y, { variant: 'gaussian11-pm1' }).dataSync()[0]! - (2 * 0.2 * -0.3 + c1) / (0.04 + 0.09 + c1))).toBeLessThan(1e-4);
+    // The default variants shift [-1, 1] to [0, 2] first (as the 8-bit image): means 1.2 and 0.7.
+    for (const variant of ['uniform7', 'gaussian11'] as const) {
+      expect(Math.abs(ssim(x, y, { variant }).dataSync()[0]! - (2 * 1.2 * 0.7 + c1) / (1.44 + 0.49 + c1))).toBeLessThan(1e-4);
+    }
   });
 
   it('rejects mismatched shapes, small images and unknown ranges, quoting what it got', () => {
@@ -102,7 +110,8 @@ describe('image metrics: hand-checked cases and validation', () => {
     const y = tf.zeros([1, 16, 16, 1]) as tf.Tensor4D;
     const s = tf.zeros([1, 10, 16, 1]) as tf.Tensor4D;
     expect(() => l1(x, y)).toThrow(/same shape.*got \[1,16,16,1\]/);
-    expect(() => ssim(s, s)).toThrow(/>= 11.*got \[10,16\]/);
-    expect(() => psnr(x, x, { range: '[0,255]' as PixelRange })).toThrow(/range must be one of.*got '\[0,255\]'/);
+    expect(() => ssim(s, s, { variant: 'gaussian11' })).toThrow(/>= 11.*got \[10,16\]/);
+    expect(() => ssim(tf.zeros([1, 6, 16, 1]) as tf.Tensor4D, tf.zeros([1, 6, 16, 1]) as tf.Tensor4D)).toThrow(/uniform7.*>= 7.*got \[6,16\]/);
+    expect(() => psnr(x, x, { range: '[0,256]' as PixelRange })).toThrow(/range must be one of.*got '\[0,256\]'/);
   });
 });

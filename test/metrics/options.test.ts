@@ -14,7 +14,7 @@ describe('metrics options reject unknown keys', () => {
   it('psnr, ssim, imageMetrics', async () => {
     expect(() => psnr(a, a, { rnage: '[0,1]' } as never)).toThrow("unknown option 'rnage' of psnr (did you mean 'range'?)");
     expect(() => ssim(a, a, { Range: '[0,1]' } as never)).toThrow("unknown option 'Range' of ssim (did you mean 'range'?)");
-    await expect(imageMetrics(a, a, { ranges: '[0,1]' } as never)).rejects.toThrow(/unknown option 'ranges' of psnr \(did you mean 'range'\?\)/);
+    await expect(imageMetrics(a, a, { ranges: '[0,1]' } as never)).rejects.toThrow(/unknown option 'ranges' of imageMetrics \(did you mean 'range'\?\)/);
   });
 
   it('confusionMatrix, segmentationNetwork, segmentationScore, trainSegmentationNetwork', async () => {

@@ -11,21 +11,21 @@ const content: ResultsContent = {
   mode: 'paper',
   direction: 'AtoB',
   rows: [
-    { name: 'a,<b>', input: 'images/a_real_A.png', output: 'images/a_fake_B.png', target: 'images/a_real_B.png', width: 16, height: 8, metrics: { l1: 0, l2: 0, psnr: Infinity, ssim: 1 } },
-    { name: 'c', input: 'images/c_real_A.png', output: 'images/c_fake_B.png', target: 'images/c_real_B.png', width: 16, height: 8, metrics: { l1: 0.5, l2: 0.25, psnr: 12.04, ssim: NaN } },
+    { name: 'a,<b>', input: 'images/a_real_A.png', output: 'images/a_fake_B.png', target: 'images/a_real_B.png', width: 16, height: 8, metrics: { l1: 0, l2: 0, mae: 0, psnr: Infinity, ssim: 1, ssimGaussian: 1 } },
+    { name: 'c', input: 'images/c_real_A.png', output: 'images/c_fake_B.png', target: 'images/c_real_B.png', width: 16, height: 8, metrics: { l1: 0.5, l2: 0.25, mae: 63.75, psnr: 12.04, ssim: NaN, ssimGaussian: NaN } },
   ],
-  mean: { l1: 0.25, l2: 0.125, psnr: Infinity, ssim: NaN },
-  std: { l1: 0.25, l2: 0.125, psnr: NaN, ssim: NaN },
+  mean: { l1: 0.25, l2: 0.125, mae: 31.875, psnr: Infinity, ssim: NaN, ssimGaussian: NaN },
+  std: { l1: 0.25, l2: 0.125, mae: 31.875, psnr: NaN, ssim: NaN, ssimGaussian: NaN },
 };
 
 describe('results page files', () => {
   it('CSV: quoted names, inf/nan, mean and std rows', () => {
     expect(renderMetricsCsv(content).trim().split('\n')).toEqual([
-      'name,l1,l2,psnr,ssim',
-      '"a,<b>",0,0,inf,1',
-      'c,0.5,0.25,12.04,nan',
-      'mean,0.25,0.125,inf,nan',
-      'std,0.25,0.125,nan,nan',
+      'name,l1,l2,mae,psnr,ssim,ssimGaussian',
+      '"a,<b>",0,0,0,inf,1,1',
+      'c,0.5,0.25,63.75,12.04,nan,nan',
+      'mean,0.25,0.125,31.875,inf,nan,nan',
+      'std,0.25,0.125,31.875,nan,nan,nan',
     ]);
   });
 
@@ -35,6 +35,12 @@ describe('results page files', () => {
     expect(j.images[0].metrics.psnr).toBe('Infinity');
     expect(j.mean.ssim).toBe('NaN');
     expect(j.files).toEqual(['index.html']);
+    // The convention of every metric is stated: PSNR and SSIM as scikit-image on the uint8 images.
+    expect(j.conventions.psnr).toMatch(/data range 255/);
+    expect(j.conventions.ssim).toMatch(/7x7 uniform window/);
+    expect(j.conventions.ssimGaussian).toMatch(/11x11 Gaussian window sigma 1\.5/);
+    expect(j.conventions.l1).toMatch(/\[-1, 1\]/);
+    expect(j.conventions.mae).toMatch(/0-255/);
   });
 
   it('HTML: escaped names, images at their size', () => {

@@ -6,6 +6,7 @@ import { CliError, type CliBackend } from '../backend.js';
 import { runTrain } from '../train.js';
 import { addTrainFlags, resolveTrainFlags, type NetG } from './flags.js';
 import { generatorKind } from './networks.js';
+import { runFolderOf } from '../reference_flags.js';
 
 /** Adds `pix2pix train` to `program`; returns the command. */
 export function registerTrain(program: Command, io: ProgramIo): Command {
@@ -14,9 +15,12 @@ export function registerTrain(program: Command, io: ProgramIo): Command {
   cmd.action(async () => {
     const { values: v, given } = resolveTrainFlags(cmd);
     if (v.data === undefined) throw new CliError("required option '--dataroot <dir>' (or --data <dir>) not specified");
+    // --name [+ --checkpoints-dir]: the reference's name of the output folder.
+    const out = runFolderOf({ name: v.name as string | undefined, checkpointsDir: v.checkpointsDir as string | undefined }, { flag: '--out', value: given.out === undefined ? undefined : (v.out as string) }) ?? (v.out as string);
     const netG = v.netG as NetG;
     const r = await runTrain({
       data: v.data as string,
+      phase: v.phase as string,
       layout: v.layout as 'ab' | 'folders' | undefined,
       direction: v.direction as 'AtoB' | 'BtoA',
       size: v.size as number,
@@ -51,7 +55,7 @@ export function registerTrain(program: Command, io: ProgramIo): Command {
       lrPolicy: v.lrPolicy as 'linear',
       lrDecayIters: v.lrDecayIters as number,
       backend: v.backend as CliBackend,
-      out: v.out as string,
+      out,
       resume: v.resume as boolean,
       seed: v.seed as number,
       sampleEvery: v.sampleEvery as number,

@@ -17,6 +17,8 @@ import { GAN_MODES } from '../../losses/gan_loss.js';
 import { resolveSchedule, SCHEDULE_POLICIES } from '../../trainer/schedules/index.js';
 import { CLI_BACKENDS, CliError } from '../backend.js';
 import { intArg, numArg, oneOfArg } from '../parse.js';
+import { DEFAULT_PHASE } from '../../node/dataroot.js';
+import { DEFAULT_CHECKPOINTS_DIR } from '../reference_flags.js';
 
 /** Generator architectures of `pix2pix train --netG`: the reference's U-Nets by depth, a U-Net as deep as `--size` allows, the reference's ResNet generators, and the paper's encoder-decoder. */
 export const NET_G = ['unet_256', 'unet_128', 'unet', 'resnet_9blocks', 'resnet_6blocks', 'encoder-decoder'] as const;
@@ -86,7 +88,8 @@ const netD = (name: unknown, r: Readonly<Record<string, unknown>>): ReceptiveFie
  */
 export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   // --- data ---
-  { key: 'data', names: [{ flag: '--dataroot <dir>' }, { flag: '--data <dir>' }], help: 'data set folder: A|B images, or subfolders A/ and B/ with matching names (required)', resume: 'fixed' },
+  { key: 'data', names: [{ flag: '--dataroot <dir>' }, { flag: '--data <dir>' }], help: "data set folder: <dataroot>/<phase>/ when it exists (the reference's layout), else the folder itself: A|B images, or subfolders A/ and B/ with matching names (required)", resume: 'fixed' },
+  { key: 'phase', names: [{ flag: '--phase <name>' }], help: 'which split of --dataroot to train on (<dataroot>/<phase>/)', default: DEFAULT_PHASE.train, resume: 'fixed' },
   { key: 'layout', names: [{ flag: '--layout <layout>', parse: oneOfArg(['ab', 'folders'] as const) }], help: 'data layout: ab or folders (default: folders when <dir>/A and <dir>/B exist, else ab)', resume: 'fixed' },
   { key: 'direction', names: [{ flag: '--direction <dir>', parse: oneOfArg(DIRECTIONS) }], help: 'AtoB or BtoA', default: DIRECTIONS[0], resume: 'fixed' },
   { key: 'size', names: [{ flag: '--crop-size <px>', parse: intArg(2) }, { flag: '--size <px>', parse: intArg(2) }], help: 'image size the network trains on (random crop of the --load-size image)', default: G_DEFAULTS.imageSize, resume: 'fixed' },
@@ -144,6 +147,8 @@ export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   { key: 'seed', names: [{ flag: '--seed <n>', parse: intArg(0) }], help: 'seed of weights, data order, jitter and dropout', default: 0, resume: 'fixed' },
   // --- run ---
   { key: 'out', names: [{ flag: '--out <dir>' }], help: 'output folder (checkpoint/, samples/, report.html, history.jsonl)', default: 'runs/pix2pix', resume: 'changeable', reference: '--checkpoints-dir + --name' },
+  { key: 'name', names: [{ flag: '--name <name>' }], help: "the reference's run name: the output folder is <checkpoints-dir>/<name> (instead of --out)", resume: 'changeable' },
+  { key: 'checkpointsDir', names: [{ flag: '--checkpoints-dir <dir>' }], help: `with --name: the folder of runs (default: ${DEFAULT_CHECKPOINTS_DIR})`, resume: 'changeable' },
   { key: 'resume', names: [{ flag: '--continue-train' }, { flag: '--resume' }], help: 'continue the checkpoint in --out (data and model options come from its run.json)', default: false, resume: 'changeable' },
   { key: 'backend', names: [{ flag: '--backend <name>', parse: oneOfArg(CLI_BACKENDS) }], help: `${CLI_BACKENDS.join(', ')} (auto: tensorflow if installed, else wasm, else cpu)`, default: 'auto', resume: 'changeable' },
   { key: 'sampleEvery', names: [{ flag: '--sample-every <n>', parse: intArg(1) }], help: 'write a sample grid and the report every n steps', default: 100, resume: 'changeable' },

@@ -1,7 +1,7 @@
 // The output folder of `pix2pix train`: created (or reported as read-only), locked, checked for what it
 // already holds (a checkpoint to resume, a previous run's files that a fresh run must not overwrite, a
 // folder that is not a checkpoint), with interrupted saves recovered first.
-import { access, constants, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { checkReplaceable, CHECKPOINT_JSON, recoverInterruptedSave } from '../../node/checkpoint.js';
 import type { HistoryEntry } from '../../node/report.js';
@@ -15,7 +15,8 @@ export const RUN_JSON = 'run.json';
 /** The step log of a training output folder. */
 export const HISTORY_JSONL = 'history.jsonl';
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+/** Whether `p` exists. */
+export const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
 /** The nearest folder of `p` (itself or a parent) that exists. */
 async function nearestExisting(p: string): Promise<string> {
@@ -110,4 +111,24 @@ export async function readHistory(out: string, step: number): Promise<HistoryEnt
       }
     })
     .filter((e) => e.step <= step);
+}
+
+/** What a fresh run created in its `--out` before its first step, for {@link undoFreshRun}. */
+export interface FreshRunTrace {
+  /** Whether `--out` existed before the run. */
+  outExisted: boolean;
+  /** Whether `<out>/samples/` existed before the run. */
+  samplesExisted: boolean;
+  /** Files the run wrote (run.json, history.jsonl, the step-0 sample grid), absolute or relative to the cwd. */
+  files: string[];
+}
+
+/**
+ * Leaves `out` as it was before a fresh run that failed before its first step: removes the files the run
+ * wrote and the folders it created, but a folder only when it is empty (never a file the run did not write).
+ */
+export async function undoFreshRun(out: string, trace: FreshRunTrace): Promise<void> {
+  for (const f of trace.files) await rm(f, { force: true });
+  const dirs = [...(trace.samplesExisted ? [] : [join(out, 'samples')]), ...(trace.outExisted ? [] : [out])];
+  for (const d of dirs) await rmdir(d).catch(() => undefined); // not empty: something else is there, keep it
 }

@@ -157,15 +157,27 @@ function shellWord(s: string): string {
 /** Options the command line always carries (the rest only when they differ from the reference's default). */
 const COMMAND_ALWAYS = ['dataroot', 'name', 'checkpoints_dir', 'model', 'netG', 'netD', 'n_layers_D', 'norm', 'ngf', 'ndf', 'direction'];
 
-/** `python train.py --dataroot ... --continue_train`: the reference command that continues the handed-off run. */
-export function referenceTrainCommand(options: readonly ReferenceOption[]): string {
+/**
+ * How the reference is launched: one process (`python train.py`), or its 2025 master's multi-GPU DDP
+ * (`torchrun --nproc_per_node=N train.py`), where batch norm must be `--norm syncbatch` (plain
+ * `BatchNorm2d` is not DDP-compatible there; `SyncBatchNorm` has the same parameters and buffers, so the
+ * handed-off `latest_net_*.pth` load into it unchanged).
+ */
+export interface ReferenceLaunch {
+  /** Processes (GPUs) for `torchrun --nproc_per_node`; a number or a placeholder such as `'N'`. Default: one process, `python train.py`. */
+  gpus?: number | string;
+}
+
+/** `python train.py --dataroot ... --continue_train` (or its `torchrun` form): the reference command that continues the handed-off run. */
+export function referenceTrainCommand(options: readonly ReferenceOption[], launch: ReferenceLaunch = {}): string {
+  const multi = launch.gpus !== undefined;
   const by = new Map(options.map((o) => [o.name, o]));
-  const args: string[] = ['python', 'train.py'];
+  const args: string[] = multi ? ['torchrun', `--nproc_per_node=${shellWord(String(launch.gpus))}`, 'train.py'] : ['python', 'train.py'];
   const add = (o: ReferenceOption) => {
     if (o.name === 'continue_train' || o.name === 'no_flip') {
       if (o.value === 'True') args.push(`--${o.name}`);
     } else {
-      args.push(`--${o.name}`, shellWord(o.value));
+      args.push(`--${o.name}`, shellWord(multi && o.name === 'norm' && o.value === 'batch' ? 'syncbatch' : o.value));
     }
   };
   for (const name of COMMAND_ALWAYS) {
@@ -173,7 +185,7 @@ export function referenceTrainCommand(options: readonly ReferenceOption[]): stri
     if (o) add(o);
     else if (name === 'dataroot') args.push('--dataroot', '<your data set>');
     else if (name === 'direction') args.push('--direction', REFERENCE_DEFAULTS['direction']!);
-    else if (name === 'norm') args.push('--norm', REFERENCE_DEFAULTS['norm']!);
+    else if (name === 'norm') add({ name: 'norm', value: REFERENCE_DEFAULTS['norm']!, default: REFERENCE_DEFAULTS['norm']! });
   }
   for (const o of options) {
     if (COMMAND_ALWAYS.includes(o.name) || o.name === 'continue_train' || o.name === 'dataset_mode') continue;
