@@ -48,6 +48,6 @@ if (!args['no-demo'] && !existsSync(join(d, 'demo/train/checkpoint/model.json'))
 
 // 6. Held-out evaluation: 8-bit outputs and the segmentation score, then L1 / PSNR / SSIM by scikit-image.
 run(process.execPath, ['scripts/pretrain/evaluate.mjs', '--shipped', join(d, 'export-uint8')]);
-run('python3', ['scripts/fixtures/make_pretrained_metrics.py', join(d, 'eval')]);
+run('/usr/bin/python3', ['scripts/fixtures/make_pretrained_metrics.py', join(d, 'eval')]);
 
 console.log(`\nto ship this model: cp ${join(d, 'export-uint8')}/model.json ${join(d, 'export-uint8')}/weights.bin ${join(d, 'held-out.png')} ${RECIPE.shipDir}/ (then update MODEL.md from test/fixtures/pretrained/metrics.json)`);
