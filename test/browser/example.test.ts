@@ -4,7 +4,8 @@
 // float16 and uint8 generator exports (exportTfjsGenerator, what `pix2pix export` writes) through the
 // page's file input and checks their translations against the same export run by tfjs in Node, and
 // that a training checkpoint is refused with a pointer to `pix2pix export`. Last, opens the page as a
-// visitor does: the shipped pretrained model translates a facade and a drawing before any training.
+// visitor does: the shipped pretrained model translates a facade and a drawing before any training, and
+// Train fine-tunes it.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -279,6 +280,13 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
     await compare('drawn label map');
     mkdirSync(join(repoRoot, 'tmp/browser'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'tmp/browser/pretrained.png'), fullPage: true });
+    expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+
+    // The second act: Train fine-tunes the loaded model (one step here: the loop runs on it).
+    await page.fill('#steps', '1');
+    await page.click('#train');
+    await page.waitForSelector('#train-status[data-trained-steps="1"]', { timeout: 120_000 });
+    expect((await pixels(page, 'sample-output')).width).toBe(PRETRAINED_SIZE);
     expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
     shipped.dispose();
     untrained.dispose();
