@@ -3,9 +3,11 @@
 // translate it, and check the output canvas. Saves a screenshot to tmp/browser/example.png. Then loads
 // float16 and uint8 generator exports (exportTfjsGenerator, what `pix2pix export` writes) through the
 // page's file input and checks their translations against the same export run by tfjs in Node, and
-// that a training checkpoint is refused with a pointer to `pix2pix export`.
+// that a training checkpoint is refused with a pointer to `pix2pix export`. Last, opens the page as a
+// visitor does: the shipped pretrained model translates a facade and a drawing before any training, and
+// Train fine-tunes it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tmpdir } from 'node:os';
@@ -25,6 +27,17 @@ const skip = !chromiumAvailable() && !process.env.CI;
 // generator outputs near-uniform grey (weights start at N(0, 0.02)), so "non-blank" below means opaque,
 // many distinct colours and some spatial variation, not a plausible photo.
 const STEPS = 5;
+/** The pretrained model the example ships (examples/browser/public/pretrained/, MODEL.md there). */
+const PRETRAINED_DIR = join(repoRoot, 'examples/browser/public/pretrained');
+const PRETRAINED_SIZE = 128;
+const PRETRAINED_FILTERS = 16;
+
+/** The shipped export, loaded as an app would: plain tfjs-layers (the package's layer classes registered). */
+async function loadPretrained(): Promise<tfl.LayersModel> {
+  const json = JSON.parse(readFileSync(join(PRETRAINED_DIR, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const weights = readFileSync(join(PRETRAINED_DIR, 'weights.bin'));
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: new Uint8Array(weights).buffer }));
+}
 
 /** RGBA pixels of a canvas, read in the page. */
 async function pixels(page: Page, id: string): Promise<{ width: number; height: number; data: number[] }> {
@@ -211,6 +224,72 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
     await page.waitForFunction(() => document.body.dataset.error !== undefined, undefined, { timeout: 60_000 });
     expect(await page.evaluate(() => document.body.dataset.error)).toMatch(/is a pix2pix train checkpoint, not a generator: export it first with 'pix2pix export/);
     G.dispose();
+    await page.close();
+  });
+
+  it('opens with the shipped pretrained model: the first translation, before any training, is that model\'s and not an untrained network\'s', async () => {
+    const page = await openPage(browser, server.url, '/app/index.html');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // No clicks: the page loads public/pretrained/ on first open and translates a random held-out facade.
+    await page.waitForSelector('#output[data-translations="1"]', { timeout: 120_000 });
+    expect(await page.getAttribute('#model-info', 'data-pretrained')).toBe('true');
+    expect(await page.textContent('#model-info')).toContain(`${PRETRAINED_SIZE}x${PRETRAINED_SIZE}`);
+    expect(await page.textContent('#train-status')).toMatch(/Pretrained model loaded/);
+
+    // The shipped files in Node (plain tfjs-layers + the package's layer classes, cpu backend), and an
+    // untrained generator of the same architecture and seed (what the recipe's training started from).
+    const shipped = await loadPretrained();
+    const untrained = unetGenerator({ imageSize: PRETRAINED_SIZE, filters: PRETRAINED_FILTERS, norm: 'batch', seed: 0 });
+    const compare = async (label: string) => {
+      const input = await pixels(page, 'input');
+      const output = await pixels(page, 'output');
+      expect([output.width, output.height]).toEqual([PRETRAINED_SIZE, PRETRAINED_SIZE]);
+      const x = tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(input.data.filter((_, i) => i % 4 !== 3)), [1, input.height, input.width, 3]), 127.5), 1));
+      const levels = (m: tfl.LayersModel) => tf.tidy(() => tf.clipByValue(tf.round(tf.mul(tf.add(m.predict(x) as tf.Tensor, 1), 127.5)), 0, 255).dataSync());
+      const [want, fresh] = [levels(shipped), levels(untrained)];
+      x.dispose();
+      const page3 = output.data.filter((_, i) => i % 4 !== 3);
+      const meanDiff = (a: ArrayLike<number>) => Array.from(page3).reduce((s, v, i) => s + Math.abs(v - a[i]!), 0) / page3.length;
+      const [toShipped, toUntrained] = [meanDiff(want), meanDiff(fresh)];
+      const std = (a: ArrayLike<number>) => {
+        const m = Array.from(a).reduce((s, v) => s + v, 0) / a.length;
+        return Math.sqrt(Array.from(a).reduce((s, v) => s + (v - m) ** 2, 0) / a.length);
+      };
+      const [stdPage, stdUntrained] = [std(page3), std(fresh)];
+      console.info(
+        `[browser example] pretrained, ${label}: mean |page - shipped model in Node| ${toShipped.toFixed(2)} levels, ` +
+          `|page - untrained| ${toUntrained.toFixed(1)} levels; std of the output ${stdPage.toFixed(1)}, of the untrained one ${stdUntrained.toFixed(1)}`,
+      );
+      expect(toShipped).toBeLessThan(1.5); // webgl in Chromium vs the cpu backend: rounding only
+      // Not the untrained network: far from its output, and an image with contrast where it gives near-uniform grey.
+      expect(toUntrained).toBeGreaterThan(10);
+      expect(stdPage).toBeGreaterThan(3 * stdUntrained);
+    };
+    await compare('random held-out facade');
+
+    // Draw a facade (wall, a row of windows, a door, a balcony) and translate it: still no training.
+    await page.click('#clear');
+    await page.click('#palette button[data-class="window"]');
+    for (const x0 of [0.1, 0.4, 0.7]) await drag(page, [x0, 0.12], [x0 + 0.18, 0.35]);
+    await page.click('#palette button[data-class="door"]');
+    await drag(page, [0.4, 0.65], [0.6, 0.98]);
+    await page.click('#palette button[data-class="balcony"]');
+    await drag(page, [0.05, 0.42], [0.95, 0.5]);
+    await page.click('#translate');
+    await page.waitForSelector('#output[data-translations="2"]', { timeout: 60_000 });
+    await compare('drawn label map');
+    mkdirSync(join(repoRoot, 'tmp/browser'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'tmp/browser/pretrained.png'), fullPage: true });
+    expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+
+    // The second act: Train fine-tunes the loaded model (one step here: the loop runs on it).
+    await page.fill('#steps', '1');
+    await page.click('#train');
+    await page.waitForSelector('#train-status[data-trained-steps="1"]', { timeout: 120_000 });
+    expect((await pixels(page, 'sample-output')).width).toBe(PRETRAINED_SIZE);
+    expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+    shipped.dispose();
+    untrained.dispose();
     await page.close();
   });
 });

@@ -4,6 +4,11 @@ import { FACADE_CLASSES, FACADE_PALETTE, facadeSample } from './pix2pix';
 import type { BackendName, FromWorker, GenerateMode, Rgba, ToWorker } from './protocol';
 
 const STORE_URL = 'indexeddb://pix2pix-example-generator';
+/**
+ * The pretrained label map -> facade generator shipped beside the example (public/pretrained/, see its
+ * MODEL.md): loaded on first open, so the canvas translates before any training.
+ */
+const PRETRAINED_URL = new URL('pretrained/model.json', document.baseURI).href;
 /** Facades shown by "Random facade" come from past the training set's indices (held out). */
 const HELD_OUT_OFFSET = 10_000;
 const DATA_SEED = 7;
@@ -47,6 +52,8 @@ let worker: Worker | undefined;
 let size = 64;
 let classId = FACADE_CLASSES.indexOf('window');
 let translations = 0;
+/** Set while the first open loads the pretrained model: translate a random facade once it is in. */
+let pretrainedPending = false;
 
 function ctx(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   const c = canvas.getContext('2d', { willReadFrequently: true });
@@ -168,6 +175,11 @@ function onMessage(message: FromWorker): void {
         ui.backendInUse.textContent = message.backend;
         ui.backendInUse.dataset.backend = message.backend;
         setStatus(ui.trainStatus, 'Not trained yet.');
+        if (pretrainedPending) {
+          // First open: replace the fresh network with the shipped one before anything else runs.
+          send({ type: 'load', url: PRETRAINED_URL });
+          return;
+        }
       } else {
         setStatus(ui.storeStatus, `Loaded a ${message.size}x${message.size} generator from ${message.from}.`);
       }
@@ -176,6 +188,15 @@ function onMessage(message: FromWorker): void {
       ui.modelInfo.textContent = `U-Net ${size}x${size}, ${message.params.toLocaleString('en')} parameters`;
       if (resized || message.type === 'ready') randomFacade();
       setBusy(false);
+      if (message.type === 'loaded' && pretrainedPending) {
+        pretrainedPending = false;
+        ui.size.value = String(size);
+        ui.modelInfo.textContent = `pretrained ${ui.modelInfo.textContent} (synthetic facades, see pretrained/MODEL.md)`;
+        ui.modelInfo.dataset.pretrained = 'true';
+        setStatus(ui.trainStatus, 'Pretrained model loaded: Train fine-tunes it; "New model" starts from scratch.');
+        if (!resized) randomFacade();
+        translateInput();
+      }
       return;
     }
     case 'progress': {
@@ -209,6 +230,13 @@ function onMessage(message: FromWorker): void {
       setBusy(false);
       return;
     case 'error':
+      if (pretrainedPending) {
+        // No shipped model (or it failed to load): the fresh network stays, as before this example shipped one.
+        pretrainedPending = false;
+        setStatus(ui.storeStatus, `Could not load the pretrained model (${message.message}); train one here instead.`, true);
+        setBusy(false);
+        return;
+      }
       setStatus(ui.storeStatus, `Error: ${message.message}`, true);
       document.body.dataset.error = message.message;
       setBusy(false);
@@ -222,8 +250,21 @@ function setBusy(busy: boolean, training = false): void {
   ui.stop.disabled = !training;
 }
 
-function startWorker(): void {
+/** Sends the input canvas to the worker for translation. */
+function translateInput(): void {
+  const image = ctx(ui.input).getImageData(0, 0, ui.input.width, ui.input.height);
+  setBusy(true);
+  send({ type: 'translate', image: { width: image.width, height: image.height, data: image.data }, mode: ui.mode.value as GenerateMode });
+}
+
+/** A new worker with a fresh network; with `pretrained`, the shipped model replaces it once the worker is up. */
+function startWorker(pretrained = false): void {
   worker?.terminate();
+  pretrainedPending = pretrained;
+  // Translations are counted per worker (tests wait for the n-th).
+  translations = 0;
+  delete ui.output.dataset.translations;
+  delete ui.modelInfo.dataset.pretrained;
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => onMessage({ type: 'error', message: e.message || 'worker failed to start' });
@@ -244,8 +285,8 @@ function startWorker(): void {
 
 buildPalette();
 setupEditor();
-ui.apply.addEventListener('click', startWorker);
-ui.backend.addEventListener('change', startWorker);
+ui.apply.addEventListener('click', () => startWorker());
+ui.backend.addEventListener('change', () => startWorker());
 ui.random.addEventListener('click', randomFacade);
 ui.clear.addEventListener('click', clearInput);
 ui.train.addEventListener('click', () => {
@@ -255,11 +296,7 @@ ui.train.addEventListener('click', () => {
   send({ type: 'train', steps, sampleEvery: Math.max(1, Math.min(25, Math.floor(steps / 4))) });
 });
 ui.stop.addEventListener('click', () => send({ type: 'stop' }));
-ui.translate.addEventListener('click', () => {
-  const image = ctx(ui.input).getImageData(0, 0, ui.input.width, ui.input.height);
-  setBusy(true);
-  send({ type: 'translate', image: { width: image.width, height: image.height, data: image.data }, mode: ui.mode.value as GenerateMode });
-});
+ui.translate.addEventListener('click', translateInput);
 ui.save.addEventListener('click', () => {
   setBusy(true);
   send({ type: 'save', url: STORE_URL });
@@ -275,4 +312,4 @@ ui.files.addEventListener('change', () => {
   send({ type: 'loadFiles', files });
 });
 clearInput();
-startWorker();
+startWorker(true);
