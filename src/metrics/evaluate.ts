@@ -182,6 +182,14 @@ export function summarizeMetrics(sets: readonly MetricSet[]): {
  * (converted to the output's channels, resized to its size only when the two differ, rounded to 8 bits)
  * with L1, L2, PSNR and SSIM, so the numbers can be recomputed from the written PNGs.
  *
+ * @example
+ * ```ts
+ * import { evaluate, facadePairs, unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 64, seed: 1 });
+ * const result = await evaluate(G, facadePairs({ count: 4, size: 64, seed: 9 }), { mode: 'inference' });
+ * console.log(result.mean?.psnr, result.mean?.ssim); // means over the pairs, on the 8-bit images
+ * ```
  * @param generator - The generator.
  * @param data - Pairs (`PairSource`, e.g. `folderPairs(dir)` from `@acme/pix2pix/node`, `facadePairs()`)
  *   or inputs alone (see {@link EvaluationSource}).
