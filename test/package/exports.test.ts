@@ -12,6 +12,9 @@ const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
   name: string;
   exports: Record<string, { import: { types: string; default: string }; require: { types: string; default: string } }>;
   bin: Record<string, string>;
+  typesVersions: Record<string, Record<string, string[]>>;
+  scripts: Record<string, string>;
+  files: string[];
 };
 
 const required = ENTRY_NAMES;
@@ -33,6 +36,15 @@ describe('package exports map', () => {
       }
     }
     expect(existsSync(`${root}${pkg.bin.pix2pix}`)).toBe(true);
+  });
+
+  it('every subpath has node10 types (typesVersions), and a pack builds first and ships the LICENSE', () => {
+    for (const entry of Object.keys(required).filter((e) => e !== '.')) {
+      expect(pkg.typesVersions['*']![entry.slice(2)], entry).toEqual([pkg.exports[entry]!.import.types]);
+    }
+    expect(pkg.scripts.prepack).toMatch(/npm run build/);
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'LICENSE']));
+    expect(existsSync(`${root}LICENSE`)).toBe(true);
   });
 
   for (const [entry, names] of Object.entries(required)) {
