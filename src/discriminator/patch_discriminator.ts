@@ -30,6 +30,16 @@ import { resolveDiscriminatorOptions, type PatchDiscriminatorOptions, type Resol
  *   instance norm), `norm1`, `lrelu1`, `logits` (1x1, 1 channel, bias only under instance norm, as in the
  *   reference's `PixelDiscriminator`).
  *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { patchDiscriminator } from '@acme/pix2pix';
+ *
+ * const D = patchDiscriminator({ receptiveField: 70, filters: 64, seed: 2 }); // the 70x70 PatchGAN
+ * const x = tf.zeros([1, 256, 256, 3]);
+ * const logits = D.predict([x, x]) as tf.Tensor4D; // [1, 30, 30, 1] raw logits for (input, target)
+ * ```
  * @param options see {@link PatchDiscriminatorOptions}; all optional.
  * @returns a `tf.LayersModel` taking `[input, target]` (or `target`) and returning logits.
  * @throws RangeError for invalid options, quoting the received value.

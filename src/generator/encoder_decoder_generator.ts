@@ -16,6 +16,14 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  * (i >= 2), `down{i}_conv`, `down{i}_norm` (2 <= i <= n-1), `up{i}_relu`, `up{i}_deconv`, `up{i}_norm`
  * (i >= 2), `up{i}_dropout` (where placed), `output_tanh`.
  *
+ * @example
+ * ```ts
+ * import { encoderDecoderGenerator } from '@acme/pix2pix';
+ *
+ * // The paper's ablation baseline: the U-Net without its skip connections.
+ * const G = encoderDecoderGenerator({ imageSize: 256, filters: 64, seed: 1 });
+ * G.summary();
+ * ```
  * @param options see {@link GeneratorOptions}; all optional.
  * @returns a `tf.LayersModel`.
  * @throws RangeError for invalid options, quoting the received value.

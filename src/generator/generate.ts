@@ -62,8 +62,13 @@ function paperModeForward(model: tfl.LayersModel, input: tf.Tensor4D, seed: numb
  *
  * @example
  * ```ts
- * const y = generate(G, x, { mode: 'paper', seed: 7 }); // the paper's test time
- * const z = generate(G, x);                             // inference: moving statistics, no dropout
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { generate, unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 256, seed: 1 });
+ * const x = tf.zeros([1, 256, 256, 3]) as tf.Tensor4D;
+ * const paper = generate(G, x, { mode: 'paper', seed: 7 }); // the paper's test time: dropout on, batch statistics
+ * const plain = generate(G, x);                             // inference: moving statistics, no dropout
  * ```
  * @param generator - A generator (`unetGenerator`, `encoderDecoderGenerator`, a loaded model, ...).
  * @param input - NHWC images `[n, h, w, c]` in [-1, 1]; stays owned by the caller.

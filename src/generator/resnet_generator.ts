@@ -131,6 +131,14 @@ function paddingLayer(kind: ResnetPadding, padding: number, name: string): tfl.l
  * `up{i}_deconv`, `up{i}_crop`, `up{i}_norm`, `up{i}_relu` (i = 1, 2); `out_pad`, `out_conv`, `output_tanh`.
  * Norm layers are absent for `norm: 'none'`.
  *
+ * @example
+ * ```ts
+ * import { resnetGenerator } from '@acme/pix2pix';
+ *
+ * // The reference's resnet_9blocks (also its CycleGAN generator), instance norm.
+ * const G = resnetGenerator({ blocks: 9, filters: 64, norm: 'instance', seed: 1 });
+ * console.log(G.countParams());
+ * ```
  * @param options see {@link ResnetGeneratorOptions}; all optional.
  * @returns a `tf.LayersModel` with input shape `[null, null, null, inputChannels]`.
  * @throws RangeError for invalid or unknown options, quoting the received value.

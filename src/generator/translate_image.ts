@@ -111,6 +111,16 @@ function checkFinite(y: tf.Tensor, where: string): void {
  * result is resized to the image's. With `options.engine` the generator calls go to that engine and the
  * result comes as a Promise.
  *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { translateImage, unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 256, seed: 1 });
+ * const photo = tf.zeros([600, 800, 3]) as tf.Tensor3D;        // [h, w, c] in [-1, 1], any size
+ * const out = translateImage(G, photo, { mode: 'inference' }); // reflect-padded to a multiple of 256 (its divisor), cropped back
+ * const tiled = translateImage(G, photo, { tile: 256, overlap: 32 }); // in 256x256 tiles, blended
+ * ```
  * @param generator - a generator (U-Net, encoder-decoder or any fully convolutional image-to-image model).
  * @param image - `[height, width, inputChannels]` in [-1, 1]; not disposed.
  * @param options - see {@link TranslateImageOptions}.

@@ -29,6 +29,15 @@ import { buildGenerator, resolveGeneratorOptions, type GeneratorOptions } from '
  *   level i-1 (as the reference's `torch.cat([x, model(x)], 1)`).
  * - `output_tanh`: the final tanh.
  *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 256, filters: 64, norm: 'batch', seed: 1 }); // the paper's U-Net 256
+ * const y = G.predict(tf.zeros([1, 256, 256, 3])) as tf.Tensor4D;                  // [1, 256, 256, 3] in [-1, 1]
+ * ```
  * @param options see {@link GeneratorOptions}; all optional.
  * @returns an unbuilt-for-training `tf.LayersModel` (call `predict`, `apply`, `save` as usual).
  * @throws RangeError for invalid options, quoting the received value.

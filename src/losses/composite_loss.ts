@@ -85,8 +85,11 @@ function reconstructionFn(kind: CompositeReconstruction): ((p: tf.Tensor, t: tf.
  *
  * @example
  * ```ts
- * const loss = compositeLoss({ lambda: 100, gan: 'vanilla', reconstruction: 'l1' });
- * const parts = loss.generator({ discriminator: D, input, target, fake }); // { adversarial, reconstruction, total }
+ * import { compositeLoss, Trainer, unetGenerator, patchDiscriminator } from '@acme/pix2pix';
+ *
+ * const loss = compositeLoss({ lambda: 100, gan: 'vanilla', reconstruction: 'l1' }); // the paper's L1 + cGAN
+ * const l1Only = compositeLoss({ gan: 'none' });                                     // the L1-only ablation
+ * const trainer = new Trainer({ generator: unetGenerator({ imageSize: 64 }), discriminator: patchDiscriminator(), loss });
  * ```
  * @param options See {@link CompositeLossOptions}.
  * @returns The {@link Objective} pair.

@@ -231,6 +231,14 @@ export function summarizeMetrics(sets: readonly MetricSet[]): {
  * with {@link imagePairMetrics}, so the numbers can be recomputed from the written PNGs (with
  * scikit-image: see {@link EVALUATION_METRIC_CONVENTIONS}).
  *
+ * @example
+ * ```ts
+ * import { evaluate, facadePairs, unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 64, seed: 1 });
+ * const result = await evaluate(G, facadePairs({ count: 4, size: 64, seed: 9 }), { mode: 'inference' });
+ * console.log(result.mean?.psnr, result.mean?.ssim); // means over the pairs, on the 8-bit images
+ * ```
  * @param generator - The generator.
  * @param data - Pairs (`PairSource`, e.g. `folderPairs(dir)` from `@acme/pix2pix/node`, `facadePairs()`)
  *   or inputs alone (see {@link EvaluationSource}).

@@ -263,6 +263,10 @@ async function loadDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
  *
  * @example
  * ```ts
+ * import { Trainer, unetGenerator, patchDiscriminator, compositeLoss } from '@acme/pix2pix';
+ * import { fileCheckpoint } from '@acme/pix2pix/node';
+ *
+ * const trainer = new Trainer({ generator: unetGenerator({ imageSize: 64 }), discriminator: patchDiscriminator(), loss: compositeLoss() });
  * await trainer.save(fileCheckpoint('runs/facades/latest'));
  * const resumed = await Trainer.load(fileCheckpoint('runs/facades/latest'));
  * ```

@@ -24,6 +24,13 @@ export interface WriteFacadeDatasetOptions {
 /**
  * Writes the procedural facades data set in the A|B layout: `out/00000.png`, ... each `2 * size` x
  * `size`, label map (A) on the left, photo (B) on the right. Returns the file paths.
+ * @example
+ * ```ts
+ * import { writeFacadeDataset } from '@acme/pix2pix/node';
+ *
+ * // 400 procedural label-map|photo pairs in the reference's A|B layout, for trying things without a download.
+ * const files = await writeFacadeDataset({ out: 'datasets/facades_procedural/train', count: 400, size: 256, seed: 0 });
+ * ```
  */
 export async function writeFacadeDataset(options: WriteFacadeDatasetOptions): Promise<string[]> {
   const count = options.count ?? 400;

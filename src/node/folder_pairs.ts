@@ -155,6 +155,15 @@ export interface FolderPairsOptions {
 /**
  * Opens a paired data set folder in either layout: `dir` of A|B images, or `dir/A` + `dir/B` with
  * matching names (chosen automatically unless `layout` says).
+ * @example
+ * ```ts
+ * import { pairedBatches } from '@acme/pix2pix';
+ * import { folderPairs } from '@acme/pix2pix/node';
+ *
+ * // datasets/facades/train: A|B images side by side, or subfolders A/ and B/ with matching names.
+ * const pairs = await folderPairs('datasets/facades/train');
+ * const batches = pairedBatches(pairs, { batchSize: 1, loadSize: 286, cropSize: 256, seed: 1 });
+ * ```
  */
 export async function folderPairs(dir: string, options: FolderPairsOptions = {}): Promise<PairSource> {
   let layout = options.layout;

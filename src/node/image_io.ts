@@ -215,6 +215,13 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): RawImage {
 
 /**
  * Reads and decodes an image file (PNG or JPEG, detected from the contents).
+ * @example
+ * ```ts
+ * import { readImage } from '@acme/pix2pix/node';
+ *
+ * const img = await readImage('photo.jpg'); // PNG or JPEG: { width, height, channels, data } (8-bit)
+ * console.log(img.width, img.height, img.channels);
+ * ```
  * @throws Error naming the file when it cannot be read or is not a PNG/JPEG image.
  */
 export async function readImage(path: string): Promise<RawImage> {
@@ -243,7 +250,19 @@ export function encodeJpeg(image: ImageLike, quality = 95): Buffer {
   return jpeg.encode({ width: rgba.width, height: rgba.height, data: rgba.data }, quality).data;
 }
 
-/** Writes an image as PNG, or as JPEG when the path ends in `.jpg` / `.jpeg`. */
+/**
+ * Writes an image as PNG, or as JPEG when the path ends in `.jpg` / `.jpeg`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { tensorToImage } from '@acme/pix2pix';
+ * import { writeImage } from '@acme/pix2pix/node';
+ *
+ * const photo = tf.zeros([64, 64, 3]) as tf.Tensor3D; // [h, w, c] in [-1, 1], e.g. translateImage's output
+ * await writeImage('out.png', tensorToImage(photo));   // 8-bit PNG (JPEG for a .jpg/.jpeg path)
+ * ```
+ */
 export async function writeImage(path: string, image: ImageLike): Promise<void> {
   const ext = extname(path).toLowerCase();
   await writeFile(path, ext === '.jpg' || ext === '.jpeg' ? encodeJpeg(image) : encodePng(image));

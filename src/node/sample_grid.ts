@@ -43,7 +43,19 @@ export function sampleGrid(columns: tf.Tensor4D[], options: SampleGridOptions = 
   return { width: W, height: H, channels: 3, data };
 }
 
-/** Writes {@link sampleGrid} of `columns` as a PNG file. */
+/**
+ * Writes {@link sampleGrid} of `columns` as a PNG file.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { writeSampleGrid } from '@acme/pix2pix/node';
+ *
+ * const input = tf.zeros([4, 64, 64, 3]) as tf.Tensor4D;
+ * const output = tf.zeros([4, 64, 64, 3]) as tf.Tensor4D;
+ * await writeSampleGrid('samples/epoch_001.png', [input, output], { maxRows: 4 }); // input | output, one row per example
+ * ```
+ */
 export async function writeSampleGrid(path: string, columns: tf.Tensor4D[], options: SampleGridOptions = {}): Promise<void> {
   await writeFile(path, encodePng(sampleGrid(columns, options)));
 }

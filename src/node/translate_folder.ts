@@ -114,6 +114,17 @@ async function openData(dir: string, layout: DataFolderLayout): Promise<Evaluati
  * and population standard deviation; the segmentation score when a segmenter is given). Non-finite
  * values are written as `"Infinity"` / `"NaN"` in JSON and `inf` / `nan` in CSV.
  *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { importTorchCheckpoint } from '@acme/pix2pix';
+ * import { translateFolder } from '@acme/pix2pix/node';
+ *
+ * const G = importTorchCheckpoint(await readFile('latest_net_G.pth'));
+ * // The reference's test.py: results/index.html, images/<name>_{real_A,fake_B,real_B}.png, metrics.
+ * const result = await translateFolder(G, { data: 'datasets/facades/test', results: 'results/facades', mode: 'inference' });
+ * console.log(result.mean?.psnr, result.files.length);
+ * ```
  * @param generator - The generator.
  * @param options - See {@link TranslateFolderOptions}.
  * @throws Error (before writing anything) when the results folder holds files this program did not write.

@@ -8,6 +8,15 @@ import { TFJS_EXPORT_JSON, TFJS_EXPORT_WEIGHTS, type TfjsExport } from '../io/ex
 
 /**
  * Writes a tfjs export into `dir` (`model.json` + `weights.bin`), creating it.
+ * @example
+ * ```ts
+ * import { exportTfjsGenerator, unetGenerator } from '@acme/pix2pix';
+ * import { writeTfjsExport } from '@acme/pix2pix/node';
+ *
+ * const G = unetGenerator({ imageSize: 256, seed: 1 });
+ * // model/model.json + model/weights.bin, loadable with tf.loadLayersModel after importing '@acme/pix2pix/layers'.
+ * const bytes = await writeTfjsExport('model', await exportTfjsGenerator(G, { quantize: 'uint8' }));
+ * ```
  * @returns The byte sizes of the two files.
  * @throws Error when `dir` exists and is not empty (nothing is written then).
  */

@@ -83,8 +83,21 @@ const trainableVars = (model: tfl.LayersModel) => model.trainableWeights.map((w)
  *
  * @example
  * ```ts
- * const trainer = new Trainer({ generator: G, discriminator: D, loss: compositeLoss(), seed: 1 });
- * const stats = await trainer.trainStep({ input, target }); // { gLoss, dLoss, generator: {...}, ... }
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { Trainer, unetGenerator, patchDiscriminator, compositeLoss, facadeBatches } from '@acme/pix2pix';
+ *
+ * await tf.setBackend('cpu'); // any backend: the Trainer uses whichever is set
+ * const trainer = new Trainer({
+ *   generator: unetGenerator({ imageSize: 32, filters: 8, seed: 1 }),
+ *   discriminator: patchDiscriminator({ receptiveField: 16, filters: 8, seed: 2 }),
+ *   loss: compositeLoss({ lambda: 100 }),
+ *   seed: 3,
+ * });
+ * await trainer.fit(facadeBatches({ count: 8, size: 32, seed: 4 }), {
+ *   epochs: 2,
+ *   onStep: (s) => console.log(s.step, s.gLoss, s.dLoss), // plain numbers, no tensors
+ * });
  * ```
  */
 export class Trainer {

@@ -59,15 +59,13 @@ const tfjsPackages = {
 /**
  * The import map every harness page uses: tfjs' flat ESM bundles from node_modules, the built package
  * from dist/, empty modules for the Node built-ins the wasm backend's bundle imports for Node only (a
- * bundler stubs them in an app), and ESM shims for `seedrandom` (a CommonJS dependency of the cpu backend's bundle) and
- * `protobufjs/light.js` (the core's ONNX encoder; a bundler resolves it in an app).
+ * bundler stubs them in an app), and an ESM shim for `seedrandom` (a CommonJS dependency of the cpu backend's bundle).
  */
 export function importMap() {
   const imports = {
     '@acme/pix2pix': '/dist/index.js',
     '@acme/pix2pix/wasm': '/dist/wasm.js',
     seedrandom: '/shim/seedrandom.js',
-    'protobufjs/light.js': '/shim/protobufjs-light.js',
     ...Object.fromEntries(['fs', 'path', 'os', 'perf_hooks', 'worker_threads'].map((m) => [m, '/shim/empty.js'])),
     // Runtime dependencies of the built core (package.json "dependencies") that ship browser ESM.
     fflate: '/node_modules/fflate/esm/browser.js',
@@ -92,12 +90,6 @@ const contentTypes = {
 function seedrandomShim() {
   const alea = readFileSync(join(repoRoot, 'node_modules/seedrandom/lib/alea.js'), 'utf8');
   return `const module = { exports: {} };\n${alea}\nexport const alea = module.exports;\nexport default { alea };\n`;
-}
-
-/** ESM wrapper around protobufjs' browser (UMD) light build, which assigns `module.exports` when it sees one. */
-function protobufShim() {
-  const umd = readFileSync(join(repoRoot, 'node_modules/protobufjs/dist/light/protobuf.js'), 'utf8');
-  return `const module = { exports: {} };\n${umd}\nexport default module.exports;\n`;
 }
 
 /** Resolves `rel` inside `dir`, refusing paths that climb out of it. */
@@ -133,8 +125,8 @@ export async function startServer({ extraRoots = {}, distDir = process.env.PIX2P
       res.writeHead(200, { 'content-type': contentTypes['.js'] }).end('export default {};\n');
       return;
     }
-    if (path === '/shim/seedrandom.js' || path === '/shim/protobufjs-light.js') {
-      res.writeHead(200, { 'content-type': contentTypes['.js'] }).end(path === '/shim/seedrandom.js' ? seedrandomShim() : protobufShim());
+    if (path === '/shim/seedrandom.js') {
+      res.writeHead(200, { 'content-type': contentTypes['.js'] }).end(seedrandomShim());
       return;
     }
     // Longest prefix first, so '/app/x/' wins over '/app/'.

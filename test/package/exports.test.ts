@@ -5,30 +5,23 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ENTRY_NAMES, probeArgs, specifierOf } from '../../scripts/package/entries.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
   name: string;
   exports: Record<string, { import: { types: string; default: string }; require: { types: string; default: string } }>;
   bin: Record<string, string>;
+  typesVersions: Record<string, Record<string, string[]>>;
+  scripts: Record<string, string>;
+  files: string[];
 };
 
-// Public names DESIGN.md section 2 and the issues fix for each entry point.
-const required: Record<string, string[]> = {
-  '.': ['unetGenerator', 'encoderDecoderGenerator', 'resnetGenerator', 'patchDiscriminator', 'compositeLoss', 'Trainer', 'generate', 'translateImage', 'evaluate', 'exportTfjsGenerator', 'tfjsEngine', 'checkEngineMode'],
-  './node': ['translateFolder', 'writeTfjsExport', 'onnxruntimeEngine', 'createEngine'],
-  './wasm': ['enableWasmTraining', 'initWasmBackend', 'checkWasmCapacity', 'WasmBackendError'],
-  './layers': ['InstanceNormalization', 'SeededDropout', 'ReflectionPadding2D', 'ReplicationPadding2D', 'LeadingCrop2D', 'SpatialSizeCheck', 'ReferenceInitializer'],
-};
+const required = ENTRY_NAMES;
 
-/** Runs `code` in a fresh Node process in the repository root; it prints JSON of the export names and types. */
+/** Loads `spec` as ESM or CommonJS in a fresh Node process in the repository root: its export names and types. */
 function exportsOf(spec: string, mode: 'esm' | 'cjs'): Record<string, string> {
-  const body =
-    mode === 'esm'
-      ? `const m = await import(${JSON.stringify(spec)});`
-      : `const m = require(${JSON.stringify(spec)});`;
-  const code = `${body} const o = {}; for (const k of Object.keys(m)) if (k !== 'default' && k !== 'module.exports') o[k] = typeof m[k]; console.log(JSON.stringify(o));`;
-  const args = mode === 'esm' ? ['--input-type=module', '-e', code] : ['--input-type=commonjs', '-e', code];
+  const args = probeArgs(spec, mode);
   const out = execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, string>;
 }
@@ -45,8 +38,17 @@ describe('package exports map', () => {
     expect(existsSync(`${root}${pkg.bin.pix2pix}`)).toBe(true);
   });
 
+  it('every subpath has node10 types (typesVersions), and a pack builds first and ships the LICENSE', () => {
+    for (const entry of Object.keys(required).filter((e) => e !== '.')) {
+      expect(pkg.typesVersions['*']![entry.slice(2)], entry).toEqual([pkg.exports[entry]!.import.types]);
+    }
+    expect(pkg.scripts.prepack).toMatch(/npm run build/);
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'LICENSE']));
+    expect(existsSync(`${root}LICENSE`)).toBe(true);
+  });
+
   for (const [entry, names] of Object.entries(required)) {
-    const spec = entry === '.' ? pkg.name : `${pkg.name}${entry.slice(1)}`;
+    const spec = specifierOf(pkg.name, entry);
     it(`${spec}: ESM import and CommonJS require expose the same names`, () => {
       const esm = exportsOf(spec, 'esm');
       const cjs = exportsOf(spec, 'cjs');

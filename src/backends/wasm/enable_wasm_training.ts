@@ -127,6 +127,16 @@ export interface WasmTrainingStatus {
  * await tf.setBackend('wasm');
  * ```
  *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { enableWasmTraining } from '@acme/pix2pix/wasm';
+ *
+ * const status = enableWasmTraining(); // registers the training kernels tfjs-backend-wasm lacks
+ * await tf.setBackend('wasm');
+ * console.log(status.registered.length, 'kernels registered');
+ * ```
  * @returns which kernels were registered or replaced by this call.
  * @throws Error when tfjs-backend-wasm's kernels are not registered (the package was not imported).
  */

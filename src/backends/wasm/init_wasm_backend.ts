@@ -54,6 +54,14 @@ export interface WasmBackendInfo {
  * import { initWasmBackend } from '@acme/pix2pix/wasm';
  * const { threads } = await initWasmBackend();   // tf.getBackend() === 'wasm', trainable
  * ```
+ * @example
+ * ```ts
+ * import { initWasmBackend } from '@acme/pix2pix/wasm';
+ *
+ * // Sets the wasm backend up for training (threads, SIMD, the training kernels) and selects it.
+ * const info = await initWasmBackend({ threads: 2 });
+ * console.log(info.threads, info.simd, info.training);
+ * ```
  */
 export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
   const threads = options.threads ?? Math.min(8, availableCores());

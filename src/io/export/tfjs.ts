@@ -149,7 +149,11 @@ function quantizeWeights(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer,
  *
  * @example
  * ```ts
- * const { modelJson, weights } = await exportTfjsGenerator(G, { quantize: 'float16' });
+ * import { exportTfjsGenerator, unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 256, seed: 1 });
+ * const { modelJson, weights } = await exportTfjsGenerator(G, { quantize: 'float16' }); // half the bytes
+ * // In Node: writeTfjsExport('model/', { modelJson, weights }) from '@acme/pix2pix/node'.
  * ```
  * @param generator - The generator (any tfjs-layers functional model).
  * @param options - See {@link ExportTfjsOptions}.

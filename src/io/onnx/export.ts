@@ -215,6 +215,13 @@ export const ONNX_SUPPORTED_LAYERS: readonly string[] = ['InputLayer', ...Object
  * batch norm uses the moving statistics. Runs in ONNX Runtime (web, Node, Python, C++, mobile) and engines that
  * take ONNX.
  *
+ * @example
+ * ```ts
+ * import { exportOnnxGenerator, unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 256, seed: 1 });
+ * const onnx: Uint8Array = exportOnnxGenerator(G); // a .onnx file: NHWC float32 'input' -> 'output'
+ * ```
  * @param generator - A generator built from this package's layers (see {@link ONNX_SUPPORTED_LAYERS}).
  * @param options - See {@link ExportOnnxOptions}.
  * @returns The `.onnx` file's bytes.

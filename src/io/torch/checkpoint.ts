@@ -67,6 +67,14 @@ const OPTION_KEYS: readonly (keyof ImportTorchCheckpointOptions)[] = ['arch', 'i
  * drop the same decoder blocks as the PyTorch reference (one level further out than the paper);
  * `predict` (inference mode) matches the reference's `--eval` outputs.
  *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { importTorchCheckpoint } from '@acme/pix2pix';
+ *
+ * // A generator saved by the PyTorch reference (torch.save of netG's state_dict); the architecture is inferred.
+ * const G = importTorchCheckpoint(await readFile('checkpoints/facades_label2photo/latest_net_G.pth'));
+ * ```
  * @param source - File bytes (zip or legacy `torch.save` format) or a state dict from {@link readTorchStateDict}.
  * @param options - See {@link ImportTorchCheckpointOptions}.
  * ResNet generators (`resnet_9blocks`, `resnet_6blocks`, any `n_blocks`; also the reference's CycleGAN

@@ -385,6 +385,14 @@ function readLegacy(bytes: Uint8Array): Map<string, TorchTensor> {
  * handful of `torch` / `collections` names a state dict needs; anything else (`os.system`, a full pickled
  * model class, ...) is an `Error` naming it and nothing is executed. Truncated or corrupt files are errors.
  *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { readTorchStateDict } from '@acme/pix2pix';
+ *
+ * // A safe reader: only tensors and plain containers, never arbitrary pickled objects.
+ * for (const [name, t] of readTorchStateDict(await readFile('latest_net_G.pth'))) console.log(name, t.dtype, t.shape);
+ * ```
  * @param bytes - The file's contents.
  * @returns Parameter name -> tensor (no tfjs tensors are created).
  */

@@ -31,6 +31,14 @@ const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every
  * training-mode / `mode: 'paper'` outputs build the generator with `dropoutPlacement: 'reference'`
  * ({@link importTorchCheckpoint} does). In inference mode (`predict`) dropout is off and both agree.
  *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { importTorchWeights, unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 256, filters: 64, norm: 'batch' }); // the reference's unet_256
+ * importTorchWeights(G, await readFile('latest_net_G.pth'));           // its weights, checked name by name
+ * ```
  * @param model - The model to fill (its architecture must match the checkpoint's).
  * @param source - File bytes, or a state dict from {@link readTorchStateDict}.
  */
@@ -116,6 +124,15 @@ export interface ExportTorchWeightsOptions {
  * transposed back to PyTorch layout, moving statistics become `running_mean` / `running_var`, and each batch
  * norm gets `num_batches_tracked = 0`. No file system: write the bytes where you like.
  *
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { exportTorchWeights, unetGenerator } from '@acme/pix2pix';
+ *
+ * const G = unetGenerator({ imageSize: 256, seed: 1 });
+ * // A .pth the reference loads with netG.load_state_dict(torch.load(path)).
+ * await writeFile('latest_net_G.pth', exportTorchWeights(G));
+ * ```
  * @param model - A model made by {@link unetGenerator}, {@link resnetGenerator} or {@link patchDiscriminator}.
  * @param options - See {@link ExportTorchWeightsOptions}.
  * @returns The `.pth` file's bytes.

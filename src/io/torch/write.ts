@@ -42,6 +42,15 @@ const LEGACY_PROTOCOL = 1001;
  * The pickle inside is protocol 2 and names only `collections.OrderedDict`, `torch._utils._rebuild_tensor_v2`
  * and `torch.<Type>Storage`; each tensor has its own contiguous little-endian storage.
  *
+ * @example
+ * ```ts
+ * import { writeTorchStateDict } from '@acme/pix2pix';
+ *
+ * const bytes = writeTorchStateDict([
+ *   ['conv.weight', { shape: [8, 3, 4, 4], data: new Float32Array(8 * 3 * 4 * 4) }],
+ *   ['bn.num_batches_tracked', { shape: [], data: new BigInt64Array([0n]) }],
+ * ]); // torch.load() reads it as an OrderedDict of tensors
+ * ```
  * @param entries - Name -> tensor, e.g. a `Map` or an array of pairs.
  * @param options - See {@link WriteTorchStateDictOptions}.
  * @returns The file's bytes.
