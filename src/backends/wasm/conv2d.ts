@@ -9,12 +9,11 @@
  * 1x1 to 16x16 pixels and whose arithmetic takes a few milliseconds. About a quarter of a 256x256
  * pix2pix step went to it (reproduced by `node bench/kernels.mjs --conv-methods`).
  *
- * The weight-GEMM path computes such a convolution as one matrix product in which the filter is the
- * unpacked operand: `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)` becomes
- * `yT[co, p] = sum_r WT[co, r] * colT[r, p]`, whose left operand is the filter transposed (one SIMD
- * transpose, {@link heapTranspose}) and whose small packed operand is the input's
- * transposed im2col matrix. Exactly the convolution's flops, on XNNPACK's multithreaded GEMM
- * ({@link KernelScope.gemm}).
+ * The weight-GEMM path computes such a convolution as one matrix product,
+ * `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)`: the input's im2col matrix (built
+ * transposed, {@link im2colTransposed}) times the filter as it lies in memory, written straight into
+ * the output, on our own GEMM ({@link KernelScope.gemm}), which packs the filter with a plain SIMD
+ * copy. Exactly the convolution's flops.
  *
  * A filter seen for the first time takes the weight-GEMM path where {@link preferWeightGemm} says it
  * pays; a filter seen before goes to XNNPACK, whose packed copy is then cached for every later call
@@ -27,7 +26,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { noteConvolution } from '../frozen_weights.js';
 import { im2colScratchLength, im2colTransposed } from './im2col.js';
 import { KernelScope, runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
-import { heapTranspose } from './transpose_simd.js';
 
 /** Which algorithm {@link conv2dWasm} uses: chosen per call (`auto`), or forced (tests, benchmarks). */
 export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
@@ -136,14 +134,11 @@ function convByWeightGemm(
   const scope = new KernelScope(backend);
   try {
     const colT = scope.alloc([R, P]);
-    const wT = scope.alloc([Co, R]);
     const scratch = scope.alloc([im2colScratchLength(info)]);
     const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
     im2colTransposed(backend, heap(x), info, heap(colT), heap(scratch));
-    heapTranspose(backend, heap(filter), 0, R, Co, heap(wT), 0);
-    const yT = scope.gemm(wT, colT, Co, R, P);
-    // Views are taken after the last allocation: a heap growth would detach earlier ones.
-    heapTranspose(backend, heap(yT), 0, Co, P, heap(y), 0);
+    // y[P, Co] = col[P, R] · W[R, Co], with col given transposed.
+    scope.gemm(colT, filter, P, R, Co, { transposeA: true, out: y });
   } catch (e) {
     backend.disposeData(y.dataId);
     throw e;

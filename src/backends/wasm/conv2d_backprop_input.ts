@@ -147,11 +147,10 @@ export function preferGemm(info: tf.backend_util.Conv2DInfo): boolean {
 export const GEMM_WEIGHT_RATIO = 0.35;
 
 /**
- * The input gradient as one GEMM with the filter as the (unpacked) left operand, then col2im:
+ * The input gradient as one GEMM, then col2im:
  * `cols[(kh,kw,ci), p] = sum_co filter[(kh,kw,ci), co] * dy[p, co]` is one GEMM
- * ({@link KernelScope.gemm}) whose left operand is the filter's HWIO memory as is (no copy or
- * packing) and whose packed operand is `dy` transposed to `[co, p]` (small where this path is
- * chosen). Each column `p` is then added into `dx` at the input pixels the output pixel `p` reads.
+ * ({@link KernelScope.gemm}) of the filter's HWIO memory as is and `dy` as the transposed right
+ * operand. Each column `p` is then added into `dx` at the input pixels the output pixel `p` reads.
  */
 function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
@@ -166,9 +165,7 @@ function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.Tensor
     (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
     return dx;
   }
-  const dyT = scope.alloc([Co, P]);
-  heapTranspose(backend, backend.typedArrayFromHeap(dy) as Float32Array, 0, P, Co, backend.typedArrayFromHeap(dyT) as Float32Array, 0);
-  const cols = scope.gemm(filter, dyT, R, Co, P);
+  const cols = scope.gemm(filter, dy, R, Co, P, { transposeB: true });
   // Views are taken after the last allocation: a heap growth would detach earlier ones.
   const cv = backend.typedArrayFromHeap(cols) as Float32Array;
   const out = backend.typedArrayFromHeap(dx) as Float32Array;
