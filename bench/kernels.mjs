@@ -4,7 +4,7 @@
 // the same process, interleaved, so their ratios are comparable on a noisy machine.
 //
 //   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
-//                          [--dx-methods] [--conv-methods] [--transpose] [--gemm] [--own-gemm]
+//                          [--dx-methods] [--conv-methods] [--transpose] [--gemm] [--own-gemm [--tiles]]
 //
 // --torch also times each layer's forward pass in PyTorch CPU (bench/torch_layers.py, 2 threads, with
 // /usr/bin/python3) and prints the ratio of the wasm forward (XNNPACK conv for convolutions, our
@@ -24,7 +24,8 @@
 //
 // --own-gemm times the same products on our own packed SIMD GEMM (gemm_simd.ts: fused multiply-add
 // where the engine has relaxed SIMD, mul+add otherwise, both where it has) against KernelScope.gemm()
-// on XNNPACK, interleaved, and prints the largest relative difference between them.
+// on XNNPACK, interleaved, and prints the largest relative difference between them; with --tiles,
+// the microkernel's tile shapes and depth unrolling instead, on one thread.
 //
 // --transpose times an 8192x1024 float32 transpose: the backend's Transpose kernel against the blocked
 // JavaScript transposeInto() the kernels use, at several block sizes.
@@ -122,7 +123,9 @@ if (args.includes('--own-gemm')) {
   const T = internals.backendThreads(b);
   const mul = internals.gemmKernelsFor(memory, false);
   const fma = internals.gemmKernelsFor(memory, true);
-  const variants = [[`mul+add x${T}`, mul, T], ['fma x1', fma, 1], [`fma x${T}`, fma, T]].filter(([, k]) => k);
+  // --tiles: the microkernel's tile width (8 or 12 columns) and depth unrolling, one thread.
+  const tiles = [[8, 1], [8, 2], [8, 4], [12, 1], [12, 2]].map(([nr, u]) => [`${fma ? 'fma' : 'mul+add'} 4x${nr} unroll ${u}`, internals.gemmKernelsFor(memory, fma !== null, nr, u), 1]);
+  const variants = (args.includes('--tiles') ? tiles : [[`mul+add x${T}`, mul, T], ['fma x1', fma, 1], [`fma x${T}`, fma, T]]).filter(([, k]) => k);
   console.log(`relaxed SIMD: ${internals.hasRelaxedSimd()}`);
   for (const [M, K, N] of [[48, 16384, 128], [96, 16384, 64], [1024, 4096, 128], [2048, 1024, 256], [1024, 8192, 64], [4096, 512, 961], [8192, 1024, 64], [961, 4096, 512], [4096, 1024, 128], [256, 4096, 512]]) {
     const a = tf.randomNormal([M, K]);
@@ -140,7 +143,7 @@ if (args.includes('--own-gemm')) {
       for (const [name, kernels, threads] of variants) {
         const t2 = performance.now();
         const c = b.makeOutput([M, N], 'float32');
-        const scratch = b.makeOutput([internals.gemmScratchLength(M, N, K)], 'float32');
+        const scratch = b.makeOutput([internals.gemmScratchLength(M, N, K, kernels.nr)], 'float32');
         const ok = internals.gemmHeap(b, { data: heap(a), transposed: false }, { data: heap(bm), transposed: false }, heap(c), M, N, K, heap(scratch), kernels, threads);
         const t3 = performance.now();
         if (!ok) throw new Error('gemmHeap refused');

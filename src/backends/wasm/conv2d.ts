@@ -32,10 +32,12 @@ export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
 
 /**
  * Whether the weight-GEMM path is cheaper than XNNPACK for a filter XNNPACK has not packed yet: it
- * replaces packing the `R x Co` filter (`R = KH*KW*Ci`) by transposing it (~7x cheaper a value) plus
- * packing the `R x P` im2col matrix (`P` output pixels), so it pays when the output has fewer pixels
- * than channels. The constant was measured with `node bench/kernels.mjs --conv-methods` on the pix2pix
- * 256x256 shapes (both paths, a new filter per call).
+ * replaces packing the `R x Co` filter (`R = KH*KW*Ci`; XNNPACK's packing costs ~20 ns a value, our
+ * GEMM's is a SIMD copy) by building the `R x P` im2col matrix (`P` output pixels), so it pays when
+ * the output has few pixels for its channels. The constant was measured with
+ * `node bench/kernels.mjs --conv-methods --threads 1` on the pix2pix 256x256 shapes (both paths, a new
+ * filter per call): with our GEMM the PatchGAN's 31x31x512 layer (`Co / P` = 0.53) gains 1.5x; the
+ * 32x32x256 layers (0.25) are even.
  */
 export function preferWeightGemm(info: tf.backend_util.Conv2DInfo): boolean {
   const P = info.batchSize * info.outHeight * info.outWidth;
@@ -43,7 +45,7 @@ export function preferWeightGemm(info: tf.backend_util.Conv2DInfo): boolean {
 }
 
 /** See {@link preferWeightGemm}. */
-export const WEIGHT_GEMM_CHANNEL_RATIO = 1;
+export const WEIGHT_GEMM_CHANNEL_RATIO = 0.5;
 
 /** Activations the weight-GEMM path applies itself; others go to XNNPACK's fused kernel. */
 const ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'leakyrelu']);

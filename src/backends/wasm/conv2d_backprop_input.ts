@@ -131,20 +131,25 @@ export function conv2DBackpropInputWasm(args: KernelArgs, method: 'auto' | 'phas
 
 /**
  * Whether {@link dxByWeightGemm} is cheaper than the phase convolutions for this geometry: when the
- * filter is larger than the gradient it multiplies (small spatial size, many channels), packing it
+ * filter is large against the gradient it multiplies (small spatial size, many channels), packing it
  * for XNNPACK (which the phases do on every call, since weights change every step) costs more than
- * the multiplication itself. Measured with `node bench/kernels.mjs --dx-methods` on the pix2pix 256x256
- * shapes (both algorithms, a new filter per call).
+ * the multiplication itself; and when `dx` has at most {@link GEMM_MAX_CHANNELS} channels (the
+ * U-Net's last layer, 128 to 3 channels at full size), which XNNPACK's phase convolutions run at ~1
+ * GFLOP/s. Measured with `node bench/kernels.mjs --dx-methods --threads 1` on the pix2pix 256x256
+ * shapes (both algorithms, a new filter per call): with our GEMM the 64->32 128->256 layers (ratio
+ * 0.22) gain ~1.5x and the last layer ~2.7x; the 128x128 layers (ratio <= 0.05) lose ~20%.
  */
 export function preferGemm(info: tf.backend_util.Conv2DInfo): boolean {
   const P = info.batchSize * info.outHeight * info.outWidth;
   const R = info.filterHeight * info.filterWidth * info.inChannels;
   const weights = R * info.outChannels;
-  return weights > GEMM_WEIGHT_RATIO * (P * info.outChannels + R * P);
+  return info.inChannels <= GEMM_MAX_CHANNELS || weights > GEMM_WEIGHT_RATIO * (P * info.outChannels + R * P);
 }
 
 /** See {@link preferGemm}. */
-export const GEMM_WEIGHT_RATIO = 0.35;
+export const GEMM_WEIGHT_RATIO = 0.15;
+/** See {@link preferGemm}. */
+export const GEMM_MAX_CHANNELS = 3;
 
 /**
  * The input gradient as one GEMM, then col2im:

@@ -25,8 +25,10 @@ import { runGemmJob, type GemmJob, type KernelFn } from './gemm_threads.js';
 
 /** Rows of the microkernel's tile of `C`. */
 export const MR = 4;
-/** Columns of the microkernel's tile of `C` (two `v128`). */
+/** Columns of the microkernel's tile of `C` by default (two `v128`; 12 is the other choice). */
 export const NR = 8;
+/** Depth steps per iteration of the microkernel's inner loop by default. */
+export const UNROLL = 1;
 /** Depth of one pass over the packed panels (a `KC x NR` panel of `B` is 8 KiB). */
 export const KC = 256;
 /** Rows of `A` per pass (an `MC x KC` block of `A` is 128 KiB). */
@@ -49,6 +51,8 @@ export interface GemmKernels {
   readonly pack: PackFn;
   /** Whether the microkernel uses fused multiply-add (relaxed SIMD). */
   readonly fused: boolean;
+  /** Columns of its tile (the width of `B`'s panels). */
+  readonly nr: number;
 }
 
 const LOAD = 0x00;
@@ -62,19 +66,20 @@ const V128_CONST = 0x0c;
 /** A memarg: alignment hint (log2 bytes) and a constant byte offset. */
 const mem = (align: number, offset: number): number[] => [align, ...leb(offset)];
 
-/** The module's bytes: the microkernel (`fused`: relaxed SIMD) and the packing loop; `shared` must match the memory. */
-export function gemmModuleBytes(shared: boolean, fused: boolean, mr = MR): Uint8Array<ArrayBuffer> {
-  return functionsModule(shared, [kernelFunction(fused, mr), packFunction()]);
+/** The module's bytes: the microkernel (`fused`: relaxed SIMD; an `MR x nr` tile, depth loop unrolled `unroll` times) and the packing loop; `shared` must match the memory. */
+export function gemmModuleBytes(shared: boolean, fused: boolean, nr = NR, unroll = UNROLL): Uint8Array<ArrayBuffer> {
+  return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction()]);
 }
 
 /** The microkernel: params 0..9 as {@link KernelFn}; locals 10 jr, 11 ir, 12 k, 13 ap, 14 bp, 15 cp, 16 t; v128 from 17. */
-function kernelFunction(fused: boolean, mr: number): WasmFunction {
+function kernelFunction(fused: boolean, nr: number, unroll: number): WasmFunction {
+  const mr = MR;
+  const nv = nr / 4;
   const [PA, PB, PC, MB, NP, KCP, LDC, ACC, PAS, PBS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const [JR, IR, K, AP, BP, CP, T] = [10, 11, 12, 13, 14, 15, 16];
-  const acc = (r: number, h: number) => 17 + 2 * r + h;
-  const B0 = 17 + 2 * mr;
-  const B1 = B0 + 1;
-  const A = B0 + 2;
+  const acc = (r: number, h: number) => 17 + nv * r + h;
+  const Bv = (h: number) => 17 + nv * mr + h;
+  const A = 17 + nv * mr + nv;
   const body: number[] = [];
   body.push(...i32const(0), ...set(JR));
   body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
@@ -84,47 +89,60 @@ function kernelFunction(fused: boolean, mr: number): WasmFunction {
   body.push(...get(IR), ...get(MB), 0x4e, 0x0d, 0x01); // br_if 1 (ir >=s mBlocks)
   body.push(...get(PA), ...get(IR), ...get(PAS), 0x6c, 0x6a, ...set(AP)); // ap = pa + ir*paStride
   body.push(...get(PB), ...get(JR), ...get(PBS), 0x6c, 0x6a, ...set(BP)); // bp = pb + jr*pbStride
-  // cp = pc + ir*mr*ldc + jr*NR*4
-  body.push(...get(PC), ...get(IR), ...i32const(mr), 0x6c, ...get(LDC), 0x6c, 0x6a, ...get(JR), ...i32const(NR * 4), 0x6c, 0x6a, ...set(CP));
+  // cp = pc + ir*mr*ldc + jr*nr*4
+  body.push(...get(PC), ...get(IR), ...i32const(mr), 0x6c, ...get(LDC), 0x6c, 0x6a, ...get(JR), ...i32const(nr * 4), 0x6c, 0x6a, ...set(CP));
   // Accumulators: the tile of C (accumulate) or zeros.
   body.push(...get(ACC), 0x04, 0x40); // if
   body.push(...get(CP), ...set(T));
   for (let r = 0; r < mr; r++) {
-    for (let h = 0; h < 2; h++) body.push(...get(T), ...simd(LOAD), ...mem(2, 16 * h), ...set(acc(r, h)));
+    for (let h = 0; h < nv; h++) body.push(...get(T), ...simd(LOAD), ...mem(2, 16 * h), ...set(acc(r, h)));
     body.push(...get(T), ...get(LDC), 0x6a, ...set(T));
   }
   body.push(0x05); // else
   for (let r = 0; r < mr; r++) {
-    for (let h = 0; h < 2; h++) body.push(...simd(V128_CONST), ...Array<number>(16).fill(0), ...set(acc(r, h)));
+    for (let h = 0; h < nv; h++) body.push(...simd(V128_CONST), ...Array<number>(16).fill(0), ...set(acc(r, h)));
   }
   body.push(0x0b); // end if
-  body.push(...get(KCP), ...set(K));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (depth)
-  body.push(...get(K), 0x45, 0x0d, 0x01); // br_if 1 (k == 0)
-  body.push(...get(BP), ...simd(LOAD), ...mem(4, 0), ...set(B0));
-  body.push(...get(BP), ...simd(LOAD), ...mem(4, 16), ...set(B1));
-  for (let r = 0; r < mr; r++) {
-    body.push(...get(AP), ...simd(LOAD32_SPLAT), ...mem(2, 4 * r), ...set(A));
-    for (let h = 0; h < 2; h++) {
-      const b = h === 0 ? B0 : B1;
-      if (fused) body.push(...get(A), ...get(b), ...get(acc(r, h)), ...simd(RELAXED_MADD), ...set(acc(r, h)));
-      else body.push(...get(A), ...get(b), ...simd(MUL), ...get(acc(r, h)), ...simd(ADD), ...set(acc(r, h)));
+  // One step of depth at element offset `u` of both panels.
+  const step = (u: number): number[] => {
+    const out: number[] = [];
+    for (let h = 0; h < nv; h++) out.push(...get(BP), ...simd(LOAD), ...mem(4, 4 * nr * u + 16 * h), ...set(Bv(h)));
+    for (let r = 0; r < mr; r++) {
+      out.push(...get(AP), ...simd(LOAD32_SPLAT), ...mem(2, 4 * mr * u + 4 * r), ...set(A));
+      for (let h = 0; h < nv; h++) {
+        if (fused) out.push(...get(A), ...get(Bv(h)), ...get(acc(r, h)), ...simd(RELAXED_MADD), ...set(acc(r, h)));
+        else out.push(...get(A), ...get(Bv(h)), ...simd(MUL), ...get(acc(r, h)), ...simd(ADD), ...set(acc(r, h)));
+      }
     }
+    return out;
+  };
+  const advance = (u: number): number[] => [
+    ...get(AP), ...i32const(4 * mr * u), 0x6a, ...set(AP),
+    ...get(BP), ...i32const(4 * nr * u), 0x6a, ...set(BP),
+    ...get(K), ...i32const(u), 0x6b, ...set(K),
+  ];
+  body.push(...get(KCP), ...set(K));
+  if (unroll > 1) {
+    body.push(0x02, 0x40, 0x03, 0x40); // block, loop (depth, unrolled)
+    body.push(...get(K), ...i32const(unroll), 0x48, 0x0d, 0x01); // br_if 1 (k <s unroll)
+    for (let u = 0; u < unroll; u++) body.push(...step(u));
+    body.push(...advance(unroll));
+    body.push(0x0c, 0x00, 0x0b, 0x0b);
   }
-  body.push(...get(AP), ...i32const(4 * mr), 0x6a, ...set(AP));
-  body.push(...get(BP), ...i32const(4 * NR), 0x6a, ...set(BP));
-  body.push(...get(K), ...i32const(1), 0x6b, ...set(K));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (depth, the rest)
+  body.push(...get(K), 0x45, 0x0d, 0x01); // br_if 1 (k == 0)
+  body.push(...step(0), ...advance(1));
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (depth)
   body.push(...get(CP), ...set(T));
   for (let r = 0; r < mr; r++) {
-    for (let h = 0; h < 2; h++) body.push(...get(T), ...get(acc(r, h)), ...simd(STORE), ...mem(2, 16 * h));
+    for (let h = 0; h < nv; h++) body.push(...get(T), ...get(acc(r, h)), ...simd(STORE), ...mem(2, 16 * h));
     body.push(...get(T), ...get(LDC), 0x6a, ...set(T));
   }
   body.push(...get(IR), ...i32const(1), 0x6a, ...set(IR));
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (row blocks)
   body.push(...get(JR), ...i32const(1), 0x6a, ...set(JR));
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (panels)
-  return { name: 'kernel', params: Array<number>(10).fill(I32), locals: [[7, I32], [2 * mr + 3, V128]], body };
+  return { name: 'kernel', params: Array<number>(10).fill(I32), locals: [[7, I32], [nv * mr + nv + 1, V128]], body };
 }
 
 /** The packing loop: params 0..5 as {@link PackFn}; locals 6 p, 7 r, 8 s, 9 d, 10 row end. */
@@ -169,19 +187,19 @@ const cache = new WeakMap<object, Map<string, GemmKernels | null>>();
  * microkernel (default: whenever the engine has it). `null` without wasm SIMD, or when `fused` is asked
  * for and the engine lacks relaxed SIMD.
  */
-export function gemmKernelsFor(memory: WebAssembly.Memory | undefined, fused = hasRelaxedSimd(), mr = MR): GemmKernels | null {
+export function gemmKernelsFor(memory: WebAssembly.Memory | undefined, fused = hasRelaxedSimd(), nr = NR, unroll = UNROLL): GemmKernels | null {
   if (memory === undefined) return null;
   let byVariant = cache.get(memory);
   if (byVariant === undefined) cache.set(memory, (byVariant = new Map()));
-  const key = `${fused ? 'fma' : 'mul'}-${mr}`;
+  const key = `${fused ? 'fma' : 'mul'}-${nr}-${unroll}`;
   const hit = byVariant.get(key);
   if (hit !== undefined) return hit;
   let out: GemmKernels | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(gemmModuleBytes(shared, fused, mr));
+    const module = new WebAssembly.Module(gemmModuleBytes(shared, fused, nr, unroll));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    out = { kernel: instance.exports['kernel'] as KernelFn, pack: instance.exports['pack'] as PackFn, fused, module, memory };
+    out = { kernel: instance.exports['kernel'] as KernelFn, pack: instance.exports['pack'] as PackFn, fused, nr, module, memory };
   } catch {
     out = null;
   }
@@ -200,9 +218,9 @@ export interface Operand {
 }
 
 /** Floats of scratch {@link gemmHeap} needs: the packed `A` and `B` (and, for edges, a padded `C`). */
-export function gemmScratchLength(M: number, N: number, K: number): number {
+export function gemmScratchLength(M: number, N: number, K: number, nr = NR): number {
   const Mp = roundUp(M, MR);
-  const Np = roundUp(N, NR);
+  const Np = roundUp(N, nr);
   return Mp * K + Np * K + (Mp !== M || Np !== N ? Mp * Np : 0);
 }
 
@@ -231,15 +249,16 @@ export function gemmHeap(
     c.fill(0, 0, M * N);
     return true;
   }
+  const nr = kernels.nr;
   const Mp = roundUp(M, MR);
-  const Np = roundUp(N, NR);
+  const Np = roundUp(N, nr);
   const pa = scratch.subarray(0, Mp * K);
   const pb = scratch.subarray(Mp * K, Mp * K + Np * K);
   packOperand(backend, kernels, a.data, !a.transposed, M, K, MR, pa);
-  packOperand(backend, kernels, b.data, b.transposed, N, K, NR, pb);
+  packOperand(backend, kernels, b.data, b.transposed, N, K, nr, pb);
   const padded = Mp !== M || Np !== N;
   const out = padded ? scratch.subarray(Mp * K + Np * K, Mp * K + Np * K + Mp * Np) : c;
-  runGemmJob(memory, kernels.module, kernels.kernel, threads, blocking(pa.byteOffset, pb.byteOffset, out.byteOffset, Mp / MR, Np / NR, K, threads));
+  runGemmJob(memory, kernels.module, kernels.kernel, threads, blocking(pa.byteOffset, pb.byteOffset, out.byteOffset, Mp / MR, Np / nr, nr, K, threads));
   if (padded) {
     for (let i = 0; i < M; i++) {
       if (N >= 16) c.set(out.subarray(i * Np, i * Np + N), i * N);
@@ -259,8 +278,8 @@ export function backendThreads(backend: unknown): number {
  * How a product of `mBlocks x nPanels` tiles is cut for `threads` threads: about four chunks a thread
  * (so a descheduled thread costs little), along the panels of `B` when there are enough of them.
  */
-function blocking(pa: number, pb: number, pc: number, mBlocks: number, nPanels: number, K: number, threads: number): GemmJob {
-  const base = { pa, pb, pc, K, mBlocks, nPanels, MR, NR, KC, mcBlocks: MC / MR, ldc: nPanels * NR };
+function blocking(pa: number, pb: number, pc: number, mBlocks: number, nPanels: number, nr: number, K: number, threads: number): GemmJob {
+  const base = { pa, pb, pc, K, mBlocks, nPanels, MR, NR: nr, KC, mcBlocks: MC / MR, ldc: nPanels * nr };
   const want = threads > 1 ? 4 * threads : 1;
   if (threads > 1 && nPanels < 2 * threads && mBlocks >= 2 * threads) {
     const chunk = Math.ceil(mBlocks / want);

@@ -117,6 +117,14 @@ function workerClass(): (new (src: string, opts: object) => { postMessage(v: unk
 }
 
 /**
+ * Whether {@link runGemmJob} can run helpers on `memory`: it is shared (tfjs' threaded binary) and
+ * this runtime has `worker_threads` (Node).
+ */
+export function helpersAvailable(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer && workerClass() !== undefined;
+}
+
+/**
  * The pool for `memory` and `module` with `threads - 1` helpers, started on first use; `null` where
  * helpers cannot run (one thread, no shared memory, no `worker_threads`).
  */
@@ -125,8 +133,7 @@ function poolFor(memory: WebAssembly.Memory, module: WebAssembly.Module, threads
   if (hit !== undefined) return hit;
   let pool: Pool | null = null;
   const Worker = workerClass();
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  if (threads > 1 && shared && Worker !== undefined) {
+  if (threads > 1 && Worker !== undefined && helpersAvailable(memory)) {
     try {
       const ctl = new Int32Array(new SharedArrayBuffer(4 * CONTROL_LENGTH));
       const src = HELPER.replace('__RUN__', runChunks.toString());

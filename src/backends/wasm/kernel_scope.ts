@@ -10,7 +10,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { gemmHeap, gemmKernelsFor, gemmScratchLength } from './gemm_simd.js';
+import { backendThreads, gemmHeap, gemmKernelsFor, gemmScratchLength } from './gemm_simd.js';
+import { helpersAvailable } from './gemm_threads.js';
 import { backendMemory } from './wasm_module.js';
 
 /** The part of tfjs-backend-wasm's `BackendWasm` these kernels use (kept structural: no import). */
@@ -133,7 +134,8 @@ export class KernelScope {
    * engine has relaxed SIMD, multithreaded like XNNPACK), which beat XNNPACK on every product of the
    * pix2pix step, with a new operand on every call as in training (`node bench/kernels.mjs --own-gemm`:
    * XNNPACK packs its right operand on every call too, and tfjs transposes a convolution filter first).
-   * Where our kernels cannot run (no wasm SIMD), and with `engine: 'xnnpack'`, it runs on XNNPACK:
+   * Where our kernels cannot run (no wasm SIMD), or could run on one thread only while XNNPACK has
+   * several (browsers: no `worker_threads`), and with `engine: 'xnnpack'`, it runs on XNNPACK:
    * below {@link MATMUL_MAX_ROWS} rows, or with a transposed operand, as `BatchMatMul` (XNNPACK's fully
    * connected operator, whose packing is several times cheaper than `Conv2D`'s); otherwise as a 1x1
    * `Conv2D`, whose GEMM ran ~15% faster there (`--gemm`). The result is tracked unless it is
@@ -141,7 +143,8 @@ export class KernelScope {
    */
   gemm(a: tf.TensorInfo, b: tf.TensorInfo, M: number, K: number, N: number, options: GemmOptions = {}): tf.TensorInfo {
     const { transposeA = false, transposeB = false, engine = 'auto' } = options;
-    if (engine === 'auto' && gemmKernelsFor(backendMemory(this.backend)) !== null) {
+    const memory = backendMemory(this.backend);
+    if (engine === 'auto' && memory !== undefined && gemmKernelsFor(memory) !== null && (backendThreads(this.backend) === 1 || helpersAvailable(memory))) {
       const out = options.out ?? this.alloc([M, N]);
       const scratch = this.alloc([gemmScratchLength(M, N, K)]);
       // Views are taken after the last allocation: a heap growth would detach earlier ones.
