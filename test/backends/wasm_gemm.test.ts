@@ -3,9 +3,13 @@
 // (mul+add, the path of engines without relaxed SIMD, and the fused relaxed-SIMD one), 1 and 2 threads.
 // On Node 20 the fused kernel needs V8's relaxed-SIMD flag, which this file turns on after recording
 // what the engine reported without it.
+import { execFile } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import v8 from 'node:v8';
+import { build } from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
 import { gemmHeap, gemmKernelsFor, gemmScratchLength, hasRelaxedSimd, KC, MC, type GemmKernels } from '../../src/backends/wasm/gemm_simd.js';
 import { KernelScope, type WasmBackendLike } from '../../src/backends/wasm/kernel_scope.js';
@@ -15,11 +19,17 @@ import { on, randomData, relErr } from './wasm_helpers.js';
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 const relaxedWithoutFlag = hasRelaxedSimd();
+const root = resolve(__dirname, '../..');
+const dir = join(root, 'node_modules', '.cache', `pix2pix-wasm-gemm-${process.pid}`);
 
 beforeAll(async () => {
   if (!relaxedWithoutFlag) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   const info = await initWasmBackend({ threads: 2 });
   expect(info.threads).toBe(2);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 interface Case {
@@ -118,4 +128,45 @@ describe('our wasm GEMM equals the cpu backend', () => {
       expect(relErr(got, ref), engine).toBeLessThanOrEqual(1e-5);
     }
   });
+
+  it('lets the process exit by itself after its helper thread ran a product', async () => {
+    await mkdir(dir, { recursive: true });
+    await build({
+      stdin: {
+        contents: ["export { initWasmBackend } from './index.ts';", "export { helpersAvailable } from './gemm_threads.ts';", "export { backendMemory } from './wasm_module.ts';"].join('\n'),
+        resolveDir: join(root, 'src/backends/wasm'),
+        loader: 'ts',
+      },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'es2022',
+      external: ['@tensorflow/*'],
+      outfile: join(dir, 'wasm.mjs'),
+      logLevel: 'silent',
+    });
+    const script = join(dir, 'exits.mjs');
+    await writeFile(
+      script,
+      [
+        "import * as tf from '@tensorflow/tfjs-core';",
+        "import { backendMemory, helpersAvailable, initWasmBackend } from './wasm.mjs';",
+        'const info = await initWasmBackend({ threads: 2 });',
+        // 16 output pixels, 256 channels: the weight-GEMM path, whose 32 panels are cut into chunks for 2 threads.
+        "const y = tf.conv2d(tf.ones([1, 4, 4, 64]), tf.ones([3, 3, 64, 256]), 1, 'same');",
+        'const helpers = helpersAvailable(backendMemory(tf.backend()));',
+        'console.log(JSON.stringify({ threads: info.threads, helpers, v: y.dataSync()[5 * 256 + 7] }));',
+      ].join('\n'),
+    );
+    const result = await new Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }>((done) => {
+      execFile(process.execPath, [script], { cwd: dir, timeout: 60_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+        const e = err as (Error & { code?: number; killed?: boolean }) | null;
+        done({ code: e === null ? 0 : (e.code ?? null), killed: e?.killed ?? false, stdout, stderr });
+      });
+    });
+    expect(result.killed, 'still running after 60 s: the GEMM helper keeps it alive').toBe(false);
+    expect(result.code, result.stderr).toBe(0);
+    // Pixel (1, 1) of the 4x4 output sees all 3x3 taps x 64 channels of ones.
+    expect(JSON.parse(result.stdout)).toEqual({ threads: 2, helpers: true, v: 576 });
+  }, 90_000);
 });
