@@ -20,8 +20,8 @@
  */
 
 import { I32, V128, backendMemory, functionsModule, get, i32const, leb, set, simd, type WasmFunction } from './wasm_module.js';
-import { heapTranspose } from './transpose_simd.js';
-import { runGemmJob, type GemmJob, type KernelFn } from './gemm_threads.js';
+import { transpose4x4 } from './transpose_simd.js';
+import { runGemmJob, runPackJob, type GemmExports, type GemmJob, type KernelFn, type PackFn, type PackTFn, type PackTask } from './gemm_threads.js';
 
 /** Rows of the microkernel's tile of `C`. */
 export const MR = 4;
@@ -34,21 +34,25 @@ export const KC = 256;
 /** Rows of `A` per pass (an `MC x KC` block of `A` is 128 KiB). */
 export const MC = 128;
 
-/** `pack(src, dst, rows, ld, panels, width)`: copies `panels` column panels of `width` floats (a multiple of 4) of a row-major `rows x ld` matrix at byte `src` into `[panels][rows][width]` at `dst`. */
-type PackFn = (src: number, dst: number, rows: number, ld: number, panels: number, width: number) => void;
 
-/** The microkernel and the packing loop, one module. */
-export interface GemmKernels {
+/** The microkernel and the packing loops, one module instance. */
+export interface GemmKernels extends GemmExports {
   /**
    * `kernel(pa, pb, pc, mBlocks, nPanels, kc, ldc, accumulate, paStride, pbStride)`: for every panel
    * `j < nPanels` and row block `i < mBlocks`, `C[i*MR.., j*NR..] (+)= Apanel_i[0..kc] · Bpanel_j[0..kc]`.
    * Pointers and strides in bytes; `accumulate` 0 overwrites the tile, 1 adds to it.
    */
   readonly kernel: KernelFn;
+  /**
+   * `pack(src, dst, rows, ld, panels, width)`: copies `panels` column panels of `width` floats (a
+   * multiple of 4) of a row-major `rows x ld` matrix at byte `src` into `[panels][rows][width]` at `dst`.
+   */
+  readonly pack: PackFn;
+  /** `packT(src, dst, K, p0, p1, width)`: the transposing pack of panels `p0..p1` ({@link packTFunction}). */
+  readonly packT: PackTFn;
   /** The compiled module (helper threads instantiate it on the same memory) and that memory. */
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
-  readonly pack: PackFn;
   /** Whether the microkernel uses fused multiply-add (relaxed SIMD). */
   readonly fused: boolean;
   /** Columns of its tile (the width of `B`'s panels). */
@@ -68,7 +72,7 @@ const mem = (align: number, offset: number): number[] => [align, ...leb(offset)]
 
 /** The module's bytes: the microkernel (`fused`: relaxed SIMD; an `MR x nr` tile, depth loop unrolled `unroll` times) and the packing loop; `shared` must match the memory. */
 export function gemmModuleBytes(shared: boolean, fused: boolean, nr = NR, unroll = UNROLL): Uint8Array<ArrayBuffer> {
-  return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction()]);
+  return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction(), packTFunction()]);
 }
 
 /** The microkernel: params 0..9 as {@link KernelFn}; locals 10 jr, 11 ir, 12 k, 13 ap, 14 bp, 15 cp, 16 t; v128 from 17. */
@@ -173,6 +177,51 @@ function packFunction(): WasmFunction {
   return { name: 'pack', params: Array<number>(6).fill(I32), locals: [[5, I32]], body };
 }
 
+/**
+ * The transposing pack: params 0 src, 1 dst, 2 K, 3 p0, 4 p1, 5 width (as {@link PackTFn}). Panel `p`
+ * holds source rows `p*width ..` of a row-major `rows x K` matrix, written as `[K][width]`; 4x4 blocks,
+ * the first `K & ~3` columns (the caller copies the rest). Locals 6 p, 7 g, 8 k, 9 s, 10 d, 11 K*4,
+ * 12 width*4, 13 K & ~3; v128 14..17 rows, 18..21 temporaries.
+ */
+function packTFunction(): WasmFunction {
+  const [SRC, DST, KK, P0, P1, W] = [0, 1, 2, 3, 4, 5];
+  const [P, G, K, S, D, KB, WB, K4] = [6, 7, 8, 9, 10, 11, 12, 13];
+  const rows = [14, 15, 16, 17];
+  const body: number[] = [];
+  body.push(...get(KK), ...i32const(2), 0x74, ...set(KB));
+  body.push(...get(W), ...i32const(2), 0x74, ...set(WB));
+  body.push(...get(KK), ...i32const(-4), 0x71, ...set(K4));
+  body.push(...get(P0), ...set(P));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
+  body.push(...get(P), ...get(P1), 0x4e, 0x0d, 0x01);
+  body.push(...i32const(0), ...set(G));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (groups of 4 rows)
+  body.push(...get(G), ...get(W), 0x4e, 0x0d, 0x01);
+  body.push(...i32const(0), ...set(K));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (columns, 4 at a time)
+  body.push(...get(K), ...get(K4), 0x4e, 0x0d, 0x01);
+  // s = src + ((p*width + g)*K + k)*4; d = dst + ((p*K + k)*width + g)*4
+  body.push(...get(SRC), ...get(P), ...get(W), 0x6c, ...get(G), 0x6a, ...get(KK), 0x6c, ...get(K), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(S));
+  body.push(...get(DST), ...get(P), ...get(KK), 0x6c, ...get(K), 0x6a, ...get(W), 0x6c, ...get(G), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(D));
+  rows.forEach((r, i) => {
+    body.push(...get(S));
+    for (let j = 0; j < i; j++) body.push(...get(KB), 0x6a);
+    body.push(...simd(LOAD), ...mem(2, 0), ...set(r));
+  });
+  transpose4x4(rows, [18, 19, 20, 21], body).forEach((column, i) => {
+    body.push(...get(D));
+    for (let j = 0; j < i; j++) body.push(...get(WB), 0x6a);
+    body.push(...column, ...simd(STORE), ...mem(2, 0));
+  });
+  body.push(...get(K), ...i32const(4), 0x6a, ...set(K));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(G), ...i32const(4), 0x6a, ...set(G));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(P), ...i32const(1), 0x6a, ...set(P));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  return { name: 'packT', params: Array<number>(6).fill(I32), locals: [[8, I32], [8, V128]], body };
+}
+
 /** Whether this engine validates relaxed SIMD (Node 22+, current Chrome and Edge; Node 20 only with a flag). */
 export function hasRelaxedSimd(): boolean {
   if (relaxed === undefined) relaxed = WebAssembly.validate(gemmModuleBytes(false, true));
@@ -199,7 +248,8 @@ export function gemmKernelsFor(memory: WebAssembly.Memory | undefined, fused = h
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const module = new WebAssembly.Module(gemmModuleBytes(shared, fused, nr, unroll));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    out = { kernel: instance.exports['kernel'] as KernelFn, pack: instance.exports['pack'] as PackFn, fused, nr, module, memory };
+    const fn = <F>(name: string) => instance.exports[name] as F;
+    out = { kernel: fn<KernelFn>('kernel'), pack: fn<PackFn>('pack'), packT: fn<PackTFn>('packT'), fused, nr, module, memory };
   } catch {
     out = null;
   }
@@ -254,11 +304,12 @@ export function gemmHeap(
   const Np = roundUp(N, nr);
   const pa = scratch.subarray(0, Mp * K);
   const pb = scratch.subarray(Mp * K, Mp * K + Np * K);
-  packOperand(backend, kernels, a.data, !a.transposed, M, K, MR, pa);
-  packOperand(backend, kernels, b.data, b.transposed, N, K, nr, pb);
+  const packA = packEdges(a.data, !a.transposed, M, K, MR, pa);
+  const packB = packEdges(b.data, b.transposed, N, K, nr, pb);
+  runPackJob(memory, kernels.module, kernels, threads, packA, packB);
   const padded = Mp !== M || Np !== N;
   const out = padded ? scratch.subarray(Mp * K + Np * K, Mp * K + Np * K + Mp * Np) : c;
-  runGemmJob(memory, kernels.module, kernels.kernel, threads, blocking(pa.byteOffset, pb.byteOffset, out.byteOffset, Mp / MR, Np / nr, nr, K, threads));
+  runGemmJob(memory, kernels.module, kernels, threads, blocking(pa.byteOffset, pb.byteOffset, out.byteOffset, Mp / MR, Np / nr, nr, K, threads));
   if (padded) {
     for (let i = 0; i < M; i++) {
       if (N >= 16) c.set(out.subarray(i * Np, i * Np + N), i * N);
@@ -290,25 +341,30 @@ function blocking(pa: number, pb: number, pc: number, mBlocks: number, nPanels: 
 }
 
 /**
- * Packs a `rows x K` operand (`across`: stored row-major as `rows x K`; otherwise as `K x rows`) into
- * `[rows/width][K][width]` panels in `dst`, zero padding the last panel.
+ * Packs what the SIMD packing loops leave of a `rows x K` operand (`across`: stored row-major as
+ * `rows x K`; otherwise as `K x rows`) into `[rows/width][K][width]` panels in `dst`: the last, partial
+ * panel (zero padded) and, across, the last `K % 4` columns of every panel. Returns the
+ * {@link PackTask} for the rest, whole panels, which {@link runPackJob} runs on every thread.
  */
-function packOperand(backend: unknown, kernels: GemmKernels, src: Float32Array, across: boolean, rows: number, K: number, width: number, dst: Float32Array): void {
+function packEdges(src: Float32Array, across: boolean, rows: number, K: number, width: number, dst: Float32Array): PackTask {
   const full = Math.floor(rows / width);
   if (across) {
-    // Each panel is `width` consecutive rows of K floats: their transpose.
-    for (let p = 0; p < full; p++) heapTranspose(backend, src, p * width * K, width, K, dst, p * width * K);
-  } else if (full > 0) {
-    kernels.pack(src.byteOffset, dst.byteOffset, K, rows, full, width);
-  }
-  const rest = rows - full * width;
-  if (rest === 0) return;
-  const base = full * width * K;
-  dst.fill(0, base, base + width * K);
-  for (let k = 0; k < K; k++) {
-    for (let j = 0; j < rest; j++) {
-      const row = full * width + j;
-      dst[base + k * width + j] = across ? src[row * K + k]! : src[k * rows + row]!;
+    for (let p = 0; p < full; p++) {
+      for (let k = K & ~3; k < K; k++) {
+        for (let j = 0; j < width; j++) dst[(p * K + k) * width + j] = src[(p * width + j) * K + k]!;
+      }
     }
   }
+  const rest = rows - full * width;
+  if (rest > 0) {
+    const base = full * width * K;
+    dst.fill(0, base, base + width * K);
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j < rest; j++) {
+        const row = full * width + j;
+        dst[base + k * width + j] = across ? src[row * K + k]! : src[k * rows + row]!;
+      }
+    }
+  }
+  return { src: src.byteOffset, dst: dst.byteOffset, K, ld: rows, panels: full, width, across };
 }

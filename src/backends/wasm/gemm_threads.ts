@@ -26,6 +26,32 @@ const CONTROL_LENGTH = 32;
 
 /** The microkernel's signature (see gemm_simd.ts). */
 export type KernelFn = (pa: number, pb: number, pc: number, mBlocks: number, nPanels: number, kc: number, ldc: number, accumulate: number, paStride: number, pbStride: number) => void;
+/** The copying pack's signature (see gemm_simd.ts). */
+export type PackFn = (src: number, dst: number, rows: number, ld: number, panels: number, width: number) => void;
+/** The transposing pack's signature (see gemm_simd.ts). */
+export type PackTFn = (src: number, dst: number, K: number, p0: number, p1: number, width: number) => void;
+
+/** The exports of one instance of the GEMM module. */
+export interface GemmExports {
+  kernel: KernelFn;
+  pack: PackFn;
+  packT: PackTFn;
+}
+
+/**
+ * Packing one operand into panels of `width`, for {@link runPackJob}: `across` (rows of the source run
+ * across the panel: a transposing pack of a row-major `panels*width x K` source) or not (a copy from a
+ * row-major `K x ld` source). Byte addresses.
+ */
+export interface PackTask {
+  src: number;
+  dst: number;
+  K: number;
+  ld: number;
+  panels: number;
+  width: number;
+  across: boolean;
+}
 
 /** One product for {@link runChunks}: byte addresses of the packed operands and of `C`, and its blocking. */
 export interface GemmJob {
@@ -52,27 +78,44 @@ export interface GemmJob {
 }
 
 /**
- * Claims and runs chunks of the job published under `seq` in `ctl` until none is left. Self-contained
- * (only its arguments and globals): helpers run its source text.
+ * Claims and runs chunks of the job published under `seq` in `ctl` until none is left: a product's
+ * panels or row blocks (kind 0) or parts of packing its operands (kind 1). Self-contained (only its
+ * arguments and globals): helpers run its source text.
  */
-export function runChunks(kernel: KernelFn, ctl: Int32Array, seq: number): void {
-  const p = (i: number): number => ctl[4 + i]!;
-  const [pa, pb, pc, K, mBlocks, nPanels, MR, NR, KC, mcBlocks, ldc, axis, chunk, chunks] = [p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10), p(11), p(12), p(13)];
+export function runChunks(fns: GemmExports, ctl: Int32Array, seq: number): void {
+  const p = (i: number): number => ctl[5 + i]!;
+  const kind = ctl[4]!;
+  const chunks = kind === 0 ? p(13) : p(0) + p(1);
   const tag = (seq & 0x7fff) << 16;
   for (;;) {
     const v = Atomics.load(ctl, 1);
     if ((v & ~0xffff) !== tag || (v & 0xffff) >= chunks) return;
     if (Atomics.compareExchange(ctl, 1, v, v + 1) !== v) continue;
     const c = v & 0xffff;
-    const j0 = axis === 0 ? c * chunk : 0;
-    const j1 = axis === 0 ? Math.min(nPanels, j0 + chunk) : nPanels;
-    const i0 = axis === 1 ? c * chunk : 0;
-    const i1 = axis === 1 ? Math.min(mBlocks, i0 + chunk) : mBlocks;
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kc = Math.min(KC, K - k0);
-      for (let i = i0; i < i1; i += mcBlocks) {
-        const mb = Math.min(mcBlocks, i1 - i);
-        kernel(pa + 4 * (i * MR * K + k0 * MR), pb + 4 * (j0 * NR * K + k0 * NR), pc + 4 * (i * MR * ldc + j0 * NR), mb, j1 - j0, kc, 4 * ldc, k0 > 0 ? 1 : 0, 4 * MR * K, 4 * NR * K);
+    if (kind === 0) {
+      const [pa, pb, pc, K, mBlocks, nPanels, MR, NR, KC, mcBlocks, ldc, axis, chunk] = [p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10), p(11), p(12)];
+      const j0 = axis === 0 ? c * chunk : 0;
+      const j1 = axis === 0 ? Math.min(nPanels, j0 + chunk) : nPanels;
+      const i0 = axis === 1 ? c * chunk : 0;
+      const i1 = axis === 1 ? Math.min(mBlocks, i0 + chunk) : mBlocks;
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const kc = Math.min(KC, K - k0);
+        for (let i = i0; i < i1; i += mcBlocks) {
+          const mb = Math.min(mcBlocks, i1 - i);
+          fns.kernel(pa + 4 * (i * MR * K + k0 * MR), pb + 4 * (j0 * NR * K + k0 * NR), pc + 4 * (i * MR * ldc + j0 * NR), mb, j1 - j0, kc, 4 * ldc, k0 > 0 ? 1 : 0, 4 * MR * K, 4 * NR * K);
+        }
+      }
+    } else {
+      // Operand t (0 or 1) in parts p(t) of its panels; its task at 2 + 7t.
+      const t = c < p(0) ? 0 : 1;
+      const part = t === 0 ? c : c - p(0);
+      const [src, dst, K, ld, panels, width, across] = [p(2 + 7 * t), p(3 + 7 * t), p(4 + 7 * t), p(5 + 7 * t), p(6 + 7 * t), p(7 + 7 * t), p(8 + 7 * t)];
+      const per = Math.ceil(panels / p(t));
+      const q0 = part * per;
+      const q1 = Math.min(panels, q0 + per);
+      if (q1 > q0) {
+        if (across) fns.packT(src, dst, K, q0, q1, width);
+        else fns.pack(src + 4 * q0 * width, dst + 4 * q0 * K * width, K, ld, q1 - q0, width);
       }
     }
     Atomics.add(ctl, 2, 1);
@@ -85,13 +128,13 @@ const HELPER = `
 const { parentPort } = require('node:worker_threads');
 const runChunks = __RUN__;
 parentPort.once('message', ({ module, memory, ctl }) => {
-  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports.kernel;
+  const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
   let seen = Atomics.load(ctl, ${SEQ});
   for (;;) {
     Atomics.wait(ctl, ${SEQ}, seen);
     seen = Atomics.load(ctl, ${SEQ});
     try {
-      runChunks(kernel, ctl, seen);
+      runChunks(fns, ctl, seen);
     } catch (e) {
       Atomics.store(ctl, ${FAILED}, 1);
       Atomics.notify(ctl, ${DONE});
@@ -152,15 +195,11 @@ function poolFor(memory: WebAssembly.Memory, module: WebAssembly.Module, threads
   return pool;
 }
 
-/**
- * Runs `job` with `kernel` (an instance of `module` on `memory`) on `threads` threads, the caller
- * included; returns when every chunk is done.
- */
-export function runGemmJob(memory: WebAssembly.Memory, module: WebAssembly.Module, kernel: KernelFn, threads: number, job: GemmJob): void {
-  const pool = job.chunks > 1 ? poolFor(memory, module, threads) : null;
+/** Runs a job of `chunks` chunks (`params` from index 4 of the control array) on `threads` threads, the caller included. */
+function runJob(memory: WebAssembly.Memory, module: WebAssembly.Module, fns: GemmExports, threads: number, chunks: number, params: number[]): void {
+  const pool = chunks > 1 ? poolFor(memory, module, threads) : null;
   const ctl = pool?.ctl ?? new Int32Array(CONTROL_LENGTH);
   const seq = pool === null ? 1 : (pool.seq = (pool.seq + 1) & 0x7fff);
-  const params = [job.pa, job.pb, job.pc, job.K, job.mBlocks, job.nPanels, job.MR, job.NR, job.KC, job.mcBlocks, job.ldc, job.axis, job.chunk, job.chunks];
   params.forEach((v, i) => (ctl[PARAMS + i] = v));
   Atomics.store(ctl, DONE, 0);
   Atomics.store(ctl, FAILED, 0);
@@ -169,11 +208,29 @@ export function runGemmJob(memory: WebAssembly.Memory, module: WebAssembly.Modul
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
   }
-  runChunks(kernel, ctl, seq);
+  runChunks(fns, ctl, seq);
   for (;;) {
     const done = Atomics.load(ctl, DONE);
-    if (done >= job.chunks) return;
+    if (done >= chunks) return;
     if (Atomics.load(ctl, FAILED) !== 0) throw new Error('gemm: a helper thread failed');
     Atomics.wait(ctl, DONE, done, 50);
   }
+}
+
+/**
+ * Runs `job` with `fns` (an instance of `module` on `memory`) on `threads` threads, the caller
+ * included; returns when every chunk is done.
+ */
+export function runGemmJob(memory: WebAssembly.Memory, module: WebAssembly.Module, fns: GemmExports, threads: number, job: GemmJob): void {
+  const params = [0, job.pa, job.pb, job.pc, job.K, job.mBlocks, job.nPanels, job.MR, job.NR, job.KC, job.mcBlocks, job.ldc, job.axis, job.chunk, job.chunks];
+  runJob(memory, module, fns, threads, job.chunks, params);
+}
+
+/** Packs both operands ({@link PackTask}s) on `threads` threads, each cut into parts of whole panels. */
+export function runPackJob(memory: WebAssembly.Memory, module: WebAssembly.Module, fns: GemmExports, threads: number, a: PackTask, b: PackTask): void {
+  const parts = (t: PackTask) => (t.panels === 0 ? 0 : Math.min(t.panels, threads > 1 ? 2 * threads : 1));
+  const task = (t: PackTask) => [t.src, t.dst, t.K, t.ld, t.panels, t.width, t.across ? 1 : 0];
+  const [pa, pb] = [parts(a), parts(b)];
+  if (pa + pb === 0) return;
+  runJob(memory, module, fns, threads, pa + pb, [1, pa, pb, ...task(a), ...task(b)]);
 }
