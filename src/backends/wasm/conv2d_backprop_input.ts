@@ -153,9 +153,10 @@ export const GEMM_MAX_CHANNELS = 3;
 
 /**
  * The input gradient as one GEMM, then col2im:
- * `cols[(kh,kw,ci), p] = sum_co filter[(kh,kw,ci), co] * dy[p, co]` is one GEMM
- * ({@link KernelScope.gemm}) of the filter's HWIO memory as is and `dy` as the transposed right
- * operand. Each column `p` is then added into `dx` at the input pixels the output pixel `p` reads.
+ * `cols[p, (kh,kw,ci)] = sum_co dy[p, co] * filter[(kh,kw,ci), co]` is one GEMM
+ * ({@link KernelScope.gemm}) of `dy` and the filter's HWIO memory as the transposed right operand.
+ * Each row `p` is then added into `dx`, `Ci` contiguous values a tap, at the input pixels the output
+ * pixel `p` reads (the other orientation added one value at a time, `Ci` values apart).
  */
 function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
@@ -170,31 +171,26 @@ function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.Tensor
     (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
     return dx;
   }
-  const cols = scope.gemm(filter, dy, R, Co, P, { transposeB: true });
+  const cols = scope.gemm(dy, filter, P, Co, R, { transposeB: true });
   // Views are taken after the last allocation: a heap growth would detach earlier ones.
   const cv = backend.typedArrayFromHeap(cols) as Float32Array;
   const out = backend.typedArrayFromHeap(dx) as Float32Array;
   out.fill(0);
-  const target = new Int32Array(P);
-  for (let kh = 0; kh < KH; kh++) {
-    for (let kw = 0; kw < KW; kw++) {
-      // target[p]: offset of the dx pixel output pixel p reads through tap (kh, kw), or -1 (padding).
-      let p = 0;
-      for (let b = 0; b < B; b++) {
-        for (let oh = 0; oh < OH; oh++) {
+  // Row p of cols holds, for every tap (kh, kw), the Ci values output pixel p adds into one dx pixel.
+  let p = 0;
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, p++) {
+        for (let kh = 0; kh < KH; kh++) {
           const ih = oh * sh + kh - top;
-          for (let ow = 0; ow < OW; ow++, p++) {
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
             const iw = ow * sw + kw - left;
-            target[p] = ih >= 0 && ih < H && iw >= 0 && iw < W ? ((b * H + ih) * W + iw) * Ci : -1;
+            if (iw < 0 || iw >= W) continue;
+            const d = ((b * H + ih) * W + iw) * Ci;
+            const s = p * R + (kh * KW + kw) * Ci;
+            for (let ci = 0; ci < Ci; ci++) out[d + ci] += cv[s + ci]!;
           }
-        }
-      }
-      const rowBase = (kh * KW + kw) * Ci;
-      for (let ci = 0; ci < Ci; ci++) {
-        const row = (rowBase + ci) * P;
-        for (let q = 0; q < P; q++) {
-          const t = target[q]!;
-          if (t >= 0) out[t + ci] += cv[row + q]!;
         }
       }
     }
