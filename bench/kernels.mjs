@@ -4,7 +4,7 @@
 // the same process, interleaved, so their ratios are comparable on a noisy machine.
 //
 //   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
-//                          [--dx-methods] [--conv-methods] [--transpose] [--gemm]
+//                          [--dx-methods] [--conv-methods] [--transpose] [--gemm] [--own-gemm [--tiles]]
 //
 // --torch also times each layer's forward pass in PyTorch CPU (bench/torch_layers.py, 2 threads, with
 // /usr/bin/python3) and prints the ratio of the wasm forward (XNNPACK conv for convolutions, our
@@ -21,6 +21,11 @@
 // --gemm times the matrix products the kernels run (M x K times K x N, a new right operand on every
 // call, as in training) as a 1x1 Conv2D and as BatchMatMul, the two XNNPACK paths KernelScope.gemm()
 // chooses between by M.
+//
+// --own-gemm times the same products on our own packed SIMD GEMM (gemm_simd.ts: fused multiply-add
+// where the engine has relaxed SIMD, mul+add otherwise, both where it has) against KernelScope.gemm()
+// on XNNPACK, interleaved, and prints the largest relative difference between them; with --tiles,
+// the microkernel's tile shapes and depth unrolling instead, on one thread.
 //
 // --transpose times an 8192x1024 float32 transpose: the backend's Transpose kernel against the blocked
 // JavaScript transposeInto() the kernels use, at several block sizes.
@@ -42,7 +47,7 @@ const size = Number(opt('size', 256));
 const only = opt('only', null);
 const threads = opt('threads', null);
 const withTorch = args.includes('--torch');
-const internals = args.some((a) => ['--dx-methods', '--conv-methods', '--transpose'].includes(a)) ? await loadInternals() : null;
+const internals = args.some((a) => ['--dx-methods', '--conv-methods', '--transpose', '--own-gemm'].includes(a)) ? await loadInternals() : null;
 const dxMethods = args.includes('--dx-methods') ? internals : null;
 const convMethods = args.includes('--conv-methods') ? internals : null;
 
@@ -53,7 +58,7 @@ async function loadInternals() {
   const wasmDir = path.join(here, '..', 'src', 'backends', 'wasm');
   await build({
     stdin: {
-      contents: ['conv2d_backprop_input', 'conv2d', 'kernel_scope', 'transpose_simd'].map((m) => `export * from './${m}.ts';`).join('\n'),
+      contents: ['conv2d_backprop_input', 'conv2d', 'kernel_scope', 'transpose_simd', 'gemm_simd', 'wasm_module'].map((m) => `export * from './${m}.ts';`).join('\n'),
       resolveDir: wasmDir,
       loader: 'ts',
     },
@@ -107,6 +112,61 @@ if (args.includes('--transpose')) {
   row.push(`heapTranspose (SIMD) ${simdMs.toFixed(1)} ms`);
   console.log(row.join(' | '));
   w.dispose();
+  process.exit(0);
+}
+
+if (args.includes('--own-gemm')) {
+  const med = (a) => (a.length ? a.sort((x, y) => x - y)[a.length >> 1] : NaN);
+  const b = tf.backend();
+  const heap = (t) => b.typedArrayFromHeap(t);
+  const memory = internals.backendMemory(b);
+  const T = internals.backendThreads(b);
+  const mul = internals.gemmKernelsFor(memory, false);
+  const fma = internals.gemmKernelsFor(memory, true);
+  // --tiles: the microkernel's tile width (8 or 12 columns) and depth unrolling, one thread.
+  const tiles = [[8, 1], [8, 2], [8, 4], [12, 1], [12, 2]].map(([nr, u]) => [`${fma ? 'fma' : 'mul+add'} 4x${nr} unroll ${u}`, internals.gemmKernelsFor(memory, fma !== null, nr, u), 1]);
+  const variants = (args.includes('--tiles') ? tiles : [[`mul+add x${T}`, mul, T], ['fma x1', fma, 1], [`fma x${T}`, fma, T]]).filter(([, k]) => k);
+  console.log(`relaxed SIMD: ${internals.hasRelaxedSimd()}`);
+  for (const [M, K, N] of [[48, 16384, 128], [96, 16384, 64], [1024, 4096, 128], [2048, 1024, 256], [1024, 8192, 64], [4096, 512, 961], [8192, 1024, 64], [961, 4096, 512], [4096, 1024, 128], [256, 4096, 512]]) {
+    const a = tf.randomNormal([M, K]);
+    const times = { xnnpack: [], ...Object.fromEntries(variants.map(([n]) => [n, []])) };
+    let maxRel = 0;
+    for (let i = 0; i <= reps; i++) {
+      const bm = tf.randomNormal([K, N]); // a new right operand every call, as in training
+      bm.dataSync();
+      const t0 = performance.now();
+      const scope = new internals.KernelScope(b);
+      const ref = scope.gemm(a, bm, M, K, N, { engine: 'xnnpack' });
+      void heap(ref)[0];
+      const t1 = performance.now();
+      if (i > 0) times.xnnpack.push(t1 - t0);
+      for (const [name, kernels, threads] of variants) {
+        const t2 = performance.now();
+        const c = b.makeOutput([M, N], 'float32');
+        const scratch = b.makeOutput([internals.gemmScratchLength(M, N, K, kernels.nr)], 'float32');
+        const ok = internals.gemmHeap(b, { data: heap(a), transposed: false }, { data: heap(bm), transposed: false }, heap(c), M, N, K, heap(scratch), kernels, threads);
+        const t3 = performance.now();
+        if (!ok) throw new Error('gemmHeap refused');
+        if (i > 0) times[name].push(t3 - t2);
+        const r = heap(ref);
+        const o = heap(c);
+        let d = 0;
+        let s = 0;
+        for (let j = 0; j < M * N; j++) {
+          d = Math.max(d, Math.abs(o[j] - r[j]));
+          s = Math.max(s, Math.abs(r[j]));
+        }
+        maxRel = Math.max(maxRel, d / s);
+        b.disposeData(c.dataId);
+        b.disposeData(scratch.dataId);
+      }
+      scope.dispose();
+      bm.dispose();
+    }
+    const gf = (ms) => `${ms.toFixed(1)} ms ${((2 * M * K * N) / ms / 1e6).toFixed(1)} GF/s`;
+    console.log(`M ${M} K ${K} N ${N}: ` + Object.entries(times).map(([n, t]) => `${n} ${gf(med(t))}`).join(' | ') + ` | max rel diff ${maxRel.toExponential(1)}`);
+    a.dispose();
+  }
   process.exit(0);
 }
 

@@ -9,12 +9,11 @@
  * 1x1 to 16x16 pixels and whose arithmetic takes a few milliseconds. About a quarter of a 256x256
  * pix2pix step went to it (reproduced by `node bench/kernels.mjs --conv-methods`).
  *
- * The weight-GEMM path computes such a convolution as one matrix product in which the filter is the
- * unpacked operand: `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)` becomes
- * `yT[co, p] = sum_r WT[co, r] * colT[r, p]`, whose left operand is the filter transposed (one SIMD
- * transpose, {@link heapTranspose}) and whose small packed operand is the input's
- * transposed im2col matrix. Exactly the convolution's flops, on XNNPACK's multithreaded GEMM
- * ({@link KernelScope.gemm}).
+ * The weight-GEMM path computes such a convolution as one matrix product,
+ * `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)`: the input's im2col matrix (built
+ * transposed, {@link im2colTransposed}) times the filter as it lies in memory, written straight into
+ * the output, on our own GEMM ({@link KernelScope.gemm}), which packs the filter with a plain SIMD
+ * copy. Exactly the convolution's flops.
  *
  * A filter seen for the first time takes the weight-GEMM path where {@link preferWeightGemm} says it
  * pays; a filter seen before goes to XNNPACK, whose packed copy is then cached for every later call
@@ -27,17 +26,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { noteConvolution } from '../frozen_weights.js';
 import { im2colScratchLength, im2colTransposed } from './im2col.js';
 import { KernelScope, runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
-import { heapTranspose } from './transpose_simd.js';
 
 /** Which algorithm {@link conv2dWasm} uses: chosen per call (`auto`), or forced (tests, benchmarks). */
 export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
 
 /**
  * Whether the weight-GEMM path is cheaper than XNNPACK for a filter XNNPACK has not packed yet: it
- * replaces packing the `R x Co` filter (`R = KH*KW*Ci`) by transposing it (~7x cheaper a value) plus
- * packing the `R x P` im2col matrix (`P` output pixels), so it pays when the output has fewer pixels
- * than channels. The constant was measured with `node bench/kernels.mjs --conv-methods` on the pix2pix
- * 256x256 shapes (both paths, a new filter per call).
+ * replaces packing the `R x Co` filter (`R = KH*KW*Ci`; XNNPACK's packing costs ~20 ns a value, our
+ * GEMM's is a SIMD copy) by building the `R x P` im2col matrix (`P` output pixels), so it pays when
+ * the output has few pixels for its channels. The constant was measured with
+ * `node bench/kernels.mjs --conv-methods --threads 1` on the pix2pix 256x256 shapes (both paths, a new
+ * filter per call): with our GEMM the PatchGAN's 31x31x512 layer (`Co / P` = 0.53) gains 1.5x; the
+ * 32x32x256 layers (0.25) are even.
  */
 export function preferWeightGemm(info: tf.backend_util.Conv2DInfo): boolean {
   const P = info.batchSize * info.outHeight * info.outWidth;
@@ -45,7 +45,7 @@ export function preferWeightGemm(info: tf.backend_util.Conv2DInfo): boolean {
 }
 
 /** See {@link preferWeightGemm}. */
-export const WEIGHT_GEMM_CHANNEL_RATIO = 1;
+export const WEIGHT_GEMM_CHANNEL_RATIO = 0.5;
 
 /** Activations the weight-GEMM path applies itself; others go to XNNPACK's fused kernel. */
 const ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'leakyrelu']);
@@ -136,14 +136,11 @@ function convByWeightGemm(
   const scope = new KernelScope(backend);
   try {
     const colT = scope.alloc([R, P]);
-    const wT = scope.alloc([Co, R]);
     const scratch = scope.alloc([im2colScratchLength(info)]);
     const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
     im2colTransposed(backend, heap(x), info, heap(colT), heap(scratch));
-    heapTranspose(backend, heap(filter), 0, R, Co, heap(wT), 0);
-    const yT = scope.gemm(wT, colT, Co, R, P);
-    // Views are taken after the last allocation: a heap growth would detach earlier ones.
-    heapTranspose(backend, heap(yT), 0, Co, P, heap(y), 0);
+    // y[P, Co] = col[P, R] · W[R, Co], with col given transposed.
+    scope.gemm(colT, filter, P, R, Co, { transposeA: true, out: y });
   } catch (e) {
     backend.disposeData(y.dataId);
     throw e;

@@ -131,27 +131,32 @@ export function conv2DBackpropInputWasm(args: KernelArgs, method: 'auto' | 'phas
 
 /**
  * Whether {@link dxByWeightGemm} is cheaper than the phase convolutions for this geometry: when the
- * filter is larger than the gradient it multiplies (small spatial size, many channels), packing it
+ * filter is large against the gradient it multiplies (small spatial size, many channels), packing it
  * for XNNPACK (which the phases do on every call, since weights change every step) costs more than
- * the multiplication itself. Measured with `node bench/kernels.mjs --dx-methods` on the pix2pix 256x256
- * shapes (both algorithms, a new filter per call).
+ * the multiplication itself; and when `dx` has at most {@link GEMM_MAX_CHANNELS} channels (the
+ * U-Net's last layer, 128 to 3 channels at full size), which XNNPACK's phase convolutions run at ~1
+ * GFLOP/s. Measured with `node bench/kernels.mjs --dx-methods --threads 1` on the pix2pix 256x256
+ * shapes (both algorithms, a new filter per call): with our GEMM the 64->32 128->256 layers (ratio
+ * 0.22) gain ~1.5x and the last layer ~2.7x; the 128x128 layers (ratio <= 0.05) lose ~20%.
  */
 export function preferGemm(info: tf.backend_util.Conv2DInfo): boolean {
   const P = info.batchSize * info.outHeight * info.outWidth;
   const R = info.filterHeight * info.filterWidth * info.inChannels;
   const weights = R * info.outChannels;
-  return weights > GEMM_WEIGHT_RATIO * (P * info.outChannels + R * P);
+  return info.inChannels <= GEMM_MAX_CHANNELS || weights > GEMM_WEIGHT_RATIO * (P * info.outChannels + R * P);
 }
 
 /** See {@link preferGemm}. */
-export const GEMM_WEIGHT_RATIO = 0.35;
+export const GEMM_WEIGHT_RATIO = 0.15;
+/** See {@link preferGemm}. */
+export const GEMM_MAX_CHANNELS = 3;
 
 /**
- * The input gradient as one GEMM with the filter as the (unpacked) left operand, then col2im:
- * `cols[(kh,kw,ci), p] = sum_co filter[(kh,kw,ci), co] * dy[p, co]` is one GEMM
- * ({@link KernelScope.gemm}) whose left operand is the filter's HWIO memory as is (no copy or
- * packing) and whose packed operand is `dy` transposed to `[co, p]` (small where this path is
- * chosen). Each column `p` is then added into `dx` at the input pixels the output pixel `p` reads.
+ * The input gradient as one GEMM, then col2im:
+ * `cols[p, (kh,kw,ci)] = sum_co dy[p, co] * filter[(kh,kw,ci), co]` is one GEMM
+ * ({@link KernelScope.gemm}) of `dy` and the filter's HWIO memory as the transposed right operand.
+ * Each row `p` is then added into `dx`, `Ci` contiguous values a tap, at the input pixels the output
+ * pixel `p` reads (the other orientation added one value at a time, `Ci` values apart).
  */
 function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
@@ -166,33 +171,26 @@ function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.Tensor
     (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
     return dx;
   }
-  const dyT = scope.alloc([Co, P]);
-  heapTranspose(backend, backend.typedArrayFromHeap(dy) as Float32Array, 0, P, Co, backend.typedArrayFromHeap(dyT) as Float32Array, 0);
-  const cols = scope.gemm(filter, dyT, R, Co, P);
+  const cols = scope.gemm(dy, filter, P, Co, R, { transposeB: true });
   // Views are taken after the last allocation: a heap growth would detach earlier ones.
   const cv = backend.typedArrayFromHeap(cols) as Float32Array;
   const out = backend.typedArrayFromHeap(dx) as Float32Array;
   out.fill(0);
-  const target = new Int32Array(P);
-  for (let kh = 0; kh < KH; kh++) {
-    for (let kw = 0; kw < KW; kw++) {
-      // target[p]: offset of the dx pixel output pixel p reads through tap (kh, kw), or -1 (padding).
-      let p = 0;
-      for (let b = 0; b < B; b++) {
-        for (let oh = 0; oh < OH; oh++) {
+  // Row p of cols holds, for every tap (kh, kw), the Ci values output pixel p adds into one dx pixel.
+  let p = 0;
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, p++) {
+        for (let kh = 0; kh < KH; kh++) {
           const ih = oh * sh + kh - top;
-          for (let ow = 0; ow < OW; ow++, p++) {
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
             const iw = ow * sw + kw - left;
-            target[p] = ih >= 0 && ih < H && iw >= 0 && iw < W ? ((b * H + ih) * W + iw) * Ci : -1;
+            if (iw < 0 || iw >= W) continue;
+            const d = ((b * H + ih) * W + iw) * Ci;
+            const s = p * R + (kh * KW + kw) * Ci;
+            for (let ci = 0; ci < Ci; ci++) out[d + ci] += cv[s + ci]!;
           }
-        }
-      }
-      const rowBase = (kh * KW + kw) * Ci;
-      for (let ci = 0; ci < Ci; ci++) {
-        const row = (rowBase + ci) * P;
-        for (let q = 0; q < P; q++) {
-          const t = target[q]!;
-          if (t >= 0) out[t + ci] += cv[row + q]!;
         }
       }
     }

@@ -10,6 +10,9 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { backendThreads, gemmHeap, gemmKernelsFor, gemmScratchLength } from './gemm_simd.js';
+import { helpersAvailable } from './gemm_threads.js';
+import { backendMemory } from './wasm_module.js';
 
 /** The part of tfjs-backend-wasm's `BackendWasm` these kernels use (kept structural: no import). */
 export interface WasmBackendLike extends tf.KernelBackend {
@@ -71,6 +74,18 @@ export type Attrs = tf.NamedAttrMap;
 /** See {@link KernelScope.gemm}. */
 export const MATMUL_MAX_ROWS = 2048;
 
+/** Options of {@link KernelScope.gemm}. */
+export interface GemmOptions {
+  /** `a` holds the left operand transposed (`K x M`). Default `false`. */
+  transposeA?: boolean;
+  /** `b` holds the right operand transposed (`N x K`). Default `false`. */
+  transposeB?: boolean;
+  /** `'auto'` (default): our own GEMM where it can run, else XNNPACK; `'xnnpack'`: always XNNPACK. */
+  engine?: 'auto' | 'xnnpack';
+  /** A float32 tensor of `M * N` values to write the product into (returned); default: a new one. */
+  out?: tf.TensorInfo;
+}
+
 /**
  * Runs wasm kernels by name and remembers every output so that {@link KernelScope.dispose} can free
  * all of them except the ones passed to {@link KernelScope.keep}.
@@ -111,16 +126,48 @@ export class KernelScope {
   }
 
   /**
-   * The matrix product `a · b` of the row-major `M x K` matrix `a` and `K x N` matrix `b` (any shapes
-   * with those sizes), as an `M x N` tensor, on XNNPACK; `b` is the operand XNNPACK packs (copies into
-   * its own layout) before multiplying. Below {@link MATMUL_MAX_ROWS} rows it runs as `BatchMatMul`
-   * (XNNPACK's fully connected operator), whose packing is several times cheaper than `Conv2D`'s
-   * (tfjs transposes a convolution filter before XNNPACK packs it); with more rows, as a 1x1
-   * `Conv2D`, whose GEMM ran ~15% faster there (`node bench/kernels.mjs --gemm`).
+   * The matrix product `a · b` of the `M x K` matrix `a` and the `K x N` matrix `b` (row-major, any
+   * shapes with those sizes; `transposeA`: `a` holds `aT` as `K x M`, `transposeB`: `b` holds `bT` as
+   * `N x K`), as an `M x N` tensor.
+   *
+   * By default it runs on our own packed SIMD GEMM ({@link gemmHeap}: fused multiply-add where the
+   * engine has relaxed SIMD, multithreaded like XNNPACK), which beat XNNPACK on every product of the
+   * pix2pix step, with a new operand on every call as in training (`node bench/kernels.mjs --own-gemm`:
+   * XNNPACK packs its right operand on every call too, and tfjs transposes a convolution filter first).
+   * Where our kernels cannot run (no wasm SIMD), or could run on one thread only while XNNPACK has
+   * several (browsers: no `worker_threads`), and with `engine: 'xnnpack'`, it runs on XNNPACK:
+   * below {@link MATMUL_MAX_ROWS} rows, or with a transposed operand, as `BatchMatMul` (XNNPACK's fully
+   * connected operator, whose packing is several times cheaper than `Conv2D`'s); otherwise as a 1x1
+   * `Conv2D`, whose GEMM ran ~15% faster there (`--gemm`). The result is tracked unless it is
+   * `options.out`.
    */
-  gemm(a: tf.TensorInfo, b: tf.TensorInfo, M: number, K: number, N: number): tf.TensorInfo {
-    if (M < MATMUL_MAX_ROWS) {
-      const out = this.run('BatchMatMul', { a: this.reshape(a, [1, M, K]), b: this.reshape(b, [1, K, N]) }, { transposeA: false, transposeB: false });
+  gemm(a: tf.TensorInfo, b: tf.TensorInfo, M: number, K: number, N: number, options: GemmOptions = {}): tf.TensorInfo {
+    const { transposeA = false, transposeB = false, engine = 'auto' } = options;
+    const memory = backendMemory(this.backend);
+    if (engine === 'auto' && memory !== undefined && gemmKernelsFor(memory) !== null && (backendThreads(this.backend) === 1 || helpersAvailable(memory))) {
+      const out = options.out ?? this.alloc([M, N]);
+      const scratch = this.alloc([gemmScratchLength(M, N, K)]);
+      // Views are taken after the last allocation: a heap growth would detach earlier ones.
+      const heap = (t: tf.TensorInfo) => this.backend.typedArrayFromHeap(t) as Float32Array;
+      if (gemmHeap(this.backend, { data: heap(a), transposed: transposeA }, { data: heap(b), transposed: transposeB }, heap(out), M, N, K, heap(scratch))) {
+        return out;
+      }
+    }
+    const prod = this.xnnpackGemm(a, b, M, K, N, transposeA, transposeB);
+    if (options.out === undefined) return prod;
+    const heap = (t: tf.TensorInfo) => this.backend.typedArrayFromHeap(t) as Float32Array;
+    heap(options.out).set(heap(prod).subarray(0, M * N));
+    return options.out;
+  }
+
+  /** {@link KernelScope.gemm} on XNNPACK. */
+  private xnnpackGemm(a: tf.TensorInfo, b: tf.TensorInfo, M: number, K: number, N: number, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+    if (M < MATMUL_MAX_ROWS || transposeA || transposeB) {
+      const out = this.run(
+        'BatchMatMul',
+        { a: this.reshape(a, transposeA ? [1, K, M] : [1, M, K]), b: this.reshape(b, transposeB ? [1, N, K] : [1, K, N]) },
+        { transposeA, transposeB },
+      );
       return this.reshape(out, [M, N]);
     }
     const out = this.run(

@@ -24,6 +24,25 @@ const SHUFFLE = 0x0d;
 /** `i8x16.shuffle` lanes picking 32-bit lanes `l` (0-3 of the first operand, 4-7 of the second). */
 const lanes = (...l: number[]): number[] => l.flatMap((k) => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3]);
 
+/**
+ * Appends to `body` the shuffles that turn the four `v128` rows in locals `a` into pairs in the
+ * temporaries `t`, and returns the four instruction sequences that each leave one column of the 4x4
+ * block on the stack.
+ */
+export function transpose4x4(a: readonly number[], t: readonly number[], body: number[]): number[][] {
+  const shuffle = (x: number, y: number, l: number[]) => [...get(x), ...get(y), ...simd(SHUFFLE), ...lanes(...l)];
+  body.push(...shuffle(a[0]!, a[1]!, [0, 4, 1, 5]), ...set(t[0]!)); // a0.x a1.x a0.y a1.y
+  body.push(...shuffle(a[0]!, a[1]!, [2, 6, 3, 7]), ...set(t[1]!)); // a0.z a1.z a0.w a1.w
+  body.push(...shuffle(a[2]!, a[3]!, [0, 4, 1, 5]), ...set(t[2]!)); // a2.x a3.x a2.y a3.y
+  body.push(...shuffle(a[2]!, a[3]!, [2, 6, 3, 7]), ...set(t[3]!)); // a2.z a3.z a2.w a3.w
+  return [
+    shuffle(t[0]!, t[2]!, [0, 1, 4, 5]), // x column
+    shuffle(t[0]!, t[2]!, [2, 3, 6, 7]), // y
+    shuffle(t[1]!, t[3]!, [0, 1, 4, 5]), // z
+    shuffle(t[1]!, t[3]!, [2, 3, 6, 7]), // w
+  ];
+}
+
 function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // Params 0 src, 1 dst, 2 rows, 3 cols, 4 r0, 5 r1, 6 c0, 7 c1. Locals: 8 r, 9 c, 10 s, 11 d,
   // 12 src stride (cols*4), 13 dst stride (rows*4); v128 14..17 rows a0..a3, 18..21 t0..t3.
@@ -45,21 +64,11 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
     for (let j = 0; j < k; j++) body.push(...get(12), 0x6a);
     body.push(...simd(LOAD), ...memarg, ...set(14 + k));
   }
-  const shuffle = (a: number, b: number, l: number[]) => [...get(a), ...get(b), ...simd(SHUFFLE), ...lanes(...l)];
-  body.push(...shuffle(14, 15, [0, 4, 1, 5]), ...set(18)); // a0.x a1.x a0.y a1.y
-  body.push(...shuffle(14, 15, [2, 6, 3, 7]), ...set(19)); // a0.z a1.z a0.w a1.w
-  body.push(...shuffle(16, 17, [0, 4, 1, 5]), ...set(20)); // a2.x a3.x a2.y a3.y
-  body.push(...shuffle(16, 17, [2, 6, 3, 7]), ...set(21)); // a2.z a3.z a2.w a3.w
-  const outs: Array<[number, number, number[]]> = [
-    [18, 20, [0, 1, 4, 5]], // x column
-    [18, 20, [2, 3, 6, 7]], // y
-    [19, 21, [0, 1, 4, 5]], // z
-    [19, 21, [2, 3, 6, 7]], // w
-  ];
-  outs.forEach(([a, b, l], k) => {
+  const columns = transpose4x4([14, 15, 16, 17], [18, 19, 20, 21], body);
+  columns.forEach((column, k) => {
     body.push(...get(11));
     for (let j = 0; j < k; j++) body.push(...get(13), 0x6a);
-    body.push(...shuffle(a, b, l), ...simd(STORE), ...memarg);
+    body.push(...column, ...simd(STORE), ...memarg);
   });
   body.push(...get(9), ...i32const(4), 0x6a, ...set(9)); // c += 4
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (cols)

@@ -51,25 +51,36 @@ export const simd = (op: number): number[] => [0xfd, ...leb(op)];
 export const get = (i: number): number[] => [0x20, ...leb(i)];
 export const set = (i: number): number[] => [0x21, ...leb(i)];
 
-/**
- * A module importing `env.memory` (shared or not, as `memory` is) and exporting one function `name`
- * of the given parameter types and no results, with `locals` (as `[count, type]` groups) and `body`
- * (the instructions, without the final `end`).
- */
-export function singleFunctionModule(shared: boolean, name: string, params: number[], locals: Array<[number, number]>, body: number[]): Uint8Array<ArrayBuffer> {
-  const type = [0x60, ...leb(params.length), ...params, 0x00];
+/** One exported function: its name, parameter types (no results), locals (`[count, type]` groups) and body (without the final `end`). */
+export interface WasmFunction {
+  readonly name: string;
+  readonly params: number[];
+  readonly locals: Array<[number, number]>;
+  readonly body: number[];
+}
+
+/** A module importing `env.memory` (shared or not, as `memory` is) and exporting `functions`. */
+export function functionsModule(shared: boolean, functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
   const memLimits = shared ? [0x03, ...leb(1), ...leb(65536)] : [0x00, ...leb(1)];
-  const imp = [...leb(3), 0x65, 0x6e, 0x76, ...leb(6), ...Array.from('memory', (c) => c.charCodeAt(0)), 0x02, ...memLimits];
-  const fn = [...leb(locals.length), ...locals.flatMap(([n, t]) => [...leb(n), t]), ...body, 0x0b];
-  const nameBytes = Array.from(name, (c) => c.charCodeAt(0));
+  const name = (s: string) => [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  const imp = [...name('env'), ...name('memory'), 0x02, ...memLimits];
+  const code = (f: WasmFunction) => {
+    const fn = [...leb(f.locals.length), ...f.locals.flatMap(([n, t]) => [...leb(n), t]), ...f.body, 0x0b];
+    return [...leb(fn.length), ...fn];
+  };
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([type])),
+    ...section(1, vec(functions.map((f) => [0x60, ...leb(f.params.length), ...f.params, 0x00]))),
     ...section(2, vec([imp])),
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...leb(nameBytes.length), ...nameBytes, 0x00, 0x00]])),
-    ...section(10, vec([[...leb(fn.length), ...fn]])),
+    ...section(3, vec(functions.map((_, i) => leb(i)))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...leb(i)]))),
+    ...section(10, vec(functions.map(code))),
   ]);
+}
+
+/** {@link functionsModule} with one function `name`. */
+export function singleFunctionModule(shared: boolean, name: string, params: number[], locals: Array<[number, number]>, body: number[]): Uint8Array<ArrayBuffer> {
+  return functionsModule(shared, [{ name, params, locals, body }]);
 }
 
 /**

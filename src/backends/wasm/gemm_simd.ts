@@ -1,0 +1,370 @@
+/**
+ * A matrix product of our own on the wasm heap: a register-blocked WebAssembly SIMD microkernel over
+ * packed operands (hand-assembled like the transpose and Adam loops), with fused multiply-add
+ * (`f32x4.relaxed_madd`) where the engine has relaxed SIMD and `f32x4.mul` + `f32x4.add` elsewhere.
+ *
+ * `C[M x N] = A[M x K] · B[K x N]`, all row-major float32 on the heap. Either operand may be given
+ * transposed (`AT[K x M]`, `BT[N x K]`), which is how the convolution kernels hold them. Both are
+ * first copied into panels ("packing"): `A` into `[M/MR][K][MR]` and `B` into `[N/NR][K][NR]`, zero
+ * padded, so the microkernel reads each operand with one pointer and constant offsets. A panel is a
+ * plain copy from the orientation whose rows run along the panel (`AT`, `B`) and a 4x4-block SIMD
+ * transpose from the other. The microkernel keeps an `MR x NR` tile of `C` in `2*MR` `v128`
+ * registers; JavaScript walks `K` in blocks of {@link KC} (a `KC x NR` panel of `B` stays in L1
+ * while every row block of `A` passes it) and row blocks of `MC` rows (an `MC x KC` block of `A` stays
+ * in L2), the classic Goto blocking.
+ *
+ * Unlike XNNPACK's products, nothing is cached between calls: a training step's weights are new
+ * every step, so packing both operands on every call is what XNNPACK does there too.
+ *
+ * @internal
+ */
+
+import { I32, V128, backendMemory, functionsModule, get, i32const, leb, set, simd, type WasmFunction } from './wasm_module.js';
+import { transpose4x4 } from './transpose_simd.js';
+import { runGemmJob, runPackJob, type GemmExports, type GemmJob, type KernelFn, type PackFn, type PackTFn, type PackTask } from './gemm_threads.js';
+
+/** Rows of the microkernel's tile of `C`. */
+export const MR = 4;
+/** Columns of the microkernel's tile of `C` by default (two `v128`; 12 is the other choice). */
+export const NR = 8;
+/** Depth steps per iteration of the microkernel's inner loop by default. */
+export const UNROLL = 1;
+/** Depth of one pass over the packed panels (a `KC x NR` panel of `B` is 8 KiB). */
+export const KC = 256;
+/** Rows of `A` per pass (an `MC x KC` block of `A` is 128 KiB). */
+export const MC = 128;
+
+
+/** The microkernel and the packing loops, one module instance. */
+export interface GemmKernels extends GemmExports {
+  /**
+   * `kernel(pa, pb, pc, mBlocks, nPanels, kc, ldc, accumulate, paStride, pbStride)`: for every panel
+   * `j < nPanels` and row block `i < mBlocks`, `C[i*MR.., j*NR..] (+)= Apanel_i[0..kc] · Bpanel_j[0..kc]`.
+   * Pointers and strides in bytes; `accumulate` 0 overwrites the tile, 1 adds to it.
+   */
+  readonly kernel: KernelFn;
+  /**
+   * `pack(src, dst, rows, ld, panels, width)`: copies `panels` column panels of `width` floats (a
+   * multiple of 4) of a row-major `rows x ld` matrix at byte `src` into `[panels][rows][width]` at `dst`.
+   */
+  readonly pack: PackFn;
+  /** `packT(src, dst, K, p0, p1, width)`: the transposing pack of panels `p0..p1` ({@link packTFunction}). */
+  readonly packT: PackTFn;
+  /** The compiled module (helper threads instantiate it on the same memory) and that memory. */
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  /** Whether the microkernel uses fused multiply-add (relaxed SIMD). */
+  readonly fused: boolean;
+  /** Columns of its tile (the width of `B`'s panels). */
+  readonly nr: number;
+}
+
+const LOAD = 0x00;
+const LOAD32_SPLAT = 0x09;
+const STORE = 0x0b;
+const ADD = 0xe4;
+const MUL = 0xe6;
+const RELAXED_MADD = 0x105;
+const V128_CONST = 0x0c;
+
+/** A memarg: alignment hint (log2 bytes) and a constant byte offset. */
+const mem = (align: number, offset: number): number[] => [align, ...leb(offset)];
+
+/** The module's bytes: the microkernel (`fused`: relaxed SIMD; an `MR x nr` tile, depth loop unrolled `unroll` times) and the packing loop; `shared` must match the memory. */
+export function gemmModuleBytes(shared: boolean, fused: boolean, nr = NR, unroll = UNROLL): Uint8Array<ArrayBuffer> {
+  return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction(), packTFunction()]);
+}
+
+/** The microkernel: params 0..9 as {@link KernelFn}; locals 10 jr, 11 ir, 12 k, 13 ap, 14 bp, 15 cp, 16 t; v128 from 17. */
+function kernelFunction(fused: boolean, nr: number, unroll: number): WasmFunction {
+  const mr = MR;
+  const nv = nr / 4;
+  const [PA, PB, PC, MB, NP, KCP, LDC, ACC, PAS, PBS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [JR, IR, K, AP, BP, CP, T] = [10, 11, 12, 13, 14, 15, 16];
+  const acc = (r: number, h: number) => 17 + nv * r + h;
+  const Bv = (h: number) => 17 + nv * mr + h;
+  const A = 17 + nv * mr + nv;
+  const body: number[] = [];
+  body.push(...i32const(0), ...set(JR));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
+  body.push(...get(JR), ...get(NP), 0x4e, 0x0d, 0x01); // br_if 1 (jr >=s nPanels)
+  body.push(...i32const(0), ...set(IR));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (row blocks)
+  body.push(...get(IR), ...get(MB), 0x4e, 0x0d, 0x01); // br_if 1 (ir >=s mBlocks)
+  body.push(...get(PA), ...get(IR), ...get(PAS), 0x6c, 0x6a, ...set(AP)); // ap = pa + ir*paStride
+  body.push(...get(PB), ...get(JR), ...get(PBS), 0x6c, 0x6a, ...set(BP)); // bp = pb + jr*pbStride
+  // cp = pc + ir*mr*ldc + jr*nr*4
+  body.push(...get(PC), ...get(IR), ...i32const(mr), 0x6c, ...get(LDC), 0x6c, 0x6a, ...get(JR), ...i32const(nr * 4), 0x6c, 0x6a, ...set(CP));
+  // Accumulators: the tile of C (accumulate) or zeros.
+  body.push(...get(ACC), 0x04, 0x40); // if
+  body.push(...get(CP), ...set(T));
+  for (let r = 0; r < mr; r++) {
+    for (let h = 0; h < nv; h++) body.push(...get(T), ...simd(LOAD), ...mem(2, 16 * h), ...set(acc(r, h)));
+    body.push(...get(T), ...get(LDC), 0x6a, ...set(T));
+  }
+  body.push(0x05); // else
+  for (let r = 0; r < mr; r++) {
+    for (let h = 0; h < nv; h++) body.push(...simd(V128_CONST), ...Array<number>(16).fill(0), ...set(acc(r, h)));
+  }
+  body.push(0x0b); // end if
+  // One step of depth at element offset `u` of both panels.
+  const step = (u: number): number[] => {
+    const out: number[] = [];
+    for (let h = 0; h < nv; h++) out.push(...get(BP), ...simd(LOAD), ...mem(4, 4 * nr * u + 16 * h), ...set(Bv(h)));
+    for (let r = 0; r < mr; r++) {
+      out.push(...get(AP), ...simd(LOAD32_SPLAT), ...mem(2, 4 * mr * u + 4 * r), ...set(A));
+      for (let h = 0; h < nv; h++) {
+        if (fused) out.push(...get(A), ...get(Bv(h)), ...get(acc(r, h)), ...simd(RELAXED_MADD), ...set(acc(r, h)));
+        else out.push(...get(A), ...get(Bv(h)), ...simd(MUL), ...get(acc(r, h)), ...simd(ADD), ...set(acc(r, h)));
+      }
+    }
+    return out;
+  };
+  const advance = (u: number): number[] => [
+    ...get(AP), ...i32const(4 * mr * u), 0x6a, ...set(AP),
+    ...get(BP), ...i32const(4 * nr * u), 0x6a, ...set(BP),
+    ...get(K), ...i32const(u), 0x6b, ...set(K),
+  ];
+  body.push(...get(KCP), ...set(K));
+  if (unroll > 1) {
+    body.push(0x02, 0x40, 0x03, 0x40); // block, loop (depth, unrolled)
+    body.push(...get(K), ...i32const(unroll), 0x48, 0x0d, 0x01); // br_if 1 (k <s unroll)
+    for (let u = 0; u < unroll; u++) body.push(...step(u));
+    body.push(...advance(unroll));
+    body.push(0x0c, 0x00, 0x0b, 0x0b);
+  }
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (depth, the rest)
+  body.push(...get(K), 0x45, 0x0d, 0x01); // br_if 1 (k == 0)
+  body.push(...step(0), ...advance(1));
+  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (depth)
+  body.push(...get(CP), ...set(T));
+  for (let r = 0; r < mr; r++) {
+    for (let h = 0; h < nv; h++) body.push(...get(T), ...get(acc(r, h)), ...simd(STORE), ...mem(2, 16 * h));
+    body.push(...get(T), ...get(LDC), 0x6a, ...set(T));
+  }
+  body.push(...get(IR), ...i32const(1), 0x6a, ...set(IR));
+  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (row blocks)
+  body.push(...get(JR), ...i32const(1), 0x6a, ...set(JR));
+  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (panels)
+  return { name: 'kernel', params: Array<number>(10).fill(I32), locals: [[7, I32], [nv * mr + nv + 1, V128]], body };
+}
+
+/** The packing loop: params 0..5 as {@link PackFn}; locals 6 p, 7 r, 8 s, 9 d, 10 row end. */
+function packFunction(): WasmFunction {
+  const [SRC, DST, ROWS, LD, PANELS, WIDTH] = [0, 1, 2, 3, 4, 5];
+  const [P, R, S, D, END] = [6, 7, 8, 9, 10];
+  const body: number[] = [];
+  body.push(...get(DST), ...set(D));
+  body.push(...i32const(0), ...set(P));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
+  body.push(...get(P), ...get(PANELS), 0x4e, 0x0d, 0x01);
+  body.push(...i32const(0), ...set(R));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (rows)
+  body.push(...get(R), ...get(ROWS), 0x4e, 0x0d, 0x01);
+  // s = src + (r*ld + p*width)*4; copy width floats, 4 at a time
+  body.push(...get(SRC), ...get(R), ...get(LD), 0x6c, ...get(P), ...get(WIDTH), 0x6c, 0x6a, ...i32const(2), 0x74, 0x6a, ...set(S));
+  body.push(...get(S), ...get(WIDTH), ...i32const(2), 0x74, 0x6a, ...set(END));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (vectors)
+  body.push(...get(S), ...get(END), 0x4f, 0x0d, 0x01); // br_if 1 (s >=u end)
+  body.push(...get(D), ...get(S), ...simd(LOAD), ...mem(2, 0), ...simd(STORE), ...mem(2, 0));
+  body.push(...get(S), ...i32const(16), 0x6a, ...set(S));
+  body.push(...get(D), ...i32const(16), 0x6a, ...set(D));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(R), ...i32const(1), 0x6a, ...set(R));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(P), ...i32const(1), 0x6a, ...set(P));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  return { name: 'pack', params: Array<number>(6).fill(I32), locals: [[5, I32]], body };
+}
+
+/**
+ * The transposing pack: params 0 src, 1 dst, 2 K, 3 p0, 4 p1, 5 width (as {@link PackTFn}). Panel `p`
+ * holds source rows `p*width ..` of a row-major `rows x K` matrix, written as `[K][width]`; 4x4 blocks,
+ * the first `K & ~3` columns (the caller copies the rest). Locals 6 p, 7 g, 8 k, 9 s, 10 d, 11 K*4,
+ * 12 width*4, 13 K & ~3; v128 14..17 rows, 18..21 temporaries.
+ */
+function packTFunction(): WasmFunction {
+  const [SRC, DST, KK, P0, P1, W] = [0, 1, 2, 3, 4, 5];
+  const [P, G, K, S, D, KB, WB, K4] = [6, 7, 8, 9, 10, 11, 12, 13];
+  const rows = [14, 15, 16, 17];
+  const body: number[] = [];
+  body.push(...get(KK), ...i32const(2), 0x74, ...set(KB));
+  body.push(...get(W), ...i32const(2), 0x74, ...set(WB));
+  body.push(...get(KK), ...i32const(-4), 0x71, ...set(K4));
+  body.push(...get(P0), ...set(P));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
+  body.push(...get(P), ...get(P1), 0x4e, 0x0d, 0x01);
+  body.push(...i32const(0), ...set(G));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (groups of 4 rows)
+  body.push(...get(G), ...get(W), 0x4e, 0x0d, 0x01);
+  body.push(...i32const(0), ...set(K));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (columns, 4 at a time)
+  body.push(...get(K), ...get(K4), 0x4e, 0x0d, 0x01);
+  // s = src + ((p*width + g)*K + k)*4; d = dst + ((p*K + k)*width + g)*4
+  body.push(...get(SRC), ...get(P), ...get(W), 0x6c, ...get(G), 0x6a, ...get(KK), 0x6c, ...get(K), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(S));
+  body.push(...get(DST), ...get(P), ...get(KK), 0x6c, ...get(K), 0x6a, ...get(W), 0x6c, ...get(G), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(D));
+  rows.forEach((r, i) => {
+    body.push(...get(S));
+    for (let j = 0; j < i; j++) body.push(...get(KB), 0x6a);
+    body.push(...simd(LOAD), ...mem(2, 0), ...set(r));
+  });
+  transpose4x4(rows, [18, 19, 20, 21], body).forEach((column, i) => {
+    body.push(...get(D));
+    for (let j = 0; j < i; j++) body.push(...get(WB), 0x6a);
+    body.push(...column, ...simd(STORE), ...mem(2, 0));
+  });
+  body.push(...get(K), ...i32const(4), 0x6a, ...set(K));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(G), ...i32const(4), 0x6a, ...set(G));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(P), ...i32const(1), 0x6a, ...set(P));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  return { name: 'packT', params: Array<number>(6).fill(I32), locals: [[8, I32], [8, V128]], body };
+}
+
+/** Whether this engine validates relaxed SIMD (Node 22+, current Chrome and Edge; Node 20 only with a flag). */
+export function hasRelaxedSimd(): boolean {
+  if (relaxed === undefined) relaxed = WebAssembly.validate(gemmModuleBytes(false, true));
+  return relaxed;
+}
+let relaxed: boolean | undefined;
+
+const cache = new WeakMap<object, Map<string, GemmKernels | null>>();
+
+/**
+ * The kernels bound to `memory`, compiled once per memory and variant: `fused` picks the relaxed-SIMD
+ * microkernel (default: whenever the engine has it). `null` without wasm SIMD, or when `fused` is asked
+ * for and the engine lacks relaxed SIMD.
+ */
+export function gemmKernelsFor(memory: WebAssembly.Memory | undefined, fused = hasRelaxedSimd(), nr = NR, unroll = UNROLL): GemmKernels | null {
+  if (memory === undefined) return null;
+  let byVariant = cache.get(memory);
+  if (byVariant === undefined) cache.set(memory, (byVariant = new Map()));
+  const key = `${fused ? 'fma' : 'mul'}-${nr}-${unroll}`;
+  const hit = byVariant.get(key);
+  if (hit !== undefined) return hit;
+  let out: GemmKernels | null = null;
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const module = new WebAssembly.Module(gemmModuleBytes(shared, fused, nr, unroll));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const fn = <F>(name: string) => instance.exports[name] as F;
+    out = { kernel: fn<KernelFn>('kernel'), pack: fn<PackFn>('pack'), packT: fn<PackTFn>('packT'), fused, nr, module, memory };
+  } catch {
+    out = null;
+  }
+  byVariant.set(key, out);
+  return out;
+}
+
+/** Rounds `n` up to a multiple of `m`. */
+export const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
+/** An operand on the heap: its view (the matrix starts at element 0) and whether it is stored transposed. */
+export interface Operand {
+  readonly data: Float32Array;
+  /** `false`: `A` as `M x K` (`B` as `K x N`); `true`: `AT` as `K x M` (`BT` as `N x K`). */
+  readonly transposed: boolean;
+}
+
+/** Floats of scratch {@link gemmHeap} needs: the packed `A` and `B` (and, for edges, a padded `C`). */
+export function gemmScratchLength(M: number, N: number, K: number, nr = NR): number {
+  const Mp = roundUp(M, MR);
+  const Np = roundUp(N, nr);
+  return Mp * K + Np * K + (Mp !== M || Np !== N ? Mp * Np : 0);
+}
+
+/**
+ * `c = a · b` (`M x N`, row-major) with every array a view of `backend`'s wasm memory; `scratch` holds
+ * at least {@link gemmScratchLength} floats. Returns `false` (nothing written) where the kernels
+ * cannot run here (no wasm SIMD, or a view not on the heap).
+ */
+export function gemmHeap(
+  backend: unknown,
+  a: Operand,
+  b: Operand,
+  c: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  scratch: Float32Array,
+  kernels = gemmKernelsFor(backendMemory(backend)),
+  threads = backendThreads(backend),
+): boolean {
+  const memory = backendMemory(backend);
+  if (kernels === null || memory === undefined) return false;
+  for (const v of [a.data, b.data, c, scratch]) if (v.buffer !== memory.buffer) return false;
+  if (M === 0 || N === 0) return true;
+  if (K === 0) {
+    c.fill(0, 0, M * N);
+    return true;
+  }
+  const nr = kernels.nr;
+  const Mp = roundUp(M, MR);
+  const Np = roundUp(N, nr);
+  const pa = scratch.subarray(0, Mp * K);
+  const pb = scratch.subarray(Mp * K, Mp * K + Np * K);
+  const packA = packEdges(a.data, !a.transposed, M, K, MR, pa);
+  const packB = packEdges(b.data, b.transposed, N, K, nr, pb);
+  runPackJob(memory, kernels.module, kernels, threads, packA, packB);
+  const padded = Mp !== M || Np !== N;
+  const out = padded ? scratch.subarray(Mp * K + Np * K, Mp * K + Np * K + Mp * Np) : c;
+  runGemmJob(memory, kernels.module, kernels, threads, blocking(pa.byteOffset, pb.byteOffset, out.byteOffset, Mp / MR, Np / nr, nr, K, threads));
+  if (padded) {
+    for (let i = 0; i < M; i++) {
+      if (N >= 16) c.set(out.subarray(i * Np, i * Np + N), i * N);
+      else for (let j = 0; j < N; j++) c[i * N + j] = out[i * Np + j]!;
+    }
+  }
+  return true;
+}
+
+/** XNNPACK's thread count on `backend` (1 when it cannot tell). */
+export function backendThreads(backend: unknown): number {
+  const tfjs = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs;
+  return tfjs?.getThreadsCount?.() ?? 1;
+}
+
+/**
+ * How a product of `mBlocks x nPanels` tiles is cut for `threads` threads: about four chunks a thread
+ * (so a descheduled thread costs little), along the panels of `B` when there are enough of them.
+ */
+function blocking(pa: number, pb: number, pc: number, mBlocks: number, nPanels: number, nr: number, K: number, threads: number): GemmJob {
+  const base = { pa, pb, pc, K, mBlocks, nPanels, MR, NR: nr, KC, mcBlocks: MC / MR, ldc: nPanels * nr };
+  const want = threads > 1 ? 4 * threads : 1;
+  if (threads > 1 && nPanels < 2 * threads && mBlocks >= 2 * threads) {
+    const chunk = Math.ceil(mBlocks / want);
+    return { ...base, axis: 1, chunk, chunks: Math.ceil(mBlocks / chunk) };
+  }
+  const chunk = Math.ceil(nPanels / want);
+  return { ...base, axis: 0, chunk, chunks: Math.ceil(nPanels / chunk) };
+}
+
+/**
+ * Packs what the SIMD packing loops leave of a `rows x K` operand (`across`: stored row-major as
+ * `rows x K`; otherwise as `K x rows`) into `[rows/width][K][width]` panels in `dst`: the last, partial
+ * panel (zero padded) and, across, the last `K % 4` columns of every panel. Returns the
+ * {@link PackTask} for the rest, whole panels, which {@link runPackJob} runs on every thread.
+ */
+function packEdges(src: Float32Array, across: boolean, rows: number, K: number, width: number, dst: Float32Array): PackTask {
+  const full = Math.floor(rows / width);
+  if (across) {
+    for (let p = 0; p < full; p++) {
+      for (let k = K & ~3; k < K; k++) {
+        for (let j = 0; j < width; j++) dst[(p * K + k) * width + j] = src[(p * width + j) * K + k]!;
+      }
+    }
+  }
+  const rest = rows - full * width;
+  if (rest > 0) {
+    const base = full * width * K;
+    dst.fill(0, base, base + width * K);
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j < rest; j++) {
+        const row = full * width + j;
+        dst[base + k * width + j] = across ? src[row * K + k]! : src[k * rows + row]!;
+      }
+    }
+  }
+  return { src: src.byteOffset, dst: dst.byteOffset, K, ld: rows, panels: full, width, across };
+}
