@@ -65,8 +65,12 @@ export async function loadOnnxruntime(importer: () => Promise<unknown> = () => i
  *
  * @example
  * ```ts
- * const engine = await onnxruntimeEngine(G);
- * const y = await translateImage(G, image, { engine }); // inference mode
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { translateImage, unetGenerator } from '@acme/pix2pix';
+ * import { onnxruntimeEngine } from '@acme/pix2pix/node';
+ * const G = unetGenerator({ imageSize: 256, seed: 1 });
+ * const engine = await onnxruntimeEngine(G); // needs `npm i --ignore-scripts onnxruntime-node`
+ * const y = await translateImage(G, tf.zeros([256, 256, 3]) as tf.Tensor3D, { engine }); // inference mode
  * await engine.dispose();
  * ```
  * @param generator - the generator (any layer `exportOnnxGenerator` supports); not disposed.

@@ -95,14 +95,14 @@ describe('pretrained facade model (examples/browser/public/pretrained)', () => {
     expect(want.size).toBe(size);
     const shape: [number, number, number, number] = [PAIRS, size, size, 3];
     // The package's metrics on the 8-bit images: PSNR on them mapped to [-1, 1] (range 2) equals PSNR on
-    // 0..255; SSIM on them mapped to [0, 1] (range 1) equals the 11x11 Gaussian SSIM on 0..255.
+    // 0..255; SSIM on 0..255 in both of scikit-image's windows (7x7 uniform default, 11x11 Gaussian).
     const [got, y, t] = tf.tidy(() => {
       const y8 = tf.tensor4d(outputs, shape, 'float32');
       const t8 = tf.tensor4d(targets, shape, 'float32');
       const toPm1 = (v: tf.Tensor4D) => tf.sub(tf.div(v, 127.5), 1) as tf.Tensor4D;
       const l1 = tf.div(tf.mean(tf.abs(tf.sub(y8, t8)), [1, 2, 3]), 127.5);
       return [
-        { l1: l1.arraySync() as number[], psnr: psnr(toPm1(y8), toPm1(t8)).arraySync(), ssimGaussian: ssim(tf.div(y8, 255), tf.div(t8, 255), { range: '[0,1]' }).arraySync() },
+        { l1: l1.arraySync() as number[], psnr: psnr(toPm1(y8), toPm1(t8)).arraySync(), ssim: ssim(y8, t8, { range: '[0,255]' }).arraySync(), ssimGaussian: ssim(y8, t8, { range: '[0,255]', variant: 'gaussian11' }).arraySync() },
         y8,
         t8,
       ];
@@ -112,6 +112,7 @@ describe('pretrained facade model (examples/browser/public/pretrained)', () => {
       const w = want.perImage[i]!;
       expect(got.l1[i]!, `L1 of pair ${i}`).toBeCloseTo(w.l1, 4);
       expect(got.psnr[i]!, `PSNR of pair ${i}`).toBeCloseTo(w.psnr, 2);
+      expect(got.ssim[i]!, `SSIM (7x7 uniform) of pair ${i}`).toBeCloseTo(w.ssim, 3);
       expect(got.ssimGaussian[i]!, `SSIM (Gaussian) of pair ${i}`).toBeCloseTo(w.ssimGaussian, 3);
     }
     // And better than the untrained network on the same pairs (what training bought).
