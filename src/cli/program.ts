@@ -52,7 +52,7 @@ export function buildProgram(io: ProgramIo): Command {
       .option('--seed <n>', 'data set seed', intArg(0), 0)
       .option('--offset <n>', 'index of the first pair (use a large one for a disjoint test split)', intArg(0), 0)
       .action(async (o: { out: string; count: number; size: number; seed: number; offset: number }) => {
-        await writeFacadeDataset({ out: o.out, count: o.count, size: o.size, seed: o.seed, offset: o.offset });
+        await writeFacadeDataset({ out: o.out, count: o.count, size: o.size, seed: o.seed, offset: o.offset, label: `--out ${o.out}` });
         io.log.write(`wrote ${o.count} facade pairs (${2 * o.size}x${o.size}, A = label map, B = photo) to ${o.out}\n`);
       }),
   );

@@ -11,6 +11,7 @@ import { EVALUATION_METRICS } from '../metrics/evaluate.js';
 import { DATA_FOLDER_LAYOUTS, translateFolder, type DataFolderLayout, type TranslateFolderResult } from '../node/translate_folder.js';
 import { CLI_BACKENDS, selectBackend, type CliBackend } from './backend.js';
 import { loadCliGenerator } from './load_generator.js';
+import { checkOutputPath } from '../node/fs/index.js';
 import { findModelFolder, loadPlainModel } from './model_folder.js';
 import { intArg, oneOfArg } from './parse.js';
 import type { ProgramIo } from './program.js';
@@ -53,6 +54,7 @@ export function summaryLines(r: TranslateFolderResult): string[] {
 /** Runs `pix2pix test`; returns the result (also written to `<results>/metrics.json`). */
 export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
   const log = o.log ?? process.stderr;
+  checkOutputPath(o.results, '--results');
   const backend = await selectBackend(o.backend);
   const generator = await loadCliGenerator({ model: o.model, ...(o.arch === undefined ? {} : { arch: o.arch }) });
   const mode = o.eval ? 'inference' : 'paper';

@@ -1,7 +1,6 @@
 // `pix2pix train`: data from a folder, networks from the factories, the Trainer, samples, validation,
 // checkpoints (latest, best, numbered snapshots), history and report, in one locked output folder.
 import * as tf from '@tensorflow/tfjs-core';
-import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pairedBatches, type Direction } from '../data/batches.js';
 import type { ImageChannels } from '../data/image.js';
@@ -13,6 +12,7 @@ import type { CompositeGan, CompositeReconstruction } from '../losses/composite_
 import { checkWasmCapacity } from '../backends/wasm/capacity.js';
 import { generatorDivisor } from '../generator/divisor.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
+import { appendFileSafe, writeFileSafe } from '../node/fs/index.js';
 import { folderPairs, type FolderLayout } from '../node/folder_pairs.js';
 import { writeReport, type HistoryEntry } from '../node/report.js';
 import { writeSampleGrid } from '../node/sample_grid.js';
@@ -221,13 +221,13 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
     }
     if (!opts.resume) {
       const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: t.beta1, lrPolicy: t.schedule.policy, lrDecayIters: t.schedule.stepSize };
-      await writeFile(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
+      await writeFileSafe(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
     }
 
     // History: keep what the checkpoint covers (steps after it were lost with the process).
     const historyPath = join(out, HISTORY_JSONL);
     const history = opts.resume ? await readHistory(out, t.step) : [];
-    await writeFile(historyPath, history.map((e) => JSON.stringify(e) + '\n').join(''));
+    await writeFileSafe(historyPath, history.map((e) => JSON.stringify(e) + '\n').join(''));
     let best = Math.min(...history.map((e) => e['val/L1'] ?? Infinity));
 
     // A fixed set of examples for the sample grids: the first pairs, without jitter.
@@ -304,7 +304,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
               if (!log.isTTY) log.write(`validation at step ${s.step}: ${fmtScores(v)}${improved ? ' (best so far)' : ''}\n`);
             }
             history.push(e);
-            await appendFile(historyPath, JSON.stringify(e) + '\n');
+            await appendFileSafe(historyPath, JSON.stringify(e) + '\n');
             if (improved && opts.keepBest) await save(join(out, 'checkpoint-best'));
             const losses: Record<string, number> = { G: s.gLoss };
             if (t.discriminator) losses.D = s.dLoss;

@@ -4,6 +4,9 @@ export { checkOutputPath, makeDirs, refuseInputs, realTarget } from './paths.js'
 export { WRITE_RECORD, readRecord, type WriteRecord } from './record.js';
 export {
   writeFileSafe,
+  checkWritable,
+  addToRecord,
+  adoptFolder,
   appendFileSafe,
   writeFolderSafe,
   recordedFolderOf,

@@ -55,8 +55,9 @@ export async function realTarget(p: string): Promise<string> {
 const realInput = (p: string) => realpath(p).catch(() => resolve(p));
 
 /**
- * Refuses outputs that would replace a file the command reads, or land inside a folder it reads
- * (compared by real path, so `--out RUN/checkpoint/model.json`, `--out ''` and links are caught).
+ * Refuses outputs that would replace a file the command reads, land among the files of a folder it
+ * reads, or (a folder output) hold an input (compared by real path, so `--out RUN/checkpoint/model.json`
+ * and links are caught; a subfolder of an input folder is fine, the commands read no subfolders).
  * @param outputs - planned output files or folders.
  * @param inputs - the files and folders the command reads, each with how the CLI names it.
  * @param label - how the CLI names the outputs, e.g. `'--out x'`.
@@ -66,7 +67,7 @@ export async function refuseInputs(outputs: readonly string[], inputs: ReadonlyA
   for (const out of outputs) {
     const target = await realTarget(out);
     for (const i of ins) {
-      if (target === i.real || target.startsWith(i.real.endsWith(sep) ? i.real : i.real + sep) || i.real.startsWith(target + sep)) {
+      if (target === i.real || dirname(target) === i.real || i.real.startsWith(target + sep)) {
         throw refused(label, out, `would write over ${i.label} (${i.path}), which this command reads; choose another output`);
       }
     }

@@ -22,6 +22,8 @@ export interface WriteFileOptions {
   record?: boolean;
   /** Fsync the file and its folder. Default true. */
   durable?: boolean;
+  /** Which existing file may be replaced: `'recorded'` (one the folder's record lists; default) or `'never'`. */
+  overwrite?: 'recorded' | 'never';
 }
 
 const CHUNK = 1 << 20;
@@ -109,7 +111,7 @@ async function replaceAtomically(target: string, data: Uint8Array, label: string
 }
 
 /** Adds `names` to the record of `dir` (written atomically, before the files themselves appear). */
-async function addToRecord(dir: string, names: readonly string[], label: string): Promise<void> {
+export async function addToRecord(dir: string, names: readonly string[], label = dir): Promise<void> {
   const r: WriteRecord = (await readRecord(dir)) ?? { writtenBy: WRITTEN_BY, files: [] };
   const missing = names.filter((n) => !r.files.includes(n));
   if (missing.length === 0) return;
@@ -121,15 +123,32 @@ async function addToRecord(dir: string, names: readonly string[], label: string)
  * Why `target` may not be written, or null when it may: it is a folder, or an existing file (or link)
  * that the folder's record does not list.
  */
-async function blocker(target: string): Promise<string | null> {
+async function blocker(target: string, overwrite: 'recorded' | 'never' = 'recorded'): Promise<string | null> {
   const st = await lstat(target).catch(() => null);
   if (st === null) return null;
   if (st.isDirectory()) return 'is a folder';
+  if (overwrite === 'never') return 'exists; refusing to overwrite it (give a new file name)';
   const record = await readRecord(dirname(target));
   if (record?.files.includes(basename(target))) return null;
   return st.isSymbolicLink()
     ? 'is a symbolic link this program did not create: refusing to replace it (nothing written through it either)'
     : 'exists and was not written by pix2pix: refusing to overwrite it (give a new name, or remove it yourself)';
+}
+
+/**
+ * The checks of {@link writeFileSafe} without writing (for commands that check all their outputs
+ * before any work): a non-empty path, not an input, not a folder, not a file the program did not write.
+ * @returns The absolute target path.
+ * @throws WriteError naming the path and why.
+ */
+export async function checkWritable(file: string, options: WriteFileOptions = {}): Promise<string> {
+  const label = options.label ?? file;
+  checkOutputPath(file, label);
+  const target = resolve(file);
+  if (options.inputs) await refuseInputs([target], options.inputs, label);
+  const why = await blocker(target, options.overwrite);
+  if (why !== null) throw refused(label === file ? label : `${label}: ${file}`, target, why);
+  return target;
 }
 
 /**
@@ -140,12 +159,9 @@ async function blocker(target: string): Promise<string | null> {
  */
 export async function writeFileSafe(file: string, data: Uint8Array | string, options: WriteFileOptions = {}): Promise<void> {
   const label = options.label ?? file;
-  checkOutputPath(file, label);
-  const target = resolve(file);
-  if (options.inputs) await refuseInputs([target], options.inputs, label);
+  const target = await checkWritable(file, options);
   await makeDirs(dirname(target), label);
-  const why = await blocker(target);
-  if (why !== null) throw refused(label, target, why);
+  await removeLeftovers(target);
   if (options.record !== false) await addToRecord(dirname(target), [basename(target)], label);
   await replaceAtomically(target, bytesOf(data), label, options.durable !== false);
 }
@@ -217,6 +233,17 @@ export function recordedFolderOf(kind: string): (dir: string) => Promise<boolean
   };
 }
 
+/**
+ * Records folder `dir` as a `kind` output the program wrote, listing its regular files (for folders a
+ * version without write records made, recognised by the caller). Does nothing when it has a record.
+ */
+export async function adoptFolder(dir: string, kind: string, label = dir): Promise<void> {
+  if ((await readRecord(dir)) !== null) return;
+  const files = [];
+  for (const f of await filesUnder(dir)) if ((await lstat(join(dir, f))).isFile()) files.push(f);
+  await replaceAtomically(join(dir, WRITE_RECORD), Buffer.from(renderRecord({ writtenBy: WRITTEN_BY, kind, files })), label, false);
+}
+
 /** The process umask, read without changing it for longer than the call. */
 function currentUmask(): number {
   const mask = process.umask(0o022);
@@ -246,8 +273,9 @@ export async function writeFolderSafe<T>(dir: string, fill: (w: FolderWriter) =>
     if (st.isSymbolicLink()) throw refused(label, target, 'is a symbolic link: refusing to replace it or write through it (give the real folder)');
     if (!st.isDirectory()) throw refused(label, target, 'exists and is not a folder');
     existing = (await readdir(target)).length > 0;
-    if (existing && !(await (options.replaceable ?? recordedFolderOf(options.kind))(target))) {
-      throw refused(label, target, 'the folder is not empty and holds files this program did not write as this kind of output; give a new or empty folder');
+    const replaceable = options.replaceable ?? recordedFolderOf(options.kind);
+    if (existing && !(await replaceable(target).catch((e: Error) => Promise.reject(refused(label, target, e.message))))) {
+      throw refused(label, target, `exists and is not empty, and is not an earlier ${options.kind} folder written by pix2pix: give a new or empty folder`);
     }
   }
   let tmp: string;
