@@ -23,6 +23,7 @@ import { TrainProgress } from './progress.js';
 import { resumeConflicts, type NetG } from './train/flags.js';
 import { buildNetworks, generatorKind, initGenerator } from './train/networks.js';
 import { HISTORY_JSONL, makeWritableDir, openOutFolder, readHistory, readRunJson, RUN_JSON } from './train/out_folder.js';
+import { absoluteData, architectureOf, checkResumeIdentity, comparableData, dataIdentity } from './train/identity.js';
 import { firstPairs, openValidation, type Validation, type ValidationScores } from './train/validation.js';
 
 export { checkpointDir } from './train/out_folder.js';
@@ -128,6 +129,7 @@ const RUN_KEYS = [
   'data', 'layout', 'direction', 'size', 'loadSize', 'flip', 'inputChannels', 'outputChannels', 'batchSize', 'lambda', 'gan',
   'reconstruction', 'norm', 'rf', 'generator', 'filters', 'dFilters', 'lr', 'seed',
   'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'initType', 'initGain', 'preprocess', 'epochCount', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator',
+  'pairs', 'fingerprint', 'architecture',
 ] as const;
 
 function historyEntry(s: StepStats): HistoryEntry {
@@ -144,7 +146,7 @@ function resumedOptions(opts: TrainRunOptions, saved: Record<string, unknown>): 
     saved.netG = saved.numDowns !== undefined ? `unet_${2 ** Number(saved.numDowns)}` : saved.generator;
   }
   if (opts.given) {
-    const values = { ...opts, netG: opts.netG ?? opts.generator } as unknown as Record<string, unknown>;
+    const values = { ...opts, netG: opts.netG ?? opts.generator, data: comparableData(opts.data, saved.data) } as unknown as Record<string, unknown>;
     const conflicts = resumeConflicts(saved, values, opts.given);
     if (conflicts.length > 0) {
       throw new CliError(
@@ -166,17 +168,29 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   const out = opts.out;
   if (opts.keepBest && opts.valData === undefined) throw new CliError('--keep-best needs --val-data (the best checkpoint is the one with the lowest validation L1)');
   if (opts.lrPolicy === 'plateau' && opts.valData === undefined) throw new CliError('--lr-policy plateau needs --val-data (the rate drops when the validation L1 stops improving)');
+  if (!opts.resume) {
+    // The reference's epoch_count numbers the first epoch: past the last one, nothing would be trained.
+    const epochs = opts.epochs + opts.epochsDecay - ((opts.epochCount ?? 1) - 1);
+    if (epochs <= 0) {
+      throw new CliError(
+        `--n-epochs ${opts.epochs} --n-epochs-decay ${opts.epochsDecay}${opts.epochCount === undefined ? '' : ` --epoch-count ${opts.epochCount}`}: the schedule has no epoch to train (0 steps); ` +
+          'give more epochs, or a smaller --epoch-count',
+      );
+    }
+  }
   const folder = await openOutFolder(out, opts.resume);
   const ckpt = folder.checkpoint;
   let trainer: Trainer | null = null;
   try {
     if (folder.recovered) log.write(`a save was interrupted: restored the previous checkpoint from ${folder.recovered}\n`);
     await makeWritableDir(join(out, 'samples'), `--out ${out}`);
-    const o = opts.resume ? resumedOptions(opts, await readRunJson(out)) : opts;
+    const savedRun = opts.resume ? await readRunJson(out) : {};
+    const o = opts.resume ? resumedOptions(opts, savedRun) : opts;
     const netG: NetG = o.netG ?? (o.generator === 'resnet' ? 'resnet_9blocks' : o.generator);
 
     const backend = await selectBackend(o.backend);
     const source = firstPairs(await folderPairs(o.data, { layout: o.layout }), o.maxDatasetSize);
+    const identity = await dataIdentity(source);
     const validation: Validation | null =
       opts.valData === undefined
         ? null
@@ -184,6 +198,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
 
     if (opts.resume) {
       trainer = await Trainer.load(fileCheckpoint(ckpt));
+      checkResumeIdentity(savedRun, identity, trainer, { out, data: o.data, checkpoint: ckpt });
     } else {
       const { G, D, loss } = buildNetworks({ ...o, netG, dropout: o.dropout ?? true, unconditionalD: o.unconditionalD ?? false });
       if (o.initGenerator !== undefined) await initGenerator(G, o.initGenerator);
@@ -220,7 +235,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
       }
     }
     if (!opts.resume) {
-      const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: t.beta1, lrPolicy: t.schedule.policy, lrDecayIters: t.schedule.stepSize };
+      const saved: Record<string, unknown> = { ...o, data: absoluteData(o.data), ...identity, architecture: architectureOf(t), ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: t.beta1, lrPolicy: t.schedule.policy, lrDecayIters: t.schedule.stepSize };
       await writeFileSafe(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
     }
 

@@ -16,7 +16,7 @@ import type { GenerationMode } from '../generator/generate.js';
 import { translateImage } from '../generator/translate_image.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { listImages } from '../node/folder_pairs.js';
-import { readImage, writeImage } from '../node/image_io.js';
+import { MAX_IMAGE_PIXELS, readImage, writeImage } from '../node/image_io.js';
 import { checkWritable, makeDirs } from '../node/fs/index.js';
 import { Trainer } from '../trainer/trainer.js';
 import { deriveSeed } from '../util/random.js';
@@ -25,9 +25,10 @@ import { findModelFolder, loadPlainModel } from './model_folder.js';
 
 /** Commander value parser of `--resize WxH`: `[width, height]`, both integers >= 1. */
 export function sizeArg(value: string): [number, number] {
-  const m = /^(\d+)x(\d+)$/i.exec(value.trim());
+  const m = /^(\d+)x(\d+)$/i.exec(value);
   const wh = m ? [Number(m[1]), Number(m[2])] : [];
   if (wh.length !== 2 || !wh.every((v) => Number.isSafeInteger(v) && v >= 1)) throw new InvalidArgumentError('must be WIDTHxHEIGHT, e.g. 512x256');
+  if (wh[0]! * wh[1]! > MAX_IMAGE_PIXELS) throw new InvalidArgumentError(`${value} exceeds the limit of ${MAX_IMAGE_PIXELS} pixels per image`);
   return wh as [number, number];
 }
 

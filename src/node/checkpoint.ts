@@ -225,15 +225,17 @@ async function loadDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
  * const resumed = await Trainer.load(fileCheckpoint('runs/facades/latest'));
  * ```
  * @param dir - the checkpoint directory (created, with its parents, on save).
- * @returns An IO handler with `save` and `load`.
+ * @returns An IO handler with `save` and `load`, and `source` (its `model.json`, which load errors name).
  */
-export function fileCheckpoint(dir: string): tf.io.IOHandler {
+export function fileCheckpoint(dir: string): tf.io.IOHandler & { readonly source: string } {
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new RangeError(`dir must be a non-empty path (got ${JSON.stringify(dir)})`);
   }
   return {
     save: (artifacts) => saveDirectory(dir, artifacts),
     load: () => loadDirectory(dir),
+    // Named by errors of values read from the checkpoint (Trainer.load).
+    source: path.join(path.resolve(dir), CHECKPOINT_JSON),
   };
 }
 

@@ -13,10 +13,11 @@ export function registerTrain(program: Command, io: ProgramIo): Command {
   addTrainFlags(cmd);
   cmd.action(async () => {
     const { values: v, given } = resolveTrainFlags(cmd);
-    if (v.data === undefined) throw new CliError("required option '--dataroot <dir>' (or --data <dir>) not specified");
+    // With --resume the data set comes from run.json (its absolute path).
+    if (v.data === undefined && v.resume !== true) throw new CliError("required option '--dataroot <dir>' (or --data <dir>) not specified");
     const netG = v.netG as NetG;
     const r = await runTrain({
-      data: v.data as string,
+      data: (v.data as string | undefined) ?? '',
       layout: v.layout as 'ab' | 'folders' | undefined,
       direction: v.direction as 'AtoB' | 'BtoA',
       size: v.size as number,

@@ -15,7 +15,7 @@ import { compositeLoss } from '../../losses/composite_loss.js';
 import { GAN_MODES } from '../../losses/gan_loss.js';
 import { resolveSchedule, SCHEDULE_POLICIES } from '../../trainer/schedules/index.js';
 import { CLI_BACKENDS, CliError } from '../backend.js';
-import { intArg, numArg, oneOfArg } from '../parse.js';
+import { intArg, numArg, oneOfArg, sideArg } from '../parse.js';
 
 /** Generator architectures of `pix2pix train --netG`: the reference's U-Nets by depth, a U-Net as deep as `--size` allows, the reference's ResNet generators, and the paper's encoder-decoder. */
 export const NET_G = ['unet_256', 'unet_128', 'unet', 'resnet_9blocks', 'resnet_6blocks', 'encoder-decoder'] as const;
@@ -83,9 +83,9 @@ export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   { key: 'data', names: [{ flag: '--dataroot <dir>' }, { flag: '--data <dir>' }], help: 'data set folder: A|B images, or subfolders A/ and B/ with matching names (required)', resume: 'fixed' },
   { key: 'layout', names: [{ flag: '--layout <layout>', parse: oneOfArg(['ab', 'folders'] as const) }], help: 'data layout: ab or folders (default: folders when <dir>/A and <dir>/B exist, else ab)', resume: 'fixed' },
   { key: 'direction', names: [{ flag: '--direction <dir>', parse: oneOfArg(DIRECTIONS) }], help: 'AtoB or BtoA', default: DIRECTIONS[0], resume: 'fixed' },
-  { key: 'size', names: [{ flag: '--crop-size <px>', parse: intArg(2) }, { flag: '--size <px>', parse: intArg(2) }], help: 'image size the network trains on (random crop of the --load-size image)', default: G_DEFAULTS.imageSize, resume: 'fixed' },
+  { key: 'size', names: [{ flag: '--crop-size <px>', parse: sideArg(2) }, { flag: '--size <px>', parse: sideArg(2) }], help: 'image size the network trains on (random crop of the --load-size image)', default: G_DEFAULTS.imageSize, resume: 'fixed' },
   { key: 'preprocess', names: [{ flag: '--preprocess <mode>', parse: oneOfArg(PREPROCESS_MODES) }], help: `how images are brought to --crop-size: ${PREPROCESS_MODES.join(', ')} (see README, Paired data)`, default: PREPROCESS_MODES[0], resume: 'fixed' },
-  { key: 'loadSize', names: [{ flag: '--load-size <px>', parse: intArg(2) }], help: 'resize to this before the random crop (default round(size*286/256))', resume: 'fixed' },
+  { key: 'loadSize', names: [{ flag: '--load-size <px>', parse: sideArg(2) }], help: 'resize to this before the random crop (default round(size*286/256))', resume: 'fixed' },
   { key: 'flip', names: [{ flag: '--no-flip' }], help: 'no random horizontal flips', default: true, resume: 'fixed' },
   { key: 'inputChannels', names: [{ flag: '--input-nc <n>', parse: oneOfArg(CHANNELS), value: Number }, { flag: '--input-channels <n>', parse: oneOfArg(CHANNELS), value: Number }], help: 'input channels: 1, 3 or 4', default: G_DEFAULTS.inputChannels, resume: 'fixed' },
   { key: 'outputChannels', names: [{ flag: '--output-nc <n>', parse: oneOfArg(CHANNELS), value: Number }, { flag: '--output-channels <n>', parse: oneOfArg(CHANNELS), value: Number }], help: 'output channels: 1, 3 or 4', default: G_DEFAULTS.outputChannels, resume: 'fixed' },
