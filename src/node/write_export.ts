@@ -25,7 +25,7 @@ export async function writeTfjsExport(dir: string, exp: TfjsExport, label = dir)
       await w.put(TFJS_EXPORT_WEIGHTS, exp.weights);
       await w.put(TFJS_EXPORT_JSON, json);
     },
-    { kind: 'tfjs-export', label, replaceable: async () => false, record: false },
+    { kind: 'tfjs-export', label, replaceable: async () => false, record: false, expectedBytes: exp.weights.byteLength + Buffer.byteLength(json) },
   );
   return { modelJson: Buffer.byteLength(json), weights: exp.weights.byteLength };
 }

@@ -210,6 +210,8 @@ export interface WriteFolderOptions {
   replaceable?: (dir: string) => Promise<boolean>;
   /** Write a record into the folder. Default true. */
   record?: boolean;
+  /** Bytes the folder will hold, when known: a full-disk error then says how much of it was written. */
+  expectedBytes?: number;
 }
 
 /** Every file under `dir`, relative and `/`-separated (folders are not listed). */
@@ -295,7 +297,7 @@ export async function writeFolderSafe<T>(dir: string, fill: (w: FolderWriter) =>
         if (name.includes('/')) await makeDirs(dirname(file));
         await putNew(file, bytesOf(data), progress, true);
       } catch (e) {
-        throw writeFailure(label, join(target, name), e, { written: progress.written });
+        throw writeFailure(label, join(target, name), e, { written: progress.written, ...(options.expectedBytes === undefined ? {} : { total: options.expectedBytes }) });
       }
       names.push(name);
     },
