@@ -5,8 +5,8 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleWasmEntry } from './wasm_helpers.js';
 
 const root = resolve(__dirname, '../..');
 const dir = join(root, 'node_modules', '.cache', `pix2pix-wasm-scripts-${process.pid}`);
@@ -14,16 +14,7 @@ let shared = '';
 
 beforeAll(async () => {
   await mkdir(dir, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'src/backends/wasm/index.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    external: ['@tensorflow/*'],
-    outfile: join(dir, 'wasm.mjs'),
-    logLevel: 'silent',
-  });
+  await bundleWasmEntry(dir);
   await writeFile(
     join(dir, 'threads.mjs'),
     [

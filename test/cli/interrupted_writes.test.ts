@@ -37,7 +37,7 @@ beforeAll(async () => {
   expect((await pix2pix('make-dataset', '--out', 'big', '--count', '60', '--size', '32')).code).toBe(0);
   disk = join(ctx.tmp, 'disk');
   await mkdir(disk);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', disk]);
 }, 120_000);
 
 afterAll(() => {
@@ -62,7 +62,7 @@ describe('kill -9, then the same command again', () => {
   }
 
   it('train (killed before its first checkpoint)', async () => {
-    const args = ['train', '--dataroot', 'big', '--out', 'kt', '--max-steps', '40', '--checkpoint-every', '1000', ...tiny];
+    const args = ['train', '--dataroot', 'ds', '--out', 'kt', '--max-steps', '6', '--checkpoint-every', '1000', ...tiny];
     expect(await killWhen(args, async () => (await entries('kt')).includes('run.json'))).toBe(true);
     expect(await entries('kt/checkpoint')).toEqual([]);
     const again = await pix2pix(...args);

@@ -21,6 +21,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { fnv1aHex } from '../../util/hash.js';
 
 /** Node built-ins used here, obtained without a static import so that bundles stay platform neutral. */
 interface NodeBuiltins {
@@ -53,16 +54,6 @@ export function availableCores(): number {
   const os = proc?.getBuiltinModule?.('os') as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;
   if (os === undefined) return 1;
   return os.availableParallelism?.() ?? os.cpus().length;
-}
-
-/** 32-bit FNV-1a hash of a string, as 8 hex digits. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The uid of this process (-1 where there are none). */
@@ -145,7 +136,7 @@ export async function withNodeThreads(threads: number, init: () => Promise<unkno
     readonly __pix2pixPath: string;
     constructor(parts: unknown[]) {
       const text = PRELUDE + parts.map(String).join('');
-      this.__pix2pixPath = path.join(dir, `${fnv1a(text)}-${text.length}.cjs`);
+      this.__pix2pixPath = path.join(dir, `${fnv1aHex(text)}-${text.length}.cjs`);
       try {
         fs.writeFileSync(this.__pix2pixPath, text, { flag: 'wx', mode: 0o600 });
       } catch (e) {

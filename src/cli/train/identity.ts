@@ -7,6 +7,7 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import type { PairSource } from '../../data/source.js';
 import type { Trainer } from '../../trainer/trainer.js';
 import { CliError } from '../backend.js';
+import { fnv1aHex } from '../../util/hash.js';
 
 /** The data set's identity in `run.json`. */
 export interface DataIdentity {
@@ -14,15 +15,6 @@ export interface DataIdentity {
   pairs: number;
   /** FNV-1a hash (hex) of every pair's file names and byte sizes, in order. */
   fingerprint: string;
-}
-
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The identity of `source`: its length and a hash of its files' names and sizes (one `stat` per file). */
@@ -34,7 +26,7 @@ export async function dataIdentity(source: PairSource): Promise<DataIdentity> {
       parts.push(`${basename(f)}:${size}`);
     }
   }
-  return { pairs: source.length, fingerprint: fnv1a(parts.join('\n')) };
+  return { pairs: source.length, fingerprint: fnv1aHex(parts.join('\n')) };
 }
 
 const params = (m: tfl.LayersModel) => m.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
