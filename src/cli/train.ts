@@ -169,9 +169,10 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   if (opts.keepBest && opts.valData === undefined) throw new CliError('--keep-best needs --val-data (the best checkpoint is the one with the lowest validation L1)');
   if (opts.lrPolicy === 'plateau' && opts.valData === undefined) throw new CliError('--lr-policy plateau needs --val-data (the rate drops when the validation L1 stops improving)');
   if (!opts.resume) {
-    // The reference's epoch_count numbers the first epoch: past the last one, nothing would be trained.
+    // The reference's epoch_count numbers the first epoch: past the last one, nothing would be trained
+    // (an explicitly empty schedule, --n-epochs 0 --n-epochs-decay 0, saves the initial networks).
     const epochs = opts.epochs + opts.epochsDecay - ((opts.epochCount ?? 1) - 1);
-    if (epochs <= 0) {
+    if (epochs <= 0 && opts.epochs + opts.epochsDecay > 0) {
       throw new CliError(
         `--n-epochs ${opts.epochs} --n-epochs-decay ${opts.epochsDecay}${opts.epochCount === undefined ? '' : ` --epoch-count ${opts.epochCount}`}: the schedule has no epoch to train (0 steps); ` +
           'give more epochs, or a smaller --epoch-count',

@@ -10,7 +10,10 @@ import { refused, writeFailure } from './errors.js';
  * @param label - how the CLI names it, e.g. `'--out'`.
  */
 export function checkOutputPath(path: string, label: string): void {
-  if (typeof path !== 'string' || path.trim() === '') throw refused(`${label} ${JSON.stringify(path)}`, String(path), 'an empty path: give a file or folder name');
+  if (typeof path === 'string' && path.trim() !== '') return;
+  const flag = label.trim();
+  const name = flag === '' || flag === path ? JSON.stringify(path) : `${flag} ${JSON.stringify(path)}`;
+  throw refused(name, String(path), 'an empty path: give a file or folder name');
 }
 
 /**
