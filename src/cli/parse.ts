@@ -13,7 +13,7 @@ export const intArg =
   (min: number) =>
   (value: string): number => {
     const n = Number(value);
-    if (!INTEGER.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`must be a decimal integer >= ${min} (got '${value}')`);
+    if (!INTEGER.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer >= ${min}, in decimal (got '${value}')`);
     return n;
   };
 
@@ -22,7 +22,7 @@ export const numArg =
   (min: number) =>
   (value: string): number => {
     const n = Number(value);
-    if (!DECIMAL.test(value) || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`must be a decimal number >= ${min} (got '${value}')`);
+    if (!DECIMAL.test(value) || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`must be a number >= ${min}, in decimal (got '${value}')`);
     return n;
   };
 

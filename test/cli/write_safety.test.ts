@@ -132,7 +132,7 @@ describe('numbers on the command line', () => {
   it('decimal only, one value per flag, sizes within the pixel limit, a schedule with steps', async () => {
     const hex = await train('f1', '--lr', '0x10');
     expect(hex.code).not.toBe(0);
-    expect(hex.stderr).toMatch(/--lr <x>' argument '0x10' is invalid\. must be a decimal number/);
+    expect(hex.stderr).toMatch(/--lr <x>' argument '0x10' is invalid\. must be a number >= 0, in decimal/);
     const twice = await train('f2', '--lr', '0.1', '--lr', '0.2');
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/--lr 0\.1 and --lr 0\.2: a flag takes one value/);
