@@ -3,14 +3,12 @@
  * write over an input and writing exactly one output per pair.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { convertChannels, imageToTensor, tensorToImage, type RawImage } from '../data/image.js';
 import { joinAB } from '../data/split.js';
 import { twoFolderFiles } from '../node/folder_pairs.js';
-import { readImage, writeImage } from '../node/image_io.js';
-import { CliError, selectBackend } from './backend.js';
-import { real, refuseReplacingInputs } from './translate.js';
+import { encodePng, readImage } from '../node/image_io.js';
+import { writeFolderSafe } from '../node/fs/index.js';
+import { selectBackend } from './backend.js';
 
 /** Options of `pix2pix combine`. */
 export interface CombineOptions {
@@ -40,27 +38,29 @@ function fit(img: RawImage, h: number, w: number): RawImage {
 export async function runCombine(o: CombineOptions): Promise<number> {
   const log = o.log ?? process.stderr;
   const files = await twoFolderFiles(o.a, o.b);
-  const targets = files.map((f) => join(o.out, `${f.stem}.png`));
-  for (const [flag, dir] of [['--a', o.a], ['--b', o.b]] as const) {
-    if ((await real(dir)) === (await real(o.out))) throw new CliError(`--out ${o.out} is the ${flag} folder: combined images would land among (and could replace) the inputs; choose another --out folder`);
-  }
-  await refuseReplacingInputs(targets, files.flatMap((f) => [f.a, f.b]), ['--out', '--a/--b']);
   await selectBackend('cpu'); // resizing runs tfjs ops
-  await mkdir(o.out, { recursive: true });
-  let written = 0;
-  for (const [i, f] of files.entries()) {
-    const a = await readImage(f.a);
-    const b = await readImage(f.b);
-    const [h, w] = o.size === undefined ? [a.height, a.width] : [o.size, o.size];
-    let A = fit(a, h, w);
-    let B = fit(b, h, w);
-    if (A.channels !== B.channels) {
-      A = convertChannels(A, 4);
-      B = convertChannels(B, 4);
-    }
-    await writeImage(targets[i]!, joinAB(A, B));
-    written++;
-  }
+  // One folder, written atomically: a bad image or a kill leaves nothing that blocks the rerun.
+  const written = await writeFolderSafe(
+    o.out,
+    async (out) => {
+      let n = 0;
+      for (const f of files) {
+        const a = await readImage(f.a);
+        const b = await readImage(f.b);
+        const [h, w] = o.size === undefined ? [a.height, a.width] : [o.size, o.size];
+        let A = fit(a, h, w);
+        let B = fit(b, h, w);
+        if (A.channels !== B.channels) {
+          A = convertChannels(A, 4);
+          B = convertChannels(B, 4);
+        }
+        await out.put(`${f.stem}.png`, encodePng(joinAB(A, B)));
+        n++;
+      }
+      return n;
+    },
+    { kind: 'combine', label: `--out ${o.out}`, inputs: [{ path: o.a, label: '--a' }, { path: o.b, label: '--b' }] },
+  );
   log.write(`combined ${written} pair(s) into ${o.out}\n`);
   return written;
 }

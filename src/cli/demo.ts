@@ -4,7 +4,7 @@
  * starts over, removing only the folders the demo itself created (listed in its `demo.json`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pairedBatches } from '../data/batches.js';
 import { facadePairs } from '../data/facades/source.js';
@@ -15,6 +15,7 @@ import { psnr } from '../metrics/psnr.js';
 import { writeFacadeDataset } from '../node/facade_dataset.js';
 import { writeSampleGrid } from '../node/sample_grid.js';
 import { Trainer } from '../trainer/trainer.js';
+import { addToRecord, adoptFolder, readRecord, writeFileSafe } from '../node/fs/index.js';
 import { CliError, type CliBackend } from './backend.js';
 import { runTrain } from './train.js';
 
@@ -69,7 +70,7 @@ async function prepareDemoFolder(o: DemoOptions, log: NodeJS.WriteStream): Promi
       throw new CliError(`${recordPath} is not valid JSON (${(e as Error).message}); remove it by hand if that folder is a demo run`);
     }
   }
-  const present = [];
+  const present: string[] = [];
   for (const p of DEMO_PATHS) if (await exists(join(o.out, p))) present.push(p);
   if (!record) {
     if (present.length > 0) {
@@ -86,6 +87,9 @@ async function prepareDemoFolder(o: DemoOptions, log: NodeJS.WriteStream): Promi
     log.write(`demo: --fresh: removed the previous demo's ${created.join(', ') || 'record'} in ${o.out}\n`);
     return false;
   }
+  // A demo of a version without write records: its own files (named in demo.json) become recorded ones.
+  if ((await readRecord(o.out)) === null) await addToRecord(o.out, [DEMO_RECORD, ...['held-out.png'].filter((p) => present.includes(p))], `--out ${o.out}`);
+  for (const p of ['data/train', 'data/test']) if (present.includes(p)) await adoptFolder(join(o.out, p), 'make-dataset');
   const differ = DEMO_SETTINGS.filter((k) => record![k] !== o[k]);
   if (differ.length > 0) {
     throw new CliError(
@@ -133,9 +137,8 @@ async function score(trainer: Trainer, test: ReturnType<typeof facadePairs>, siz
 export async function runDemo(o: DemoOptions): Promise<{ before: DemoScores; after: DemoScores; steps: number }> {
   const log = o.log ?? process.stderr;
   const resume = await prepareDemoFolder(o, log);
-  await mkdir(o.out, { recursive: true });
   const record: DemoRecord = { size: o.size, filters: o.filters, count: o.count, testCount: o.testCount, seed: o.seed, created: DEMO_PATHS };
-  await writeFile(join(o.out, DEMO_RECORD), JSON.stringify(record, null, 2) + '\n');
+  await writeFileSafe(join(o.out, DEMO_RECORD), JSON.stringify(record, null, 2) + '\n', { label: `--out ${o.out}` });
   if (resume) log.write(`demo: continuing the previous demo's training in ${join(o.out, 'train')} (pass --fresh to start over)\n`);
   const dataDir = join(o.out, 'data', 'train');
   const testDir = join(o.out, 'data', 'test');

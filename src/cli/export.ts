@@ -38,7 +38,7 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 async function exportTfjs(g: CliGenerator, o: ExportOptions, log: NodeJS.WriteStream): Promise<void> {
   const exp = await exportTfjsGenerator(g.model, { quantize: o.quantize ?? 'float32' });
-  const sizes = await writeTfjsExport(o.out, exp);
+  const sizes = await writeTfjsExport(o.out, exp, `--out ${o.out}`);
   log.write(
     `wrote ${o.out}/model.json (${kb(sizes.modelJson)}) and weights.bin (${kb(sizes.weights)}, ${o.quantize ?? 'float32'} weights): ` +
       `load it with tf.loadLayersModel('<url>/model.json'); generators with instance norm need import '@acme/pix2pix/layers' first\n`,
@@ -48,7 +48,7 @@ async function exportTfjs(g: CliGenerator, o: ExportOptions, log: NodeJS.WriteSt
 async function exportOnnx(g: CliGenerator, o: ExportOptions, log: NodeJS.WriteStream): Promise<void> {
   if (o.quantize !== undefined) throw new CliError('--quantize applies to --format tfjs only');
   const bytes = exportOnnxGenerator(g.model);
-  await writeNewFile(o.out, bytes);
+  await writeNewFile(o.out, bytes, `--out ${o.out}`);
   log.write(`wrote ${o.out} (${kb(bytes.byteLength)}; ONNX, NHWC float32 input 'input' [N, H, W, C] in [-1, 1], dynamic N, H, W)\n`);
 }
 

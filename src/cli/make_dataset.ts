@@ -3,17 +3,16 @@
  * reference's layout, `<out>/train/` and `<out>/test/` of A|B images (A made from the photo by Canny
  * edges, gray, or Lab L; B the photo), split by photo so that no photo gives pairs on both sides.
  */
-import { mkdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { canny, type CannyOptions } from '../data/canny.js';
 import { photoPairs, type PhotoTask } from '../data/photo_pairs.js';
 import { Rng, deriveSeed } from '../util/random.js';
 import { listImages } from '../node/folder_pairs.js';
 import { encodePng, readImage } from '../node/image_io.js';
-import { writeNewFile } from '../node/write_export.js';
+import { writeFolderSafe } from '../node/fs/index.js';
 import { CliError, selectBackend } from './backend.js';
 import { CountProgress } from './progress.js';
-import { outputNames, refuseReplacingInputs } from './translate.js';
+import { outputNames } from './translate.js';
 
 /** Options of `pix2pix make-dataset --from`. */
 export interface MakePhotoDatasetOptions {
@@ -65,8 +64,8 @@ function testPhotos(n: number, o: MakePhotoDatasetOptions): number {
  * Runs `pix2pix make-dataset --from`: reads every photo of `from`, splits the photos (seeded shuffle)
  * into test and train, and writes each photo's pairs (`<name>.png`, or `<name>_<k>.png` with several
  * crops) into `<out>/test/` or `<out>/train/`. Unreadable files are skipped, each reported with its
- * reason, and the rest is written; nothing is written when a planned file already exists, and it fails
- * when no photo could be read.
+ * reason, and the rest is written; `--out` is written as one folder through the one write path (it must
+ * be new, empty, or an earlier data set of this command), and nothing is written when no photo could be read.
  */
 export async function runMakePhotoDataset(o: MakePhotoDatasetOptions): Promise<MakePhotoDatasetResult> {
   const log = o.log ?? process.stderr;
@@ -88,49 +87,50 @@ export async function runMakePhotoDataset(o: MakePhotoDatasetOptions): Promise<M
   const order = new Rng(deriveSeed(o.seed, 'photo split')).shuffle(files.map((_, i) => i));
   const isTest = new Set(order.slice(0, nTest));
   const stems = outputNames(files).map((n) => basename(n, extname(n)));
-  const targets = files.map((_, i) => {
-    const dir = join(o.out, isTest.has(i) ? 'test' : 'train');
-    return Array.from({ length: o.crops }, (_, k) => join(dir, o.crops === 1 ? `${stems[i]}.png` : `${stems[i]}_${k + 1}.png`));
+  const names2 = files.map((_, i) => {
+    const split = isTest.has(i) ? 'test' : 'train';
+    return Array.from({ length: o.crops }, (_, k) => `${split}/${o.crops === 1 ? `${stems[i]}.png` : `${stems[i]}_${k + 1}.png`}`);
   });
-  const all = targets.flat();
-  const present: string[] = [];
-  for (const t of all) if (await stat(t).then(() => true, () => false)) present.push(t);
-  if (present.length > 0) {
-    throw new CliError(`--out ${o.out} already holds ${present.length} of the files to write (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''}); nothing was written: choose another --out`);
-  }
-  await refuseReplacingInputs(all, files, ['--out', '--from']);
   await selectBackend('cpu'); // resizing runs tfjs ops
-  for (const split of nTest > 0 ? ['train', 'test'] : ['train']) await mkdir(join(o.out, split), { recursive: true });
 
   log.write(
     `make-dataset: ${files.length} photo(s) from ${o.from} -> ${files.length - nTest} for train/, ${nTest} for test/ (split by photo, seed ${o.seed}); ` +
       `A = ${o.task}, B = photo, shorter side ${o.loadSize}, ${o.crops} crop(s) of ${cropSize}x${cropSize} per photo\n`,
   );
   const result: MakePhotoDatasetResult = { train: [], test: [], skipped: [] };
-  const progress = new CountProgress(files.length, 'make-dataset: photos', log);
-  try {
-    for (const [i, file] of files.entries()) {
-      let photo;
+  // The whole data set is one folder written by the one write path: built beside --out and renamed into
+  // place when complete (a kill, a full disk or no readable photo leaves --out as it was); an existing
+  // --out is replaced only when it is an earlier data set of this command, never a folder of the user's.
+  await writeFolderSafe(
+    o.out,
+    async (w) => {
+      const progress = new CountProgress(files.length, 'make-dataset: photos', log);
       try {
-        photo = await readImage(file);
-      } catch (e) {
-        result.skipped.push({ file, reason: (e as Error).message.replace(`${file}: `, '') });
-        progress.tick();
-        continue;
+        for (const [i, file] of files.entries()) {
+          let photo;
+          try {
+            photo = await readImage(file);
+          } catch (e) {
+            result.skipped.push({ file, reason: (e as Error).message.replace(`${file}: `, '') });
+            progress.tick();
+            continue;
+          }
+          const pairs = photoPairs(photo, i, { task: o.task, loadSize: o.loadSize, cropSize, crops: o.crops, seed: o.seed, canny: o.canny });
+          for (const [k, pair] of pairs.entries()) {
+            const name = names2[i]![k]!;
+            await w.put(name, encodePng(pair));
+            (isTest.has(i) ? result.test : result.train).push(join(o.out, name));
+          }
+          progress.tick();
+        }
+      } finally {
+        progress.stop();
       }
-      const pairs = photoPairs(photo, i, { task: o.task, loadSize: o.loadSize, cropSize, crops: o.crops, seed: o.seed, canny: o.canny });
-      for (const [k, pair] of pairs.entries()) {
-        const path = targets[i]![k]!;
-        await writeNewFile(path, encodePng(pair));
-        (isTest.has(i) ? result.test : result.train).push(path);
-      }
-      progress.tick();
-    }
-  } finally {
-    progress.stop();
-  }
+      if (result.train.length + result.test.length === 0) throw new CliError(`--from ${o.from}: none of the ${files.length} image file(s) could be read; nothing was written`);
+    },
+    { kind: 'make-dataset-photos', label: `--out ${o.out}`, inputs: [{ path: o.from, label: '--from' }] },
+  );
   for (const s of result.skipped) log.write(`skipped ${s.file}: ${s.reason}\n`);
-  if (result.train.length + result.test.length === 0) throw new CliError(`--from ${o.from}: none of the ${files.length} image file(s) could be read; nothing was written`);
   log.write(
     `wrote ${result.train.length} pair(s) to ${join(o.out, 'train')} and ${result.test.length} to ${join(o.out, 'test')} (${2 * cropSize}x${cropSize}, A|B)` +
       `${result.skipped.length > 0 ? `; skipped ${result.skipped.length} unreadable file(s), listed above` : ''}\n`,

@@ -8,7 +8,7 @@ import { PHOTO_PAIR_DEFAULTS, PHOTO_TASKS, type PhotoTask } from '../data/photo_
 import { writeFacadeDataset } from '../node/facade_dataset.js';
 import { CliError } from './backend.js';
 import { runMakePhotoDataset } from './make_dataset.js';
-import { intArg, numArg, oneOfArg } from './parse.js';
+import { intArg, numArg, oneOfArg, sideArg } from './parse.js';
 import type { ProgramIo } from './program.js';
 
 /** Flags that only make sense for the facades, and only with `--from`. */
@@ -43,12 +43,12 @@ export function registerMakeDataset(program: Command, io: ProgramIo): Command {
     .requiredOption('--out <dir>', 'output folder (with --from: pairs go to <out>/train/ and <out>/test/)')
     .option('--seed <n>', 'seed (facades: the data set; --from: the train/test split and the crop places)', intArg(0), 0)
     .option('--count <n>', 'facades: number of pairs', intArg(1), 400)
-    .option('--size <px>', 'facades: side of each half in pixels', intArg(16), 256)
+    .option('--size <px>', 'facades: side of each half in pixels', sideArg(16, 2), 256)
     .option('--offset <n>', 'facades: index of the first pair (use a large one for a disjoint test split)', intArg(0), 0)
     .option('--from <dir>', 'a folder of photos (PNG/JPEG): make pairs from them instead of the facades')
     .option('--task <task>', `with --from: what A is: ${PHOTO_TASKS.join(', ')} (B is the photo)`, oneOfArg(PHOTO_TASKS), PHOTO_PAIR_DEFAULTS.task)
-    .option('--load-size <px>', "with --from: scale each photo's shorter side to this first", intArg(1), PHOTO_PAIR_DEFAULTS.loadSize)
-    .option('--crop-size <px>', 'with --from: side of the square crops, each pair is 2*crop x crop (default: --load-size)', intArg(1))
+    .option('--load-size <px>', "with --from: scale each photo's shorter side to this first", sideArg(1), PHOTO_PAIR_DEFAULTS.loadSize)
+    .option('--crop-size <px>', 'with --from: side of the square crops, each pair is 2*crop x crop (default: --load-size)', sideArg(1))
     .option('--crops-per-photo <n>', 'with --from: crops per photo (1: the centre square; more: random places)', intArg(1), PHOTO_PAIR_DEFAULTS.crops)
     .option('--test-fraction <x>', 'with --from: fraction of the photos held out in test/ (at least one photo when there are two)', numArg(0), 0.1)
     .option('--test-count <n>', 'with --from: number of photos held out in test/ (instead of --test-fraction)', intArg(0))
@@ -61,7 +61,7 @@ export function registerMakeDataset(program: Command, io: ProgramIo): Command {
     if (o.from === undefined) {
       const wrong = given(PHOTO_ONLY);
       if (wrong.length > 0) throw new CliError(`${wrong.join(', ')}: only with --from <photos> (without it, make-dataset writes the facades)`);
-      await writeFacadeDataset({ out: o.out, count: o.count, size: o.size, seed: o.seed, offset: o.offset });
+      await writeFacadeDataset({ out: o.out, count: o.count, size: o.size, seed: o.seed, offset: o.offset, label: `--out ${o.out}` });
       io.log.write(`wrote ${o.count} facade pairs (${2 * o.size}x${o.size}, A = label map, B = photo) to ${o.out}\n`);
       return;
     }

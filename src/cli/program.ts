@@ -6,7 +6,7 @@ import { CLI_BACKENDS, CliError, type CliBackend } from './backend.js';
 import { runCombine } from './combine.js';
 import { runDemo } from './demo.js';
 import { registerMakeDataset } from './make_dataset_command.js';
-import { intArg, numArg, oneOfArg } from './parse.js';
+import { intArg, numArg, oneOfArg, refuseRepeatedFlags, sideArg } from './parse.js';
 import { registerTrain } from './train/command.js';
 import { runExportTorch, runImportTorch } from './torch.js';
 import { runExportReference, runImportReference } from './torch_handoff.js';
@@ -44,7 +44,8 @@ export function buildProgram(io: ProgramIo): Command {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeErr: (s) => io.log.write(s) })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .hook('preAction', (_program, action) => refuseRepeatedFlags(action));
 
   usageOnError(registerMakeDataset(program, io));
 
@@ -130,7 +131,7 @@ export function buildProgram(io: ProgramIo): Command {
       .requiredOption('--a <dir>', 'folder of A images')
       .requiredOption('--b <dir>', 'folder of B images')
       .requiredOption('--out <dir>', 'output folder')
-      .option('--size <px>', 'resize both halves to size x size (default: A keeps its size, B is resized to it)', intArg(1))
+      .option('--size <px>', 'resize both halves to size x size (default: A keeps its size, B is resized to it)', sideArg(1, 2))
       .action(async (o: { a: string; b: string; out: string; size?: number }) => {
         await runCombine({ ...o, log: io.log });
       }),
@@ -142,7 +143,7 @@ export function buildProgram(io: ProgramIo): Command {
       .description('generate the facades data set, train a small pix2pix for a few minutes, report held-out L1/PSNR (npm run demo)')
       .option('--out <dir>', 'output folder', 'runs/demo')
       .option('--minutes <m>', 'training time', numArg(0), 4)
-      .option('--size <px>', 'image size', intArg(16), 64)
+      .option('--size <px>', 'image size', sideArg(16, 2), 64)
       .option('--count <n>', 'training pairs', intArg(1), 400)
       .option('--test-count <n>', 'held-out test pairs', intArg(1), 40)
       .option('--filters <n>', 'generator and discriminator filters', intArg(1), 16)

@@ -15,6 +15,7 @@ import { DEFAULT_PHASE } from '../node/dataroot.js';
 import { CLI_BACKENDS, CliError, selectBackend, type CliBackend } from './backend.js';
 import { checkCliEngine, ENGINE_HELP, openCliEngine } from './engine.js';
 import { loadCliGenerator } from './load_generator.js';
+import { checkOutputPath } from '../node/fs/index.js';
 import { datasetModeOf, findModelFolder, loadPlainModel } from './model_folder.js';
 import { intArg, oneOfArg } from './parse.js';
 import type { ProgramIo } from './program.js';
@@ -63,6 +64,7 @@ export async function runTest(o: TestOptions): Promise<TranslateFolderResult> {
   const mode = o.eval ? 'inference' : 'paper';
   const engineName = o.engine ?? DEFAULT_ENGINE;
   checkCliEngine(engineName, mode);
+  checkOutputPath(o.results, '--results');
   const backend = await selectBackend(o.backend);
   const generator = await loadCliGenerator({ model: o.model, ...(o.arch === undefined ? {} : { arch: o.arch }) });
   let segmenter: tfl.LayersModel | undefined;

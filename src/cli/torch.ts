@@ -1,11 +1,12 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { importTorchCheckpoint, inferTorchArchitecture, type TorchArch } from '../io/torch/checkpoint.js';
 import { describeTorchArchitecture } from '../io/torch/architecture.js';
 import { readTorchStateDict } from '../io/torch/read.js';
 import { exportTorchWeights } from '../io/torch/weights.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
+import { checkWritable, writeFileSafe } from '../node/fs/index.js';
 import { Trainer } from '../trainer/trainer.js';
 import { generatorDivisor } from '../generator/divisor.js';
 import { CliError, selectBackend, type CliBackend } from './backend.js';
@@ -79,29 +80,13 @@ export async function runImportTorch(o: ImportTorchOptions): Promise<tfl.LayersM
   return model;
 }
 
-/** Writes `data` to `file` atomically: a temp file in the same folder, fsynced, then renamed over `file`. */
-export async function writeFileAtomic(file: string, data: Uint8Array): Promise<void> {
-  const target = resolve(file);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
-  try {
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** Runs `pix2pix export-torch`: writes a model folder's (or a training checkpoint's) network as a PyTorch reference state dict. */
 export async function runExportTorch(o: ExportTorchOptions): Promise<void> {
   const log = o.log ?? process.stderr;
   const folder = await findModelFolder(o.dir, o.dir);
+  // Never over the model it reads (`--out RUN/checkpoint/model.json`) nor a file it did not write.
+  const write = { label: `--out ${o.out}`, inputs: [{ path: folder.dir, label: o.dir }] };
+  await checkWritable(o.out, write);
   if ((await stat(dirname(resolve(o.out))).then((s) => s.isDirectory(), () => false)) !== true) {
     throw new CliError(`--out ${o.out}: the folder ${dirname(o.out)} does not exist`);
   }
@@ -134,7 +119,7 @@ export async function runExportTorch(o: ExportTorchOptions): Promise<void> {
     } catch (e) {
       throw new CliError(`${o.dir}: cannot export the ${role} to PyTorch: ${(e as Error).message}`);
     }
-    await writeFileAtomic(o.out, bytes);
+    await writeFileSafe(o.out, bytes, write);
     log.write(
       `pix2pix export-torch: ${role} of ${folder.dir} (${fmt(count(model.trainableWeights))} trainable parameters, ${o.half ? 'float16' : 'float32'}, backend ${backend})\n` +
         `wrote ${o.out} (${fmt(bytes.length)} bytes)\n`,

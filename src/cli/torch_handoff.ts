@@ -5,7 +5,7 @@
  * networks as a run that `pix2pix train --resume` continues; optimizer state starts fresh).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { compositeLoss } from '../losses/composite_loss.js';
 import { GAN_MODES, type GanMode } from '../losses/gan_loss.js';
@@ -21,7 +21,7 @@ import { fileCheckpoint } from '../node/checkpoint.js';
 import { Trainer } from '../trainer/trainer.js';
 import { CliError, selectBackend, type CliBackend } from './backend.js';
 import { findModelFolder } from './model_folder.js';
-import { writeFileAtomic } from './torch.js';
+import { writeFileSafe } from '../node/fs/index.js';
 
 /** The reference's file names in a checkpoint folder: `<epoch>_net_G.pth`, `<epoch>_net_D.pth`. */
 export const referenceFile = (epoch: string, net: 'G' | 'D') => `${epoch}_net_${net}.pth`;
@@ -103,10 +103,10 @@ export async function runExportReference(o: ExportReferenceOptions): Promise<str
     const dtype = o.half ? 'float16' : 'float32';
     const gBytes = exportTorchWeights(G, { dtype });
     const dBytes = exportTorchWeights(D, { dtype });
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(targets[0]!, gBytes);
-    await writeFileAtomic(targets[1]!, dBytes);
-    await writeFileAtomic(targets[2]!, new TextEncoder().encode(formatTrainOpt(options)));
+    const write = { label: `--reference-dir ${dir}`, overwrite: 'never' as const };
+    await writeFileSafe(targets[0]!, gBytes, write);
+    await writeFileSafe(targets[1]!, dBytes, write);
+    await writeFileSafe(targets[2]!, formatTrainOpt(options), write);
     const command = referenceTrainCommand(options);
     const multiGpu = referenceTrainCommand(options, { gpus: 'N' });
     log.write(
@@ -195,9 +195,8 @@ export async function runImportReference(o: ImportReferenceOptions): Promise<voi
       lr,
       importedFrom: { dir: o.dir, epoch: o.epoch },
     };
-    await mkdir(o.out, { recursive: true });
     await trainer.save(fileCheckpoint(join(o.out, 'checkpoint')));
-    await writeFile(join(o.out, 'run.json'), JSON.stringify(runJson, null, 2) + '\n', { flag: 'wx' });
+    await writeFileSafe(join(o.out, 'run.json'), JSON.stringify(runJson, null, 2) + '\n', { label: `--out ${o.out}`, overwrite: 'never' });
     const data = opt.get('dataroot');
     log.write(
       `pix2pix import-torch: ${o.dir} (epoch ${o.epoch}, backend ${backend})\n` +

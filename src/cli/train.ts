@@ -1,7 +1,6 @@
 // `pix2pix train`: data from a folder, networks from the factories, the Trainer, samples, validation,
 // checkpoints (latest, best, numbered snapshots), history and report, in one locked output folder.
 import * as tf from '@tensorflow/tfjs-core';
-import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pairedBatches, type Direction } from '../data/batches.js';
 import { COLORIZATION_CHANNELS, labBatchToRgb, type DatasetMode } from '../data/colorization.js';
@@ -14,6 +13,7 @@ import type { CompositeGan, CompositeReconstruction } from '../losses/composite_
 import { checkWasmCapacity } from '../backends/wasm/capacity.js';
 import { generatorDivisor } from '../generator/divisor.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
+import { appendFileSafe, WRITE_RECORD, writeFileSafe } from '../node/fs/index.js';
 import { folderPairs, type FolderLayout } from '../node/folder_pairs.js';
 import { writeReport, type HistoryEntry, type HistoryTimingKey } from '../node/report.js';
 import { writeSampleGrid } from '../node/sample_grid.js';
@@ -26,6 +26,7 @@ import { buildNetworks, generatorKind, initGenerator } from './train/networks.js
 import { exists, HISTORY_JSONL, makeWritableDir, openOutFolder, readHistory, readRunJson, RUN_JSON, undoFreshRun, type FreshRunTrace } from './train/out_folder.js';
 import { DEFAULT_PHASE, resolveDataroot } from '../node/dataroot.js';
 import { epochCheckpointDir } from './reference_flags.js';
+import { absoluteData, architectureOf, checkResumeIdentity, comparableData, dataIdentity } from './train/identity.js';
 import { firstPairs, openValidation, type Validation, type ValidationScores } from './train/validation.js';
 
 export { checkpointDir } from './train/out_folder.js';
@@ -141,6 +142,7 @@ const RUN_KEYS = [
   'data', 'phase', 'layout', 'direction', 'size', 'loadSize', 'flip', 'inputChannels', 'outputChannels', 'batchSize', 'lambda', 'gan',
   'reconstruction', 'norm', 'rf', 'generator', 'filters', 'dFilters', 'lr', 'seed',
   'netG', 'numDowns', 'beta1', 'lrPolicy', 'lrDecayIters', 'dropout', 'initType', 'initGain', 'preprocess', 'epochCount', 'unconditionalD', 'serialBatches', 'maxDatasetSize', 'initGenerator', 'datasetMode',
+  'pairs', 'fingerprint', 'architecture',
 ] as const;
 
 function historyEntry(s: StepStats): HistoryEntry {
@@ -182,7 +184,7 @@ function resumedOptions(opts: TrainRunOptions, saved: Record<string, unknown>): 
     saved.netG = saved.numDowns !== undefined ? `unet_${2 ** Number(saved.numDowns)}` : saved.generator;
   }
   if (opts.given) {
-    const values = { ...opts, netG: opts.netG ?? opts.generator } as unknown as Record<string, unknown>;
+    const values = { ...opts, netG: opts.netG ?? opts.generator, data: comparableData(opts.data, saved.data) } as unknown as Record<string, unknown>;
     const conflicts = resumeConflicts(saved, values, opts.given);
     if (conflicts.length > 0) {
       throw new CliError(
@@ -206,6 +208,19 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   if (opts.lrPolicy === 'plateau' && opts.valData === undefined) throw new CliError('--lr-policy plateau needs --val-data (the rate drops when the validation L1 stops improving)');
   // A fresh run that fails before its first step leaves --out as it was: what it creates is traced.
   const trace: FreshRunTrace = { outExisted: await exists(out), samplesExisted: await exists(join(out, 'samples')), files: [] };
+  // The write path's records of the folders it writes into are the run's files too when they are new.
+  for (const dir of [out, join(out, 'samples')]) if (!(await exists(join(dir, WRITE_RECORD)))) trace.files.push(join(dir, WRITE_RECORD));
+  if (!opts.resume) {
+    // The reference's epoch_count numbers the first epoch: past the last one, nothing would be trained
+    // (an explicitly empty schedule, --n-epochs 0 --n-epochs-decay 0, saves the initial networks).
+    const epochs = opts.epochs + opts.epochsDecay - ((opts.epochCount ?? 1) - 1);
+    if (epochs <= 0 && opts.epochs + opts.epochsDecay > 0) {
+      throw new CliError(
+        `--n-epochs ${opts.epochs} --n-epochs-decay ${opts.epochsDecay}${opts.epochCount === undefined ? '' : ` --epoch-count ${opts.epochCount}`}: the schedule has no epoch to train (0 steps); ` +
+          'give more epochs, or a smaller --epoch-count',
+      );
+    }
+  }
   const folder = await openOutFolder(out, opts.resume);
   const ckpt = folder.checkpoint;
   let trainer: Trainer | null = null;
@@ -214,7 +229,8 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
   try {
     if (folder.recovered) log.write(`a save was interrupted: restored the previous checkpoint from ${folder.recovered}\n`);
     await makeWritableDir(join(out, 'samples'), `--out ${out}`);
-    const o = colorizationChannels(opts.resume ? resumedOptions(opts, await readRunJson(out)) : opts);
+    const savedRun = opts.resume ? await readRunJson(out) : {};
+    const o = colorizationChannels(opts.resume ? resumedOptions(opts, savedRun) : opts);
     const colorization = o.datasetMode === 'colorization';
     const netG: NetG = o.netG ?? (o.generator === 'resnet' ? 'resnet_9blocks' : o.generator);
 
@@ -226,6 +242,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
       throw new CliError((e as Error).message);
     }
     const source = firstPairs(await folderPairs(dataDir, { layout: o.layout }), o.maxDatasetSize);
+    const identity = await dataIdentity(source);
     const validation: Validation | null =
       opts.valData === undefined
         ? null
@@ -233,6 +250,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
 
     if (opts.resume) {
       trainer = await Trainer.load(fileCheckpoint(ckpt));
+      checkResumeIdentity(savedRun, identity, trainer, { out, data: o.data, checkpoint: ckpt });
     } else {
       const { G, D, loss } = buildNetworks({ ...o, netG, dropout: o.dropout ?? true, unconditionalD: o.unconditionalD ?? false });
       if (o.initGenerator !== undefined) await initGenerator(G, o.initGenerator);
@@ -270,16 +288,16 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
       }
     }
     if (!opts.resume) {
-      const saved: Record<string, unknown> = { ...o, ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: t.beta1, lrPolicy: t.schedule.policy, lrDecayIters: t.schedule.stepSize };
+      const saved: Record<string, unknown> = { ...o, data: absoluteData(o.data), ...identity, architecture: architectureOf(t), ...generatorKind(netG), netG, loadSize: data.options.loadSize, beta1: t.beta1, lrPolicy: t.schedule.policy, lrDecayIters: t.schedule.stepSize };
       trace.files.push(join(out, RUN_JSON));
-      await writeFile(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
+      await writeFileSafe(join(out, RUN_JSON), JSON.stringify(Object.fromEntries(RUN_KEYS.map((k) => [k, saved[k]])), null, 2) + '\n');
     }
 
     // History: keep what the checkpoint covers (steps after it were lost with the process).
     const historyPath = join(out, HISTORY_JSONL);
     const history = opts.resume ? await readHistory(out, t.step) : [];
     if (!opts.resume) trace.files.push(historyPath);
-    await writeFile(historyPath, history.map((e) => JSON.stringify(e) + '\n').join(''));
+    await writeFileSafe(historyPath, history.map((e) => JSON.stringify(e) + '\n').join(''));
     let best = Math.min(...history.map((e) => e['val/L1'] ?? Infinity));
 
     // A fixed set of examples for the sample grids: the first pairs, without jitter.
@@ -367,7 +385,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainRunResult> {
               if (!log.isTTY) log.write(`validation at step ${s.step}: ${fmtScores(v)}${improved ? ' (best so far)' : ''}\n`);
             }
             history.push(e);
-            await appendFile(historyPath, JSON.stringify(e) + '\n');
+            await appendFileSafe(historyPath, JSON.stringify(e) + '\n');
             if (improved && opts.keepBest) await save(join(out, 'checkpoint-best'));
             const losses: Record<string, number> = { G: s.gLoss };
             if (t.discriminator) losses.D = s.dLoss;

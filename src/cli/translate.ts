@@ -5,8 +5,8 @@
  */
 import { InvalidArgumentError } from 'commander';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mkdir, realpath, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 import type { Direction } from '../data/batches.js';
 import { imageToTensor, tensorToImage, type ImageChannels, type RawImage } from '../data/image.js';
 import { splitAB } from '../data/split.js';
@@ -16,7 +16,8 @@ import type { GenerationMode } from '../generator/generate.js';
 import { translateImage } from '../generator/translate_image.js';
 import { fileCheckpoint } from '../node/checkpoint.js';
 import { listImages } from '../node/folder_pairs.js';
-import { readImage, writeImage } from '../node/image_io.js';
+import { MAX_IMAGE_PIXELS, readImage, writeImage } from '../node/image_io.js';
+import { checkWritable, makeDirs } from '../node/fs/index.js';
 import { Trainer } from '../trainer/trainer.js';
 import { deriveSeed } from '../util/random.js';
 import { CliError, selectBackend, type CliBackend } from './backend.js';
@@ -28,9 +29,10 @@ import { dataFolderOf, modelForEpoch, runFolderOf } from './reference_flags.js';
 
 /** Commander value parser of `--resize WxH`: `[width, height]`, both integers >= 1. */
 export function sizeArg(value: string): [number, number] {
-  const m = /^(\d+)x(\d+)$/i.exec(value.trim());
+  const m = /^(\d+)x(\d+)$/i.exec(value);
   const wh = m ? [Number(m[1]), Number(m[2])] : [];
   if (wh.length !== 2 || !wh.every((v) => Number.isSafeInteger(v) && v >= 1)) throw new InvalidArgumentError('must be WIDTHxHEIGHT, e.g. 512x256');
+  if (wh[0]! * wh[1]! > MAX_IMAGE_PIXELS) throw new InvalidArgumentError(`${value} exceeds the limit of ${MAX_IMAGE_PIXELS} pixels per image`);
   return wh as [number, number];
 }
 
@@ -98,8 +100,6 @@ export async function resolveTranslateFlags(o: TranslateFlags): Promise<Omit<Tra
 }
 
 const isDir = async (p: string) => stat(p).then((s) => s.isDirectory(), () => null);
-/** The real path of `p` (links resolved), or its absolute path when it does not exist. */
-export const real = async (p: string): Promise<string> => realpath(p).catch(() => resolve(p));
 
 /** A loaded generator: a Trainer checkpoint's, or a plain model folder's (from `import-torch`). */
 interface LoadedGenerator {
@@ -141,26 +141,6 @@ export function outputNames(files: readonly string[]): string[] {
 }
 
 /**
- * Refuses to write an output that would replace one of `inputs` (compared after resolving links), e.g.
- * `--output` equal to the `--input` folder.
- * @param outputs - the planned output files.
- * @param inputs - the files the command reads.
- * @param flags - how to name the two sides in the error, e.g. `['--output', '--input']`.
- */
-export async function refuseReplacingInputs(outputs: readonly string[], inputs: readonly string[], flags: [string, string]): Promise<void> {
-  const ins = new Map<string, string>();
-  for (const f of inputs) ins.set(await real(f), f);
-  for (const out of outputs) {
-    const dir = await real(join(out, '..'));
-    const key = join(dir, basename(out));
-    const hit = ins.get(key);
-    if (hit !== undefined) {
-      throw new CliError(`${flags[0]} would replace the input ${hit} (given by ${flags[1]}) with ${out}: choose another ${flags[0]} folder`);
-    }
-  }
-}
-
-/**
  * Runs `pix2pix translate`: loads the generator from a training checkpoint or a plain model folder
  * (from `import-torch`) and translates a file or a folder, keeping each image's size and aspect
  * (`resize` for a fixed size), in tiles when an image is large. Returns the files written.
@@ -173,10 +153,10 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
   const files = inputKind ? (await listImages(o.input)).slice(0, o.count).map((n) => join(o.input, n)) : [o.input];
   const names = outputNames(files);
   const targets = names.map((n) => join(o.output, n));
-  if (inputKind && (await real(o.input)) === (await real(o.output))) {
-    throw new CliError(`--output ${o.output} is the --input folder: translated images would replace the source images; choose another --output folder`);
-  }
-  await refuseReplacingInputs(targets, files, ['--output', '--input']);
+  // Every output checked before any work: not an input (nor inside the --input folder), not a file (or
+  // link) this program did not write.
+  const write = { label: `--output ${o.output}`, inputs: [{ path: o.input, label: '--input' }, { path: o.model, label: '--model' }] };
+  for (const t of targets) await checkWritable(t, write);
   const engineName = o.engine ?? DEFAULT_ENGINE;
   checkCliEngine(engineName, o.mode);
   const backend = await selectBackend(o.backend);
@@ -189,7 +169,7 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
     // Colorization (L -> ab): L from each input, the predicted ab, written as RGB.
     const colorization = (await datasetModeOf(o.model, generator.model)) === 'colorization';
     if (colorization && engineName !== 'tfjs') throw new CliError(`--engine ${engineName}: colorization models run on the tfjs engine only`);
-    await mkdir(o.output, { recursive: true });
+    await makeDirs(o.output, write.label);
     const size = o.resize ? `${o.resize[0]}x${o.resize[1]}` : 'native';
     log.write(`pix2pix translate: ${files.length} image(s), size ${size}, generator divisor ${divisor}, mode ${o.mode}${colorization ? ', colorization (L -> ab, written as RGB)' : ''}, engine ${engineName}, backend ${backend}\n`);
     const written: string[] = [];
@@ -221,7 +201,7 @@ export async function runTranslate(o: TranslateOptions): Promise<string[]> {
         x?.dispose();
       }
       const path = targets[index]!;
-      await writeImage(path, image);
+      await writeImage(path, image, write);
       written.push(path);
     }
     log.write(`wrote ${written.length} image(s) to ${o.output}\n`);

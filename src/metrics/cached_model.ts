@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { WriteError, writeFolderSafe } from '../node/fs/index.js';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkKeys } from '../util/validate.js';
 import { FACADE_SEGMENTER_KEYS, facadeSegmenterKey, trainFacadeSegmenter, type FacadeSegmenterOptions } from './facade_segmenter.js';
@@ -59,24 +60,26 @@ export async function cachedModel(options: CachedModelOptions): Promise<CachedMo
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const model = await options.build();
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await mkdir(tmp, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const data = artifacts.weightData;
       const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
-      await writeFile(join(tmp, 'weights.bin'), Buffer.concat(buffers.map((b) => Buffer.from(b))));
-      await writeFile(join(tmp, 'model.json'), JSON.stringify({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs }));
-      await writeFile(join(tmp, 'key.json'), JSON.stringify(options.key, null, 2));
+      // The one write path: a temp folder renamed into place; an entry another process stored first is
+      // kept (refused as not replaceable, which is fine: it holds the same model).
+      await writeFolderSafe(
+        path,
+        async (w) => {
+          await w.put('weights.bin', Buffer.concat(buffers.map((b) => Buffer.from(b))));
+          await w.put('model.json', JSON.stringify({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs }));
+          await w.put('key.json', JSON.stringify(options.key, null, 2));
+        },
+        { kind: 'cached-model', replaceable: async () => false },
+      ).catch((e: unknown) => {
+        if (!(e instanceof WriteError && e.code === 'EREFUSED')) throw e;
+      });
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  try {
-    await rename(tmp, path);
-  } catch {
-    // Another process stored the same entry first: keep theirs.
-    await rm(tmp, { recursive: true, force: true });
-  }
   return { model, cached: false, path };
 }
 

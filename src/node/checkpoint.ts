@@ -6,29 +6,15 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CHECKPOINT_FORMAT, CheckpointError } from '../trainer/checkpoint.js';
 import { checkedWeights, validateModelJSON } from '../trainer/checkpoint_validation.js';
+import { makeDirs, processAlive, removeLeftovers, writeFolderSafe } from './fs/index.js';
 
-/** The process umask, read without changing it for longer than the call. */
-function currentUmask(): number {
-  const mask = process.umask(0o022);
-  process.umask(mask);
-  return mask;
-}
+export { processAlive } from './fs/index.js';
 
 
 /** File holding the JSON part of a checkpoint directory (tfjs `model.json` layout). */
 export const CHECKPOINT_JSON = 'model.json';
 /** File holding the binary weights of a checkpoint directory. */
 export const CHECKPOINT_WEIGHTS = 'weights.bin';
-
-async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.promises.writeFile(file, data);
-  const handle = await fs.promises.open(file, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -91,18 +77,6 @@ export async function checkReplaceable(dir: string, kind: ModelFolderKind): Prom
   throw new CheckpointError(`${dir} already exists and holds ${what}: refusing to replace it with ${KIND_NAMES[kind]} (choose another folder, or remove it yourself)`);
 }
 
-/** True when process `pid` is running (EPERM: it runs under another user). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid in a leftover's name (`<base>.tmp-<pid>-...`, `<base>.old-<pid>-...`), or null (older names without one). */
 const pidOf = (name: string, marker: string) => {
   const m = new RegExp(`\\.${marker}-(\\d+)-`).exec(name);
@@ -131,9 +105,8 @@ export async function recoverInterruptedSave(dir: string): Promise<string | null
     const pid = pidOf(name, marker);
     return pid === null || !processAlive(pid);
   };
-  for (const n of names) {
-    if (n.startsWith(`.${base}.tmp-`) && dead(n, 'tmp')) await fs.promises.rm(path.join(parent, n), { recursive: true, force: true });
-  }
+  await removeLeftovers(target); // temp folders of killed saves (a previous folder moved aside goes back)
+  names = await fs.promises.readdir(parent);
   const olds = names.filter((n) => n.startsWith(`${base}.old-`) && dead(n, 'old')).sort();
   let restored: string | null = null;
   if (!(await exists(target))) {
@@ -158,45 +131,30 @@ async function saveDirectory(dir: string, artifacts: tf.io.ModelArtifacts): Prom
     throw new Error('fileCheckpoint saves JSON model topologies only (got none, or a binary GraphDef)');
   }
   const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  await fs.promises.mkdir(parent, { recursive: true });
+  await makeDirs(path.dirname(target));
   await recoverInterruptedSave(target);
   await checkReplaceable(target, kindOfTopology(topology));
-  // A sibling temp dir: same file system, so the final rename is atomic. Its name carries the pid, so a
-  // later save can tell a dead process' leftover from a save in progress.
-  const tmp = await fs.promises.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-${process.pid}-`));
-  let moved: string | null = null;
-  try {
-    // mkdtemp creates 0700; the final folder gets the permissions a plain mkdir would (0777 minus umask).
-    await fs.promises.chmod(tmp, 0o777 & ~currentUmask());
-    const weights = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-    await writeDurably(path.join(tmp, CHECKPOINT_WEIGHTS), new Uint8Array(weights));
-    const modelJSON: tf.io.ModelJSON = {
-      modelTopology: topology,
-      weightsManifest: [{ paths: [CHECKPOINT_WEIGHTS], weights: artifacts.weightSpecs ?? [] }],
-      format: artifacts.format,
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy,
-    };
-    if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
-    if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-    await writeDurably(path.join(tmp, CHECKPOINT_JSON), JSON.stringify(modelJSON));
-    if (await exists(target)) {
-      moved = `${target}.old-${process.pid}-${Date.now()}`;
-      await fs.promises.rename(target, moved);
-    }
-    try {
-      await fs.promises.rename(tmp, target);
-    } catch (e) {
-      if (moved) await fs.promises.rename(moved, target); // put the previous checkpoint back
-      moved = null;
-      throw e;
-    }
-  } catch (e) {
-    await fs.promises.rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  if (moved) await fs.promises.rm(moved, { recursive: true, force: true });
+  // The one write path: a temp folder beside the target (same file system, so the final rename is
+  // atomic; its name carries the pid, so a later save can tell a dead process' leftover from a save in
+  // progress), every file fsynced, then renamed into place.
+  await writeFolderSafe(
+    target,
+    async (w) => {
+      const weights = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      await w.put(CHECKPOINT_WEIGHTS, new Uint8Array(weights));
+      const modelJSON: tf.io.ModelJSON = {
+        modelTopology: topology,
+        weightsManifest: [{ paths: [CHECKPOINT_WEIGHTS], weights: artifacts.weightSpecs ?? [] }],
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+      };
+      if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
+      await w.put(CHECKPOINT_JSON, JSON.stringify(modelJSON));
+    },
+    { kind: kindOfTopology(topology), label: target, replaceable: async () => true, record: false },
+  );
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
 
@@ -271,15 +229,17 @@ async function loadDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
  * const resumed = await Trainer.load(fileCheckpoint('runs/facades/latest'));
  * ```
  * @param dir - the checkpoint directory (created, with its parents, on save).
- * @returns An IO handler with `save` and `load`.
+ * @returns An IO handler with `save` and `load`, and `source` (its `model.json`, which load errors name).
  */
-export function fileCheckpoint(dir: string): tf.io.IOHandler {
+export function fileCheckpoint(dir: string): tf.io.IOHandler & { readonly source: string } {
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new RangeError(`dir must be a non-empty path (got ${JSON.stringify(dir)})`);
   }
   return {
     save: (artifacts) => saveDirectory(dir, artifacts),
     load: () => loadDirectory(dir),
+    // Named by errors of values read from the checkpoint (Trainer.load).
+    source: path.join(path.resolve(dir), CHECKPOINT_JSON),
   };
 }
 

@@ -1,13 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { facadeSample } from '../data/facades/sample.js';
 import { joinAB } from '../data/split.js';
 import { checkInt } from '../util/validate.js';
 import { encodePng } from './image_io.js';
+import { writeFolderSafe } from './fs/index.js';
 
 /** Options of {@link writeFacadeDataset}. */
 export interface WriteFacadeDatasetOptions {
-  /** Folder to write into (created if missing). Required. */
+  /**
+   * Folder to write (created atomically: a temp folder beside it renamed into place). Required. It must
+   * not exist, be empty, or hold an earlier data set written by this function (which is replaced).
+   */
   out: string;
   /** Number of pairs. Default 400. */
   count?: number;
@@ -17,6 +20,8 @@ export interface WriteFacadeDatasetOptions {
   seed?: number;
   /** Index of the first sample (for disjoint splits with one seed). Default 0. */
   offset?: number;
+  /** How errors name `out` (e.g. `'--out data'`). Default: the path. */
+  label?: string;
   /** Called after each file with the number written so far. */
   onProgress?: (written: number, count: number) => void;
 }
@@ -40,16 +45,21 @@ export async function writeFacadeDataset(options: WriteFacadeDatasetOptions): Pr
   checkInt(count, 'count', 1);
   checkInt(size, 'size', 16);
   checkInt(offset, 'offset', 0);
-  await mkdir(options.out, { recursive: true });
   const digits = Math.max(5, String(offset + count - 1).length);
-  const paths: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const s = facadeSample(offset + i, { size, seed });
-    const img = joinAB({ width: size, height: size, channels: 3, data: s.labelRgb }, { width: size, height: size, channels: 3, data: s.photo });
-    const path = join(options.out, `${String(offset + i).padStart(digits, '0')}.png`);
-    await writeFile(path, encodePng(img));
-    paths.push(path);
-    options.onProgress?.(i + 1, count);
-  }
-  return paths;
+  return writeFolderSafe(
+    options.out,
+    async (w) => {
+      const paths: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const s = facadeSample(offset + i, { size, seed });
+        const img = joinAB({ width: size, height: size, channels: 3, data: s.labelRgb }, { width: size, height: size, channels: 3, data: s.photo });
+        const name = `${String(offset + i).padStart(digits, '0')}.png`;
+        await w.put(name, encodePng(img));
+        paths.push(join(options.out, name));
+        options.onProgress?.(i + 1, count);
+      }
+      return paths;
+    },
+    { kind: 'make-dataset', label: options.label ?? options.out },
+  );
 }

@@ -3,7 +3,8 @@
  * memory on hostile files ({@link MAX_IMAGE_PIXELS}), encoding and writing. Decode problems are
  * {@link ImageDecodeError}s naming the file.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileSafe, type WriteFileOptions } from './fs/index.js';
 import { extname } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
@@ -250,8 +251,16 @@ export function encodeJpeg(image: ImageLike, quality = 95): Buffer {
   return jpeg.encode({ width: rgba.width, height: rgba.height, data: rgba.data }, quality).data;
 }
 
+/** Encodes an image as PNG, or as JPEG when `path` ends in `.jpg` / `.jpeg`. */
+export function encodeImageFor(path: string, image: ImageLike): Buffer {
+  const ext = extname(path).toLowerCase();
+  return ext === '.jpg' || ext === '.jpeg' ? encodeJpeg(image) : encodePng(image);
+}
+
 /**
- * Writes an image as PNG, or as JPEG when the path ends in `.jpg` / `.jpeg`.
+ * Writes an image as PNG, or as JPEG when the path ends in `.jpg` / `.jpeg`, through the one write path
+ * (atomic; never through a link; an existing file only when this program wrote it).
+ * @param options - see `writeFileSafe` (label, inputs).
  *
  * @example
  * ```ts
@@ -263,7 +272,6 @@ export function encodeJpeg(image: ImageLike, quality = 95): Buffer {
  * await writeImage('out.png', tensorToImage(photo));   // 8-bit PNG (JPEG for a .jpg/.jpeg path)
  * ```
  */
-export async function writeImage(path: string, image: ImageLike): Promise<void> {
-  const ext = extname(path).toLowerCase();
-  await writeFile(path, ext === '.jpg' || ext === '.jpeg' ? encodeJpeg(image) : encodePng(image));
+export async function writeImage(path: string, image: ImageLike, options: WriteFileOptions = {}): Promise<void> {
+  await writeFileSafe(path, encodeImageFor(path, image), options);
 }

@@ -18,13 +18,17 @@ export type { HistoryEntry, ReportContent } from './report.js';
 export { writeFacadeDataset } from './facade_dataset.js';
 export { translateFolder, DATA_FOLDER_LAYOUTS } from './translate_folder.js';
 export type { TranslateFolderOptions, TranslateFolderResult, DataFolderLayout } from './translate_folder.js';
-export { renderResultsPage, renderMetricsCsv, renderMetricsJson, prepareResultsFolder, RESULTS_FILES, RESULTS_GENERATOR } from './results_page.js';
+export { renderResultsPage, renderMetricsCsv, renderMetricsJson, prepareResultsFolder, isOwnResultsFolder, RESULTS_FILES, RESULTS_GENERATOR } from './results_page.js';
 export type { ResultsRow, ResultsContent } from './results_page.js';
 export { writeTfjsExport, writeNewFile } from './write_export.js';
 export { onnxruntimeEngine, ONNXRUNTIME_INSTALL } from './onnxruntime_engine.js';
 export type { OnnxruntimeEngineOptions } from './onnxruntime_engine.js';
 export { createEngine } from './engine.js';
 export type { WriteFacadeDatasetOptions } from './facade_dataset.js';
+
+// --- the one write path (every file the package writes) ---
+export { writeFileSafe, writeFolderSafe, appendFileSafe, checkWritable, makeDirs, refuseInputs, WriteError, WRITE_RECORD } from './fs/index.js';
+export type { WriteFileOptions, WriteFolderOptions, FolderWriter } from './fs/index.js';
 
 // --- checkpoints (trainer) ---
 export { fileCheckpoint, fileCheckpointRouter, checkReplaceable, modelFolderKind, recoverInterruptedSave, CHECKPOINT_JSON, CHECKPOINT_WEIGHTS } from './checkpoint.js';

@@ -1,5 +1,5 @@
 // The training report page (report.html): loss and validation curves as inline SVG, sample grids, facts.
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileSafe } from './fs/index.js';
 import { join } from 'node:path';
 
 /** One logged training step: the step number, the epoch, and named loss values. */
@@ -154,11 +154,9 @@ ${samples || '<p>No samples yet.</p>'}
 `;
 }
 
-/** Writes `report.html` into `dir` (atomically: a temporary file renamed over the old report). */
+/** Writes `report.html` into `dir` through the one write path (atomic; replaces only a report this program wrote). */
 export async function writeReport(dir: string, content: ReportContent): Promise<string> {
   const path = join(dir, 'report.html');
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, renderReport(content));
-  await rename(tmp, path);
+  await writeFileSafe(path, renderReport(content));
   return path;
 }

@@ -7,6 +7,7 @@ import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { EVALUATION_METRIC_CONVENTIONS, EVALUATION_METRICS, type MetricSet } from '../metrics/evaluate.js';
 import type { SegmentationScores } from '../metrics/segmentation_scores.js';
+import { WRITE_RECORD } from './fs/record.js';
 
 /** `generatedBy` of a results folder's `metrics.json`: how a rerun recognises its own folder. */
 export const RESULTS_GENERATOR = '@acme/pix2pix translateFolder';
@@ -157,11 +158,27 @@ async function listTree(dir: string, base = dir): Promise<string[]> {
  * @throws Error naming the folder and up to five foreign files.
  */
 export async function prepareResultsFolder(dir: string): Promise<void> {
+  const found = await foreignResultsFiles(dir);
+  if (found === null) return;
+  for (const f of found.tree.filter((t) => !t.endsWith('/'))) await rm(join(dir, f));
+}
+
+/**
+ * True when `dir` holds a results folder that `translateFolder` wrote (its own files and nothing else),
+ * which a new results folder may replace.
+ * @throws Error naming the folder and up to five files this program did not write.
+ */
+export async function isOwnResultsFolder(dir: string): Promise<boolean> {
+  return (await foreignResultsFiles(dir)) !== null;
+}
+
+/** The tree of a results folder of a previous run (null: absent or empty); throws naming foreign files. */
+async function foreignResultsFiles(dir: string): Promise<{ tree: string[] } | null> {
   const exists = await lstat(dir).then((s) => (s.isDirectory() ? 'dir' : 'other'), () => null);
-  if (exists === null) return;
+  if (exists === null) return null;
   if (exists === 'other') throw new Error(`${dir}: exists and is not a folder`);
   const tree = await listTree(dir);
-  if (tree.length === 0) return;
+  if (tree.length === 0) return null;
   let own: Set<string> | null = null;
   try {
     const json = JSON.parse(await readFile(join(dir, RESULTS_FILES.json), 'utf8')) as { generatedBy?: unknown; files?: unknown };
@@ -171,9 +188,10 @@ export async function prepareResultsFolder(dir: string): Promise<void> {
   }
   if (own === null) throw new Error(`${dir}: the folder is not empty and is not a results folder of a previous run; give a new or empty folder`);
   own.add(`${RESULTS_FILES.images}/`);
+  own.add(WRITE_RECORD);
   const foreign = tree.filter((f) => !own.has(f));
   if (foreign.length > 0) {
     throw new Error(`${dir}: holds files this program did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); move them or give a new folder`);
   }
-  for (const f of tree.filter((t) => !t.endsWith('/'))) await rm(join(dir, f));
+  return { tree };
 }

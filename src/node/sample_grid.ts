@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convertChannels, tensorToImage, type RawImage } from '../data/image.js';
 import { encodePng } from './image_io.js';
-import { writeFile } from 'node:fs/promises';
+import { writeFileSafe } from './fs/index.js';
 
 /** Options of {@link sampleGrid}. */
 export interface SampleGridOptions {
@@ -57,5 +57,5 @@ export function sampleGrid(columns: tf.Tensor4D[], options: SampleGridOptions = 
  * ```
  */
 export async function writeSampleGrid(path: string, columns: tf.Tensor4D[], options: SampleGridOptions = {}): Promise<void> {
-  await writeFile(path, encodePng(sampleGrid(columns, options)));
+  await writeFileSafe(path, encodePng(sampleGrid(columns, options)));
 }

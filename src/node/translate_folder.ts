@@ -5,7 +5,7 @@
  * `metrics.json` and `metrics.csv`.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Direction } from '../data/batches.js';
 import type { DatasetMode } from '../data/colorization.js';
@@ -15,8 +15,9 @@ import type { GenerationMode } from '../generator/generate.js';
 import { evaluate, type EvaluationResult, type EvaluationSource } from '../metrics/evaluate.js';
 import { assertNever, checkKeys, checkOneOf } from '../util/validate.js';
 import { listImages, twoFolderPairs } from './folder_pairs.js';
-import { readImage, writeImage } from './image_io.js';
-import { prepareResultsFolder, renderMetricsCsv, renderMetricsJson, renderResultsPage, RESULTS_FILES, type ResultsRow } from './results_page.js';
+import { encodePng, readImage } from './image_io.js';
+import { recordedFolderOf, writeFolderSafe, type FolderWriter } from './fs/index.js';
+import { isOwnResultsFolder, renderMetricsCsv, renderMetricsJson, renderResultsPage, RESULTS_FILES, type ResultsRow } from './results_page.js';
 
 /** How a data folder is laid out: A|B images, `A/` + `B/` subfolders, or input images alone. */
 export type DataFolderLayout = 'ab' | 'folders' | 'inputs';
@@ -134,9 +135,23 @@ export async function translateFolder(generator: tfl.LayersModel, options: Trans
   const layout = options.layout ?? (await detectLayout(options.data));
   checkOneOf(layout, 'layout', DATA_FOLDER_LAYOUTS);
   const source = await openData(options.data, layout);
-  await prepareResultsFolder(options.results);
-  const imagesDir = join(options.results, RESULTS_FILES.images);
-  await mkdir(imagesDir, { recursive: true });
+  // The whole folder is written atomically: a kill, a full disk or a bad image leaves nothing that blocks
+  // the rerun; an earlier results folder of this program is replaced, anything else refused.
+  const ownRecorded = recordedFolderOf('results');
+  return writeFolderSafe(options.results, (w) => writeResults(generator, options, layout, source, w), {
+    kind: 'results',
+    inputs: [{ path: options.data, label: 'the data folder' }],
+    replaceable: async (d) => (await ownRecorded(d)) || (await isOwnResultsFolder(d)),
+  });
+}
+
+async function writeResults(
+  generator: tfl.LayersModel,
+  options: TranslateFolderOptions,
+  layout: DataFolderLayout,
+  source: EvaluationSource,
+  w: FolderWriter,
+): Promise<TranslateFolderResult> {
   // Inputs alone: every image is an input, whatever the direction.
   const direction = layout === 'inputs' ? 'AtoB' : (options.direction ?? 'AtoB');
   const rows: ResultsRow[] = [];
@@ -157,12 +172,12 @@ export async function translateFolder(generator: tfl.LayersModel, options: Trans
       used.add(name);
       const rel = (suffix: string) => `${RESULTS_FILES.images}/${name}_${suffix}.png`;
       const row: ResultsRow = { name, input: rel('real_A'), output: rel('fake_B'), width: img.output.width, height: img.output.height };
-      await writeImage(join(options.results, row.input), img.input);
-      await writeImage(join(options.results, row.output), img.output);
+      await w.put(row.input, encodePng(img.input));
+      await w.put(row.output, encodePng(img.output));
       files.push(row.input, row.output);
       if (img.target) {
         row.target = rel('real_B');
-        await writeImage(join(options.results, row.target), img.target);
+        await w.put(row.target, encodePng(img.target));
         files.push(row.target);
       }
       if (img.metrics) row.metrics = img.metrics;
@@ -181,8 +196,8 @@ export async function translateFolder(generator: tfl.LayersModel, options: Trans
     std: result.std,
     ...(result.segmentation ? { segmentation: result.segmentation } : {}),
   };
-  await writeFile(join(options.results, RESULTS_FILES.html), renderResultsPage(content));
-  await writeFile(join(options.results, RESULTS_FILES.csv), renderMetricsCsv(content));
-  await writeFile(join(options.results, RESULTS_FILES.json), renderMetricsJson(content, files));
+  await w.put(RESULTS_FILES.html, renderResultsPage(content));
+  await w.put(RESULTS_FILES.csv, renderMetricsCsv(content));
+  await w.put(RESULTS_FILES.json, renderMetricsJson(content, files));
   return { ...result, layout, files };
 }

@@ -2,12 +2,13 @@
  * Writes an export (tfjs model folder files, an ONNX file) to disk without ever replacing a file the
  * program did not write: the target must not exist yet (folders: or be empty).
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { TFJS_EXPORT_JSON, TFJS_EXPORT_WEIGHTS, type TfjsExport } from '../io/export/tfjs.js';
+import { writeFileSafe, writeFolderSafe } from './fs/index.js';
 
 /**
- * Writes a tfjs export into `dir` (`model.json` + `weights.bin`), creating it.
+ * Writes a tfjs export into `dir` (`model.json` + `weights.bin`), atomically: built in a temp folder
+ * beside it and renamed into place (a kill or a full disk leaves nothing that blocks a rerun).
+ * @param label - how errors name `dir` (e.g. `'--out x'`). Default: the path.
  * @example
  * ```ts
  * import { exportTfjsGenerator, unetGenerator } from '@acme/pix2pix';
@@ -18,32 +19,31 @@ import { TFJS_EXPORT_JSON, TFJS_EXPORT_WEIGHTS, type TfjsExport } from '../io/ex
  * const bytes = await writeTfjsExport('model', await exportTfjsGenerator(G, { quantize: 'uint8' }));
  * ```
  * @returns The byte sizes of the two files.
- * @throws Error when `dir` exists and is not empty (nothing is written then).
+ * @throws WriteError when `dir` exists and is not empty (nothing is written then), or naming the cause.
  */
-export async function writeTfjsExport(dir: string, exp: TfjsExport): Promise<{
+export async function writeTfjsExport(dir: string, exp: TfjsExport, label = dir): Promise<{
   /** Bytes written to `model.json`. */
   modelJson: number;
   /** Bytes written to `weights.bin`. */
   weights: number;
 }> {
-  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return [];
-    throw new Error(`${dir}: cannot read (${e.code ?? e.message})`);
-  });
-  if (entries.length > 0) throw new Error(`${dir}: the folder exists and is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}); give a new folder`);
-  await mkdir(dir, { recursive: true });
   const json = JSON.stringify(exp.modelJson);
-  await writeFile(join(dir, TFJS_EXPORT_WEIGHTS), exp.weights, { flag: 'wx' });
-  await writeFile(join(dir, TFJS_EXPORT_JSON), json, { flag: 'wx' });
+  await writeFolderSafe(
+    dir,
+    async (w) => {
+      await w.put(TFJS_EXPORT_WEIGHTS, exp.weights);
+      await w.put(TFJS_EXPORT_JSON, json);
+    },
+    { kind: 'tfjs-export', label, replaceable: async () => false, record: false, expectedBytes: exp.weights.byteLength + Buffer.byteLength(json) },
+  );
   return { modelJson: Buffer.byteLength(json), weights: exp.weights.byteLength };
 }
 
 /**
- * Writes bytes to a new file (`wx`: fails when `file` exists).
- * @throws Error naming the file when it exists.
+ * Writes bytes to a new file, atomically (temp file beside it, renamed into place).
+ * @param label - how errors name the file. Default: the path.
+ * @throws WriteError naming the file when it exists (nothing is replaced) or cannot be written.
  */
-export async function writeNewFile(file: string, bytes: Uint8Array): Promise<void> {
-  await writeFile(file, bytes, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
-    throw new Error(e.code === 'EEXIST' ? `${file}: exists; refusing to overwrite it (give a new file name)` : `${file}: cannot write (${e.code ?? e.message})`);
-  });
+export async function writeNewFile(file: string, bytes: Uint8Array, label = file): Promise<void> {
+  await writeFileSafe(file, bytes, { label, overwrite: 'never', record: false });
 }

@@ -27,6 +27,28 @@ export function resolveHandler(target: CheckpointTarget, use: 'save' | 'load'): 
   return handlers[0]!;
 }
 
+/**
+ * Where a handler loads from, when it says so (`fileCheckpoint` sets `source` to its `model.json`), for
+ * error messages; null otherwise.
+ */
+export const handlerSource = (h: tf.io.IOHandler): string | null => {
+  const s = (h as { source?: unknown }).source;
+  return typeof s === 'string' ? s : null;
+};
+
+/**
+ * A load error as the checkpoint's: a CheckpointError naming `source` (when known and not named yet);
+ * out-of-range values read from the file (RangeError from option checks) become CheckpointErrors too.
+ * Other errors pass unchanged.
+ */
+export function checkpointLoadError(e: unknown, source: string | null): unknown {
+  if (!(e instanceof CheckpointError) && !(e instanceof RangeError)) return e;
+  const message = (e as Error).message;
+  const what = e instanceof CheckpointError ? message : `a value in the checkpoint is out of range: ${message}`;
+  if (source === null) return e instanceof CheckpointError ? e : new CheckpointError(what);
+  return new CheckpointError(message.includes(source) ? what : `${source}: ${what}`);
+}
+
 /** Rebuilds a network from its saved topology (weights not set). */
 export async function rebuildModel(topology: object, role: string): Promise<tfl.LayersModel> {
   try {

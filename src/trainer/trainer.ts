@@ -11,7 +11,7 @@ import { deriveSeed } from '../util/random.js';
 import { check, checkInt, checkKeys } from '../util/validate.js';
 import { adamEpsilon, exportAdam, importAdam } from './adam_state.js';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, packTrainerTensors, unpackTrainerTensors, type TrainerCheckpointState } from './checkpoint.js';
-import { rebuildLoss, rebuildModel, resolveHandler } from './checkpoint_io.js';
+import { checkpointLoadError, handlerSource, rebuildLoss, rebuildModel, resolveHandler } from './checkpoint_io.js';
 import { checkBatchFits } from './compatibility.js';
 import type { TrainingData } from './data.js';
 import { NonFiniteWeightError } from './errors.js';
@@ -352,7 +352,15 @@ export class Trainer {
   static async load(source: CheckpointTarget, options: TrainerLoadOptions = {}): Promise<Trainer> {
     checkKeys(options, TRAINER_LOAD_OPTION_KEYS, 'Trainer.load');
     const handler = resolveHandler(source, 'load');
-    const decoded = decodeCheckpoint(await handler.load!());
+    try {
+      return await Trainer.fromArtifacts(await handler.load!(), options);
+    } catch (e) {
+      throw checkpointLoadError(e, handlerSource(handler)); // errors of the file name it
+    }
+  }
+
+  private static async fromArtifacts(artifacts: tf.io.ModelArtifacts, options: TrainerLoadOptions): Promise<Trainer> {
+    const decoded = decodeCheckpoint(artifacts);
     const { state, tensors } = decoded;
     const created: Array<{ dispose(): unknown }> = [];
     try {

@@ -5,10 +5,10 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
 import { WasmBackendError, xnnFailureMessage } from '../../src/backends/wasm/failure_guard.js';
+import { bundleWasmEntry } from './wasm_helpers.js';
 
 const root = resolve(__dirname, '../..');
 const dir = join(root, 'node_modules', '.cache', `pix2pix-wasm-exit-${process.pid}`);
@@ -16,16 +16,7 @@ const dir = join(root, 'node_modules', '.cache', `pix2pix-wasm-exit-${process.pi
 beforeAll(async () => {
   await initWasmBackend({ threads: 1 });
   await mkdir(dir, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'src/backends/wasm/index.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    external: ['@tensorflow/*'],
-    outfile: join(dir, 'wasm.mjs'),
-    logLevel: 'silent',
-  });
+  await bundleWasmEntry(dir);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,22 @@
 // Shared helpers for the wasm backend tests: run a computation on a named backend and compare arrays.
 import * as tf from '@tensorflow/tfjs-core';
+import { build } from 'esbuild';
+import { join, resolve } from 'node:path';
 import { Rng } from '../../src/util/random.js';
+
+/** Bundles `@acme/pix2pix/wasm` from src into `<dir>/wasm.mjs` (tfjs external), for scripts run in child processes. */
+export async function bundleWasmEntry(dir: string): Promise<void> {
+  await build({
+    entryPoints: [join(resolve(__dirname, '../..'), 'src/backends/wasm/index.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    external: ['@tensorflow/*'],
+    outfile: join(dir, 'wasm.mjs'),
+    logLevel: 'silent',
+  });
+}
 
 /** Runs `fn` with `backend` as the current backend and returns its (synchronously read) result. */
 export async function on<T>(backend: string, fn: () => T): Promise<T> {

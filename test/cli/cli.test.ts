@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTorchStateDict, type TorchTensor } from '../../src/io/torch/read.js';
 import { decodeImage, encodeJpeg, encodePng } from '../../src/node/index.js';
 
+/** The entries of a folder without hidden ones (the program's write record, `.pix2pix-written.json`). */
+const visible = async (dir: string) => (await readdir(dir)).filter((n) => !n.startsWith('.'));
+
 const root = resolve(__dirname, '../..');
 const cacheDir = join(root, 'node_modules', '.cache', 'pix2pix-cli-test');
 const run = promisify(execFile);
@@ -90,7 +93,7 @@ describe('pix2pix CLI', () => {
   it('make-dataset writes A|B facades; train runs, saves, reports; resume continues; translate writes images', async () => {
     const m = await pix2pix('make-dataset', '--out', 'ds', '--count', '2', '--size', '32', '--seed', '3');
     expect(m.code).toBe(0);
-    const files = await readdir(join(tmp, 'ds'));
+    const files = await visible(join(tmp, 'ds'));
     expect(files).toEqual(['00000.png', '00001.png']);
     const img = decodeImage(await readFile(join(tmp, 'ds', '00000.png')));
     expect([img.width, img.height]).toEqual([64, 32]);
@@ -104,7 +107,7 @@ describe('pix2pix CLI', () => {
     const history = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(history.map((h) => h.step)).toEqual([1, 2, 3, 4]);
     expect(Object.keys(history[0])).toEqual(expect.arrayContaining(['G/total', 'G/reconstruction', 'D/total']));
-    const samples = await readdir(join(out, 'samples'));
+    const samples = await visible(join(out, 'samples'));
     expect(samples).toContain('step-0000004.png');
     const grid = decodeImage(await readFile(join(out, 'samples', 'step-0000004.png')));
     expect(grid.width).toBe(3 * 32 + 4 * 2); // input | output | target
@@ -126,7 +129,7 @@ describe('pix2pix CLI', () => {
 
     const tr = await pix2pix('translate', '--model', 'run', '--input', 'ds', '--ab', '--output', 'translated', '--eval', '--backend', 'cpu');
     expect(tr.code, tr.stderr).toBe(0);
-    const outs = await readdir(join(tmp, 'translated'));
+    const outs = await visible(join(tmp, 'translated'));
     expect(outs).toEqual(['00000.png', '00001.png']);
     const y = decodeImage(await readFile(join(tmp, 'translated', '00000.png')));
     expect([y.width, y.height]).toEqual([32, 32]);
@@ -176,7 +179,7 @@ describe('pix2pix CLI', () => {
     const c = await pix2pix('combine', '--a', 'sa', '--b', 'sb', '--out', 'scomb', '--size', '8');
     expect(c.code, c.stderr).toBe(0);
     expect(c.stderr).toContain('combined 3 pair(s)');
-    expect((await readdir(join(tmp, 'scomb'))).sort()).toEqual(['x + y.png', 'x.png', 'y.png']);
+    expect((await visible(join(tmp, 'scomb'))).sort()).toEqual(['x + y.png', 'x.png', 'y.png']);
     const r = decodeImage(await readFile(join(tmp, 'scomb', 'x + y.png')));
     expect([r.width, r.height]).toEqual([16, 8]);
     expect([r.data[0], r.data[8 * 3]]).toEqual([10, 200]);
@@ -189,10 +192,10 @@ describe('pix2pix CLI', () => {
     const before = await readFile(join(tmp, 'sa', 'x.png'));
     const bad = await pix2pix('combine', '--a', 'sa', '--b', 'sb', '--out', 'sa');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('--out sa is the --a folder');
+    expect(bad.stderr).toContain('--out sa: would write over --a (sa), which this command reads');
     const bad2 = await pix2pix('combine', '--a', 'sa', '--b', 'sb', '--out', './sb/');
     expect(bad2.code).not.toBe(0);
-    expect(bad2.stderr).toContain('is the --b folder');
+    expect(bad2.stderr).toContain('would write over --b');
     expect(await readFile(join(tmp, 'sa', 'x.png'))).toEqual(before);
   });
 
@@ -231,7 +234,7 @@ describe('pix2pix CLI', () => {
     expect(await exists(join(tmp, 'demo', 'train', 'checkpoint', 'model.json'))).toBe(true);
     expect(await exists(join(tmp, 'demo', 'train', 'report.html'))).toBe(true);
     expect(decodeImage(await readFile(join(tmp, 'demo', 'held-out.png'))).width).toBe(4 * 32 + 5 * 2);
-    expect((await readdir(join(tmp, 'demo', 'data', 'test'))).length).toBe(2);
+    expect((await visible(join(tmp, 'demo', 'data', 'test'))).length).toBe(2);
     noStack(r.stderr);
   });
 });
@@ -298,7 +301,7 @@ describe('pix2pix import-torch / export-torch', () => {
     expect(t.code, t.stderr).toBe(0);
     expect(t.stderr).toContain('mode inference');
     expect(t.stderr).toContain('wrote 3 image(s)');
-    expect((await readdir(join(tmp, 'szout'))).sort()).toEqual(['wide.png', 'x_jpg.png', 'x_png.png']);
+    expect((await visible(join(tmp, 'szout'))).sort()).toEqual(['wide.png', 'x_jpg.png', 'x_png.png']);
     const wide = decodeImage(await readFile(join(tmp, 'szout', 'wide.png')));
     expect([wide.width, wide.height]).toEqual([300, 200]);
 
@@ -319,11 +322,11 @@ describe('pix2pix import-torch / export-torch', () => {
     const before = await readFile(join(tmp, 'szin', 'x.png'));
     const same = await pix2pix('translate', '--model', 'tsz', '--input', 'szin', '--output', 'szin/', '--backend', 'cpu');
     expect(same.code).not.toBe(0);
-    expect(same.stderr).toContain('--output szin/ is the --input folder');
+    expect(same.stderr).toMatch(/--output szin\/: would write over --input \(szin\)/);
     // A single file whose output name is itself.
     const self = await pix2pix('translate', '--model', 'tsz', '--input', join('szin', 'x.png'), '--output', 'szin', '--backend', 'cpu');
     expect(self.code).not.toBe(0);
-    expect(self.stderr).toMatch(/--output would replace the input szin\/x\.png/);
+    expect(self.stderr).toMatch(/would write over --input \(szin\/x\.png\)/);
     expect(await readFile(join(tmp, 'szin', 'x.png'))).toEqual(before);
     noStack(self.stderr);
   });

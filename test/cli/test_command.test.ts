@@ -12,6 +12,9 @@ import { fileCheckpoint } from '../../src/node/checkpoint.js';
 import { decodeImage } from '../../src/node/image_io.js';
 import { ctx, pix2pix, root, useCli } from './harness.js';
 
+/** The entries of a folder without hidden ones (the program's write record, `.pix2pix-written.json`). */
+const visible = async (dir: string) => (await readdir(dir)).filter((n) => !n.startsWith('.'));
+
 useCli('test-cmd');
 
 beforeAll(async () => {
@@ -39,7 +42,7 @@ describe('pix2pix test', () => {
     expect(r.stderr).toMatch(/mode inference/);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/3 image\(s\) scored/);
-    const names = (await readdir(join(ctx.tmp, 'data'))).map((f) => f.replace(/\.png$/, '')).sort();
+    const names = (await visible(join(ctx.tmp, 'data'))).map((f) => f.replace(/\.png$/, '')).sort();
     expect(names).toHaveLength(3);
     const html = await readFile(join(ctx.tmp, 'res/index.html'), 'utf8');
     expect(html).toMatch(/<th>name<\/th><th>input<\/th><th>output<\/th><th>target<\/th>/);
@@ -90,7 +93,7 @@ describe('pix2pix test', () => {
     const json = JSON.parse(await readFile(join(ctx.tmp, 'res/metrics.json'), 'utf8'));
     expect(json.mode).toBe('paper');
     expect(json.images).toHaveLength(2);
-    expect((await readdir(join(ctx.tmp, 'res/images'))).length).toBe(6); // the third image's files were removed
+    expect((await visible(join(ctx.tmp, 'res/images'))).length).toBe(6); // the third image's files were removed
     await writeFile(join(ctx.tmp, 'res/notes.txt'), 'mine');
     const b = await pix2pix('test', '--model', 'model', '--data', 'data', '--results', 'res', '--backend', 'cpu');
     expect(b.code).toBe(1);

@@ -57,7 +57,7 @@ describe('pix2pix export-torch <run> --reference-dir', () => {
     const refDir = join(tmp, 'checkpoints', 'facades_js');
     logText = '';
     const command = await runExportReference({ run, referenceDir: refDir, half: false, backend: 'cpu', log });
-    expect((await readdir(refDir)).sort()).toEqual(['latest_net_D.pth', 'latest_net_G.pth', 'train_opt.txt']);
+    expect((await readdir(refDir)).filter((n) => !n.startsWith('.')).sort()).toEqual(['latest_net_D.pth', 'latest_net_G.pth', 'train_opt.txt']); // and the write record
 
     // The networks, in the reference's keys, exactly as the run holds them.
     const trainer = await Trainer.load(fileCheckpoint(join(run, 'checkpoint')));

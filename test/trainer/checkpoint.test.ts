@@ -117,10 +117,10 @@ describe('Trainer checkpoints', () => {
     const savedWeights = weightsOf(t.generator);
 
     await tinySteps(t, 1);
-    const real = fs.promises.writeFile;
-    const spy = vi.spyOn(fs.promises, 'writeFile').mockImplementation(async (file, data, opts) => {
+    const real = fs.promises.open;
+    const spy = vi.spyOn(fs.promises, 'open').mockImplementation(async (file, flags, mode) => {
       if (String(file).endsWith('model.json')) throw new Error('disk full (injected)');
-      return real(file, data, opts);
+      return real(file, flags, mode);
     });
     await expect(t.save(fileCheckpoint(dir))).rejects.toThrow('disk full (injected)');
     spy.mockRestore();

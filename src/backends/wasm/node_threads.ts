@@ -7,7 +7,10 @@
  * backend initialises:
  * 1. the worker script and the main script are handed to workers as `Blob` object URLs, which Node's
  *    `Worker` cannot load: `Blob` and `URL.createObjectURL` are replaced by versions that write the
- *    scripts (content-addressed, ~100 KB) to `<tmpdir>/pix2pix-wasm-threads/` and return their paths;
+ *    scripts (~100 KB) into a private folder of this process (`mkdtemp`, mode 0700, removed when the
+ *    process exits) and return their paths, after checking the folder and each file (owner, mode, content):
+ *    no file that another user could have placed or changed is ever run (a fixed name in the shared temp
+ *    folder was: anyone who created it first had their code run by the next training);
  * 2. the main script is the bundled factory's source and refers to the bundle's module variables
  *    (`require$$0`... and `commonjsGlobal`): a prelude in each script defines them;
  * 3. the thread pool size is capped to `os.cpus().length / 2` (it assumes hyper-threading): `os.cpus`
@@ -18,14 +21,17 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { fnv1aHex } from '../../util/hash.js';
 
 /** Node built-ins used here, obtained without a static import so that bundles stay platform neutral. */
 interface NodeBuiltins {
   fs: {
-    mkdirSync(p: string, o: object): unknown;
-    existsSync(p: string): boolean;
-    writeFileSync(file: string, data: string): void;
-    renameSync(from: string, to: string): void;
+    mkdtempSync(prefix: string): string;
+    writeFileSync(file: string, data: string, o: { flag: string; mode: number }): void;
+    readFileSync(file: string, encoding: 'utf8'): string;
+    lstatSync(p: string): { uid: number; mode: number; isFile(): boolean; isDirectory(): boolean };
+    readdirSync(p: string): string[];
+    rmSync(p: string, o: { recursive: boolean; force: boolean }): void;
   };
   os: { tmpdir(): string; cpus(): unknown[] };
   path: { join(...parts: string[]): string };
@@ -50,14 +56,63 @@ export function availableCores(): number {
   return os.availableParallelism?.() ?? os.cpus().length;
 }
 
-/** 32-bit FNV-1a hash of a string, as 8 hex digits. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+/** The uid of this process (-1 where there are none). */
+function currentUid(): number {
+  const proc = (globalThis as { process?: { getuid?: () => number } }).process;
+  return proc?.getuid?.() ?? -1;
+}
+
+/** True when process `pid` runs. */
+function alive(pid: number): boolean {
+  try {
+    (globalThis as unknown as { process: { kill(pid: number, s: number): void } }).process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
   }
-  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+const FOLDER_PREFIX = 'pix2pix-wasm-';
+let privateFolder: string | null = null;
+
+/**
+ * This process' private folder for the worker scripts: created once with `mkdtemp` (mode 0700, owned by
+ * this user), removed when the process exits; folders of this user's dead processes are removed first.
+ */
+function scriptFolder(node: NodeBuiltins): string {
+  const { fs, os, path } = node;
+  if (privateFolder !== null) return privateFolder;
+  const tmp = os.tmpdir();
+  for (const n of fs.readdirSync(tmp)) {
+    const pid = Number(/^pix2pix-wasm-(\d+)-/.exec(n)?.[1]);
+    if (!(pid > 0) || alive(pid)) continue;
+    try {
+      const st = fs.lstatSync(path.join(tmp, n));
+      if (st.isDirectory() && st.uid === currentUid()) fs.rmSync(path.join(tmp, n), { recursive: true, force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  const proc = (globalThis as unknown as { process: { pid: number; once(e: string, f: () => void): void } }).process;
+  const dir = fs.mkdtempSync(path.join(tmp, `${FOLDER_PREFIX}${proc.pid}-`));
+  privateFolder = dir;
+  proc.once('exit', () => {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort at exit
+    }
+  });
+  return dir;
+}
+
+/** Throws unless `p` is owned by this user and no one else may write it (or, for a folder, enter it). */
+function checkPrivate(node: NodeBuiltins, p: string, kind: 'folder' | 'file'): void {
+  const st = node.fs.lstatSync(p);
+  const okKind = kind === 'folder' ? st.isDirectory() : st.isFile();
+  if (!okKind || st.uid !== currentUid() || (st.mode & (kind === 'folder' ? 0o077 : 0o022)) !== 0) {
+    throw new Error(`wasm threads: ${p} is not a private ${kind} of this user (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}); refusing to run worker scripts from it`);
+  }
 }
 
 const PRELUDE =
@@ -74,19 +129,22 @@ export async function withNodeThreads(threads: number, init: () => Promise<unkno
   const node = nodeBuiltins();
   if (node === null) return false;
   const { fs, os, path } = node;
-  // Scripts are content-addressed in one directory, so repeated runs reuse them instead of piling up.
-  const dir = path.join(os.tmpdir(), 'pix2pix-wasm-threads');
-  fs.mkdirSync(dir, { recursive: true });
+  const builtins = node;
+  const dir = scriptFolder(node);
+  checkPrivate(node, dir, 'folder');
   class FileBlob {
     readonly __pix2pixPath: string;
     constructor(parts: unknown[]) {
       const text = PRELUDE + parts.map(String).join('');
-      this.__pix2pixPath = path.join(dir, `${fnv1a(text)}-${text.length}.cjs`);
-      if (!fs.existsSync(this.__pix2pixPath)) {
-        const tmp = `${this.__pix2pixPath}.${Math.random().toString(36).slice(2)}.tmp`;
-        fs.writeFileSync(tmp, text);
-        fs.renameSync(tmp, this.__pix2pixPath); // atomic: concurrent processes never see half a file
+      this.__pix2pixPath = path.join(dir, `${fnv1aHex(text)}-${text.length}.cjs`);
+      try {
+        fs.writeFileSync(this.__pix2pixPath, text, { flag: 'wx', mode: 0o600 });
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST') throw e; // written by this process' earlier init
       }
+      // Checked before use: ours, private, and exactly the text this process means to run.
+      checkPrivate(builtins, this.__pix2pixPath, 'file');
+      if (fs.readFileSync(this.__pix2pixPath, 'utf8') !== text) throw new Error(`wasm threads: ${this.__pix2pixPath} does not hold the worker script this process wrote; refusing to run it`);
     }
   }
   const g = globalThis as unknown as { Blob: unknown };

@@ -14,12 +14,13 @@ export function registerTrain(program: Command, io: ProgramIo): Command {
   addTrainFlags(cmd);
   cmd.action(async () => {
     const { values: v, given } = resolveTrainFlags(cmd);
-    if (v.data === undefined) throw new CliError("required option '--dataroot <dir>' (or --data <dir>) not specified");
+    // With --resume the data set comes from run.json (its absolute path).
+    if (v.data === undefined && v.resume !== true) throw new CliError("required option '--dataroot <dir>' (or --data <dir>) not specified");
     // --name [+ --checkpoints-dir]: the reference's name of the output folder.
     const out = runFolderOf({ name: v.name as string | undefined, checkpointsDir: v.checkpointsDir as string | undefined }, { flag: '--out', value: given.out === undefined ? undefined : (v.out as string) }) ?? (v.out as string);
     const netG = v.netG as NetG;
     const r = await runTrain({
-      data: v.data as string,
+      data: (v.data as string | undefined) ?? '',
       phase: v.phase as string,
       layout: v.layout as 'ab' | 'folders' | undefined,
       direction: v.direction as 'AtoB' | 'BtoA',

@@ -16,7 +16,7 @@ import { compositeLoss } from '../../losses/composite_loss.js';
 import { GAN_MODES } from '../../losses/gan_loss.js';
 import { resolveSchedule, SCHEDULE_POLICIES } from '../../trainer/schedules/index.js';
 import { CLI_BACKENDS, CliError } from '../backend.js';
-import { intArg, numArg, oneOfArg } from '../parse.js';
+import { intArg, numArg, oneOfArg, sideArg } from '../parse.js';
 import { DEFAULT_PHASE } from '../../node/dataroot.js';
 import { DEFAULT_CHECKPOINTS_DIR } from '../reference_flags.js';
 
@@ -92,9 +92,9 @@ export const TRAIN_SETTINGS: readonly TrainSetting[] = [
   { key: 'phase', names: [{ flag: '--phase <name>' }], help: 'which split of --dataroot to train on (<dataroot>/<phase>/)', default: DEFAULT_PHASE.train, resume: 'fixed' },
   { key: 'layout', names: [{ flag: '--layout <layout>', parse: oneOfArg(['ab', 'folders'] as const) }], help: 'data layout: ab or folders (default: folders when <dir>/A and <dir>/B exist, else ab)', resume: 'fixed' },
   { key: 'direction', names: [{ flag: '--direction <dir>', parse: oneOfArg(DIRECTIONS) }], help: 'AtoB or BtoA', default: DIRECTIONS[0], resume: 'fixed' },
-  { key: 'size', names: [{ flag: '--crop-size <px>', parse: intArg(2) }, { flag: '--size <px>', parse: intArg(2) }], help: 'image size the network trains on (random crop of the --load-size image)', default: G_DEFAULTS.imageSize, resume: 'fixed' },
+  { key: 'size', names: [{ flag: '--crop-size <px>', parse: sideArg(2) }, { flag: '--size <px>', parse: sideArg(2) }], help: 'image size the network trains on (random crop of the --load-size image)', default: G_DEFAULTS.imageSize, resume: 'fixed' },
   { key: 'preprocess', names: [{ flag: '--preprocess <mode>', parse: oneOfArg(PREPROCESS_MODES) }], help: `how images are brought to --crop-size: ${PREPROCESS_MODES.join(', ')} (see README, Paired data)`, default: PREPROCESS_MODES[0], resume: 'fixed' },
-  { key: 'loadSize', names: [{ flag: '--load-size <px>', parse: intArg(2) }], help: 'resize to this before the random crop (default round(size*286/256))', resume: 'fixed' },
+  { key: 'loadSize', names: [{ flag: '--load-size <px>', parse: sideArg(2) }], help: 'resize to this before the random crop (default round(size*286/256))', resume: 'fixed' },
   { key: 'flip', names: [{ flag: '--no-flip' }], help: 'no random horizontal flips', default: true, resume: 'fixed' },
   { key: 'inputChannels', names: [{ flag: '--input-nc <n>', parse: oneOfArg(CHANNELS), value: Number }, { flag: '--input-channels <n>', parse: oneOfArg(CHANNELS), value: Number }], help: 'input channels: 1, 3 or 4', default: G_DEFAULTS.inputChannels, resume: 'fixed' },
   { key: 'outputChannels', names: [{ flag: '--output-nc <n>', parse: oneOfArg(CHANNELS), value: Number }, { flag: '--output-channels <n>', parse: oneOfArg(CHANNELS), value: Number }], help: 'output channels: 1, 3 or 4', default: G_DEFAULTS.outputChannels, resume: 'fixed' },

@@ -1,11 +1,12 @@
 // The output folder of `pix2pix train`: created (or reported as read-only), locked, checked for what it
 // already holds (a checkpoint to resume, a previous run's files that a fresh run must not overwrite, a
 // folder that is not a checkpoint), with interrupted saves recovered first.
-import { access, constants, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { access, constants, lstat, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { checkReplaceable, CHECKPOINT_JSON, recoverInterruptedSave } from '../../node/checkpoint.js';
 import type { HistoryEntry } from '../../node/report.js';
 import { CliError } from '../backend.js';
+import { addToRecord, makeDirs, readRecord } from '../../node/fs/index.js';
 import { lockRun, type TrainLock } from './lock.js';
 
 /** The checkpoint folder inside a training output folder. */
@@ -28,7 +29,7 @@ async function nearestExisting(p: string): Promise<string> {
 /** Creates `dir` (and parents); a folder that cannot be written is reported as such, naming it. */
 export async function makeWritableDir(dir: string, flag: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     await access(dir, constants.W_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -71,17 +72,41 @@ export async function openOutFolder(out: string, resume: boolean): Promise<OutFo
     if (hasCkpt && !resume) throw new CliError(`${out} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
     if (!hasCkpt && resume) throw new CliError(`--resume: no checkpoint in ${ckpt}`);
     if (!resume) {
+      // An earlier run that stopped before its first checkpoint (killed, a data error, a full disk) left
+      // files this program recorded as its own: the new run replaces them. Anything else is refused.
+      const own = new Set((await readRecord(out))?.files ?? []);
       const previous = [];
-      for (const f of [RUN_JSON, HISTORY_JSONL]) if (await exists(join(out, f))) previous.push(f);
+      for (const f of [RUN_JSON, HISTORY_JSONL]) if ((await exists(join(out, f))) && !own.has(f)) previous.push(f);
       if (previous.length > 0) {
         throw new CliError(`${out} holds ${previous.join(' and ')} of an earlier run but no checkpoint: choose another --out (nothing was overwritten)`);
       }
+    } else {
+      await adoptRunFiles(out);
     }
     return { lock, checkpoint: ckpt, recovered };
   } catch (e) {
     await lock.release();
     throw e;
   }
+}
+
+/** The files a run writes besides its checkpoints (report, log, options), and its sample grids. */
+const RUN_FILES = [RUN_JSON, HISTORY_JSONL, 'report.html'];
+const SAMPLE_NAME = /^step-\d+\.png$/;
+
+/**
+ * Records as the program's own the files of a run that a version without write records made (so a
+ * resume may rewrite them); only regular files with the names a run writes, never links.
+ */
+async function adoptRunFiles(out: string): Promise<void> {
+  const regular = async (p: string) => (await lstat(p).catch(() => null))?.isFile() === true;
+  const own = [];
+  for (const f of RUN_FILES) if (await regular(join(out, f))) own.push(f);
+  if (own.length > 0) await addToRecord(out, own, `--out ${out}`);
+  const samples = join(out, 'samples');
+  const grids = [];
+  for (const f of await readdir(samples).catch(() => [] as string[])) if (SAMPLE_NAME.test(f) && (await regular(join(samples, f)))) grids.push(f);
+  if (grids.length > 0 && (await readRecord(samples)) === null) await addToRecord(samples, grids, `--out ${out}`);
 }
 
 /** Reads `run.json` of a run being resumed. */

@@ -92,7 +92,7 @@ describe('pix2pix train flags', () => {
     expect(t.code, t.stderr).toBe(0);
     const bad = await pix2pix('train', '--data', 'other', '--out', 'rr', '--resume', '--filters', '8', '--norm', 'instance', '--generator', 'encoder-decoder', '--size', '64', '--rf', '34', '--max-steps', '2');
     expect(bad.code).toBe(1);
-    for (const part of ['--data other (the run has data ds)', '--size 64 (the run has size 32)', '--generator encoder-decoder (the run has netG unet)', '--filters 8 (the run has filters 4)', '--rf 34 (the run has rf 70)', '--norm instance (the run has norm batch)']) {
+    for (const part of [`--data other (the run has data ${join(ctx.tmp, 'ds')})`, '--size 64 (the run has size 32)', '--generator encoder-decoder (the run has netG unet)', '--filters 8 (the run has filters 4)', '--rf 34 (the run has rf 70)', '--norm instance (the run has norm batch)']) {
       expect(bad.stderr).toContain(part);
     }
     noStack(bad.stderr);
