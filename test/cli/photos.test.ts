@@ -76,11 +76,18 @@ describe('make-dataset --from photos', () => {
     }
   });
 
-  it('refuses to write over files it finds in --out (nothing written), and facade flags with --from', async () => {
-    const before = await list('edges/train');
-    const r = await pix2pix('make-dataset', ...common, '--task', 'edges', '--crops-per-photo', '2', '--out', 'edges');
+  it("never writes into a folder of the user's (nothing written; its own earlier data set is replaced whole), and facade flags with --from", async () => {
+    await mkdir(join(ctx.tmp, 'mine'));
+    await writeFile(join(ctx.tmp, 'mine', 'keep.txt'), 'the user\'s');
+    const r = await pix2pix('make-dataset', ...common, '--task', 'edges', '--out', 'mine');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/already holds 12 of the files to write .*nothing was written/);
+    expect(r.stderr).toMatch(/--out mine/);
+    expect(await list('mine')).toEqual(['keep.txt']);
+    expect(await readFile(join(ctx.tmp, 'mine', 'keep.txt'), 'utf8')).toBe("the user's");
+    // The same command again over its own output: replaced as a whole, the same files.
+    const before = await list('edges/train');
+    const again = await pix2pix('make-dataset', ...common, '--task', 'edges', '--out', 'edges');
+    expect(again.code, again.stderr).toBe(0);
     expect(await list('edges/train')).toEqual(before);
     const f = await pix2pix('make-dataset', '--from', 'photos', '--count', '3', '--out', 'x');
     expect(f.stderr).toMatch(/--count: facades only/);
@@ -90,15 +97,21 @@ describe('make-dataset --from photos', () => {
     expect(s.stderr).toMatch(/Canny settings: canny: sigma must be a number > 0 \(got 0\)/);
   });
 
-  it('edges -> photo: train on train/, test on test/ writes scored results', async () => {
-    const t = await pix2pix('train', '--dataroot', 'edges/train', '--out', 'run-edges', ...tiny, '--max-steps', '2');
+  it("edges -> photo in the reference's layout: train --dataroot D --name, test --dataroot D --phase test writes scored results", async () => {
+    const t = await pix2pix('train', '--dataroot', 'edges', '--name', 'edges2photo', '--checkpoints-dir', 'ck', ...tiny, '--max-steps', '2');
     expect(t.code, t.stderr).toBe(0);
-    expect((await json('run-edges/run.json')).datasetMode).toBe('aligned');
-    const r = await pix2pix('test', '--model', 'run-edges', '--data', 'edges/test', '--results', 'res-edges', '--backend', 'cpu');
+    const run = await json('ck/edges2photo/run.json');
+    expect(run.datasetMode).toBe('aligned');
+    expect(run.phase).toBe('train');
+    expect(run.pairs).toBe((await list('edges/train')).length);
+    const r = await pix2pix('test', '--dataroot', 'edges', '--phase', 'test', '--name', 'edges2photo', '--checkpoints-dir', 'ck', '--results-dir', 'results', '--backend', 'cpu');
     expect(r.code, r.stderr).toBe(0);
-    const m = await json('res-edges/metrics.json');
+    const m = await json('results/edges2photo/test_latest/metrics.json');
     expect(m.images).toHaveLength((await list('edges/test')).length);
     expect(Number.isFinite(m.mean.psnr)).toBe(true);
+    expect(m.mean.ssim).toBeGreaterThan(-1);
+    expect(m.mean.ssim).toBeLessThanOrEqual(1);
+    expect(await list('results/edges2photo/test_latest')).toContain('index.html');
   });
 });
 
