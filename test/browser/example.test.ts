@@ -85,6 +85,9 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
 
   it(`trains ${STEPS} steps on webgl, translates a drawn label map (non-blank, differs from it), saves and reloads the model`, async () => {
     const page = await openPage(browser, server.url, '/app/index.html');
+    // The page opens by loading the shipped model and translating once; it then sets the size select to
+    // the model's size, so change the settings only after that first translation.
+    await page.waitForSelector('#output[data-translations="1"]', { timeout: 120_000 });
     await page.setViewportSize({ width: 1280, height: 900 });
 
     // A tiny model on webgl; the page shows the backend the worker really runs.
@@ -92,6 +95,8 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
     await page.selectOption('#filters', '4');
     await page.selectOption('#backend', 'webgl'); // already selected: no change event
     await page.click('#apply');
+    // The new worker's model, not the pretrained one the page opened with (its messages may still arrive).
+    await page.waitForFunction(() => document.getElementById('model-info')?.textContent?.includes('32x32') === true, undefined, { timeout: 60_000 });
     await page.waitForSelector('#backend-in-use[data-backend="webgl"]', { timeout: 60_000 });
     expect(await page.textContent('#backend-in-use')).toBe('webgl');
     expect(await page.textContent('#model-info')).toContain('32x32');
@@ -175,9 +180,14 @@ describe.skipIf(skip)('browser example (Vite build, Web Worker, webgl)', () => {
     for (const [i, w] of G.nonTrainableWeights.entries()) w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', i));
     for (const w of G.trainableWeights) if (w.name.includes('kernel')) w.write(tf.mul(w.read(), 10));
     const page = await openPage(browser, server.url, '/app/index.html');
+    // The page opens by loading the shipped model and translating once; it then sets the size select to
+    // the model's size, so change the settings only after that first translation.
+    await page.waitForSelector('#output[data-translations="1"]', { timeout: 120_000 });
     await page.selectOption('#size', '32');
     await page.selectOption('#filters', '4');
     await page.click('#apply');
+    // The new worker's model, not the pretrained one the page opened with (its messages may still arrive).
+    await page.waitForFunction(() => document.getElementById('model-info')?.textContent?.includes('32x32') === true, undefined, { timeout: 60_000 });
     await page.waitForSelector('#backend-in-use[data-backend="webgl"]', { timeout: 60_000 });
     let translations = 0;
     for (const q of ['float16', 'uint8'] as const) {
