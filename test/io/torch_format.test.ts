@@ -65,7 +65,8 @@ describe('writeTorchStateDict / readTorchStateDict', () => {
     expect(Object.keys(files).sort()).toEqual(['latest_net_G/byteorder', 'latest_net_G/data.pkl', 'latest_net_G/data/0', 'latest_net_G/version']);
     expect(new TextDecoder().decode(files['latest_net_G/version'])).toBe('3\n');
     expect([...new Float32Array(files['latest_net_G/data/0']!.slice().buffer)]).toEqual([1, 2, 3]);
-    const pkl = new TextDecoder('latin1').decode(files['latest_net_G/data.pkl']);
+    // Byte for byte as ISO-8859-1 (TextDecoder's 'latin1' is windows-1252 under WHATWG: 0x80 becomes '\u20ac' on Node 24).
+    const pkl = String.fromCharCode(...files['latest_net_G/data.pkl']!);
     expect(pkl.startsWith('\x80\x02ccollections\nOrderedDict\n')).toBe(true);
     expect(pkl).toContain('ctorch._utils\n_rebuild_tensor_v2\n');
     expect(pkl).toContain('ctorch\nFloatStorage\n');
