@@ -21,13 +21,23 @@ export type DatasetMode = 'aligned' | 'colorization';
 export const DATASET_MODES: readonly DatasetMode[] = ['aligned', 'colorization'];
 
 /** Generator channels of the colorization mode: L in, ab out (the reference's `input_nc 1`, `output_nc 2`). */
-export const COLORIZATION_CHANNELS = { input: 1, output: 2 } as const;
+export const COLORIZATION_CHANNELS = {
+  /** The generator's input channels: L. */
+  input: 1,
+  /** The generator's output channels: a and b. */
+  output: 2,
+} as const;
 
 /**
  * An RGB `[h, w, 3]` tensor in [-1, 1] as the colorization pair: `l` `[h, w, 1]` = `L / 50 - 1` and `ab`
  * `[h, w, 2]` = `ab / 110`. Reads the tensor synchronously; does not dispose it.
  */
-export function rgbTensorToLab(rgb: tf.Tensor3D): { l: tf.Tensor3D; ab: tf.Tensor3D } {
+export function rgbTensorToLab(rgb: tf.Tensor3D): {
+  /** `[h, w, 1]`: `L / 50 - 1`. */
+  l: tf.Tensor3D;
+  /** `[h, w, 2]`: `ab / 110`. */
+  ab: tf.Tensor3D;
+} {
   const [h, w, c] = rgb.shape;
   if (c !== 3) throw new RangeError(`colorization needs RGB images (got ${c} channels)`);
   const v = rgb.dataSync();

@@ -35,7 +35,12 @@ const RGB_FROM_XYZ = invert3(XYZ_FROM_RGB);
 export const D65_WHITE: readonly [number, number, number] = [0.95047, 1.0, 1.08883];
 
 /** Range of the Lab channels this package scales by: L in [0, 100] (scaled as `L / 50 - 1`), a and b by 1/110 (the reference's colorization). */
-export const LAB_SCALE = { lHalf: 50, ab: 110 } as const;
+export const LAB_SCALE = {
+  /** Half the range of L (0-100): the generator sees `L / 50 - 1`. */
+  lHalf: 50,
+  /** The scale of a and b: the generator predicts `ab / 110`. */
+  ab: 110,
+} as const;
 
 const checkLength = (v: ArrayLike<number>, what: string) => check(v.length % 3 === 0, `${what}.length`, 'a multiple of 3 (interleaved triples)', v.length);
 

@@ -44,7 +44,16 @@ export interface PhotoPairOptions {
 }
 
 /** The defaults of {@link PhotoPairOptions} (`cropSize` defaults to the `loadSize` used). */
-export const PHOTO_PAIR_DEFAULTS = { task: 'edges', loadSize: 256, crops: 1, seed: 0 } as const;
+export const PHOTO_PAIR_DEFAULTS = {
+  /** What A is made from the photo. */
+  task: 'edges',
+  /** The photo's shorter side after resizing, in pixels. */
+  loadSize: 256,
+  /** Crops per photo (1: the centre square). */
+  crops: 1,
+  /** Seed of the crop places (and of make-dataset's split). */
+  seed: 0,
+} as const;
 
 const PHOTO_PAIR_KEYS = ['task', 'loadSize', 'cropSize', 'crops', 'seed', 'canny'] as const;
 

@@ -231,7 +231,10 @@ async function loadDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
  * @param dir - the checkpoint directory (created, with its parents, on save).
  * @returns An IO handler with `save` and `load`, and `source` (its `model.json`, which load errors name).
  */
-export function fileCheckpoint(dir: string): tf.io.IOHandler & { readonly source: string } {
+export function fileCheckpoint(dir: string): tf.io.IOHandler & {
+  /** The checkpoint's `model.json` (absolute), which load errors name. */
+  readonly source: string;
+} {
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new RangeError(`dir must be a non-empty path (got ${JSON.stringify(dir)})`);
   }

@@ -17,7 +17,12 @@ export interface WriteFileOptions {
   /** How errors name the target, e.g. `'--out model.pth'`. Default: the path. */
   label?: string;
   /** Files and folders the command reads: the target must not be (or be inside) one of them. Default none. */
-  inputs?: ReadonlyArray<{ path: string; label: string }>;
+  inputs?: ReadonlyArray<{
+    /** An input file or folder of the command. */
+    path: string;
+    /** How errors name it (e.g. `'--input'`). */
+    label: string;
+  }>;
   /** Record the file in its folder's {@link WRITE_RECORD}, so a later run may replace it. Default true. */
   record?: boolean;
   /** Fsync the file and its folder. Default true. */
@@ -202,7 +207,12 @@ export interface WriteFolderOptions {
   /** How errors name the target. Default: the path. */
   label?: string;
   /** Files and folders the command reads: the target must not be, hold, or be inside one of them. */
-  inputs?: ReadonlyArray<{ path: string; label: string }>;
+  inputs?: ReadonlyArray<{
+    /** An input file or folder of the command. */
+    path: string;
+    /** How errors name it (e.g. `'--input'`). */
+    label: string;
+  }>;
   /**
    * Decides whether an existing non-empty folder may be replaced (default: its record names `kind` and
    * lists every file in it). Give `() => false` to refuse any non-empty folder.
