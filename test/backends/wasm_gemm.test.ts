@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import v8 from 'node:v8';
-import { build } from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
@@ -15,7 +14,7 @@ import { gemmHeap, gemmKernelsFor, gemmScratchLength, hasRelaxedSimd, KC, MC, ty
 import { KernelScope, type WasmBackendLike } from '../../src/backends/wasm/kernel_scope.js';
 import { backendMemory } from '../../src/backends/wasm/wasm_module.js';
 import { Rng } from '../../src/util/random.js';
-import { on, randomData, relErr } from './wasm_helpers.js';
+import { bundleWasmEntry, on, randomData, relErr } from './wasm_helpers.js';
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 const relaxedWithoutFlag = hasRelaxedSimd();
@@ -131,20 +130,7 @@ describe('our wasm GEMM equals the cpu backend', () => {
 
   it('lets the process exit by itself after its helper thread ran a product', async () => {
     await mkdir(dir, { recursive: true });
-    await build({
-      stdin: {
-        contents: ["export { initWasmBackend } from './index.ts';", "export { helpersAvailable } from './gemm_threads.ts';", "export { backendMemory } from './wasm_module.ts';"].join('\n'),
-        resolveDir: join(root, 'src/backends/wasm'),
-        loader: 'ts',
-      },
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'es2022',
-      external: ['@tensorflow/*'],
-      outfile: join(dir, 'wasm.mjs'),
-      logLevel: 'silent',
-    });
+    await bundleWasmEntry(dir, ["export { helpersAvailable } from './gemm_threads.ts';", "export { backendMemory } from './wasm_module.ts';"]);
     const script = join(dir, 'exits.mjs');
     await writeFile(
       script,

@@ -4,10 +4,14 @@ import { build } from 'esbuild';
 import { join, resolve } from 'node:path';
 import { Rng } from '../../src/util/random.js';
 
-/** Bundles `@acme/pix2pix/wasm` from src into `<dir>/wasm.mjs` (tfjs external), for scripts run in child processes. */
-export async function bundleWasmEntry(dir: string): Promise<void> {
+/**
+ * Bundles `@acme/pix2pix/wasm` from src into `<dir>/wasm.mjs` (tfjs external), for scripts run in child
+ * processes; `extra` adds export lines of other modules of src/backends/wasm (e.g. internals a test reads).
+ */
+export async function bundleWasmEntry(dir: string, extra: string[] = []): Promise<void> {
+  const wasmDir = join(resolve(__dirname, '../..'), 'src/backends/wasm');
   await build({
-    entryPoints: [join(resolve(__dirname, '../..'), 'src/backends/wasm/index.ts')],
+    stdin: { contents: ["export * from './index.ts';", ...extra].join('\n'), resolveDir: wasmDir, loader: 'ts' },
     bundle: true,
     format: 'esm',
     platform: 'node',
