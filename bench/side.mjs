@@ -2,7 +2,9 @@
 // One JS side of `npm run bench` (bench/run.mjs), as a server so the parent can interleave the sides one
 // repetition at a time: it builds the networks for one (engine, size), warms up, prints `@@READY {...}`,
 // then answers each stdin line: `infer` and `step` with `@@MS <ms>` (one timed repetition), `profile` with
-// `@@PROFILE [...]` (one profiled step), `finish` with `@@DONE {...}` (memory, leaks) and exits.
+// `@@PROFILE [...]` (one profiled step), `profile-calls` with one profiled step's kernels grouped by name
+// and input shapes, slowest first, a line each (`printf 'step\nprofile-calls\nfinish\n' | node
+// bench/side.mjs wasm 256`: where a step's time goes), `finish` with `@@DONE {...}` (memory, leaks) and exits.
 //
 //   node bench/side.mjs <wasm|cpu|tensorflow|onnxruntime> <size> [--warmup 1] [--threads N] [--dist DIR]
 //                       [--gan vanilla] [--norm batch]
@@ -123,17 +125,22 @@ async function main() {
       await fn();
       out(`@@MS ${performance.now() - t0}`);
       if (cmd === 'step') steps++;
-    } else if (cmd === 'profile') {
+    } else if (cmd === 'profile' || cmd === 'profile-calls') {
+      // By kernel name, or (profile-calls) by kernel name and input shapes; an op's time also shows as its kernel's.
       const prof = step ? await tf.profile(step) : { kernels: [] };
       const byKernel = new Map();
       for (const k of prof.kernels) {
+        if (cmd === 'profile-calls' && k.name.endsWith('__op')) continue;
+        const key = cmd === 'profile' ? k.name : `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(' ')}`;
         const t = await k.kernelTimeMs;
-        const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+        const e = byKernel.get(key) ?? { ms: 0, calls: 0 };
         e.ms += typeof t === 'number' ? t : 0;
         e.calls++;
-        byKernel.set(k.name, e);
+        byKernel.set(key, e);
       }
-      out(`@@PROFILE ${JSON.stringify([...byKernel.entries()].map(([name, e]) => ({ name, ms: Math.round(e.ms), calls: e.calls })).sort((a, b) => b.ms - a.ms))}`);
+      const list = [...byKernel.entries()].map(([name, e]) => ({ name, ms: Math.round(e.ms * 10) / 10, calls: e.calls })).sort((a, b) => b.ms - a.ms);
+      if (cmd === 'profile') out(`@@PROFILE ${JSON.stringify(list)}`);
+      else for (const e of list) out(`${String(e.ms).padStart(8)} ms ${String(e.calls).padStart(4)}x  ${e.name}`);
     } else if (cmd === 'finish') {
       const stepHeap = heapBytes();
       out(`@@DONE ${JSON.stringify({

@@ -128,6 +128,63 @@ describe('our wasm GEMM equals the cpu backend', () => {
     }
   });
 
+  it("packs a convolution's input straight from its pixels: gemmImage equals the cpu backend's conv2d and weight gradient", async () => {
+    const rng = new Rng(24);
+    const paddings: Array<'same' | 'valid' | tf.backend_util.ExplicitPadding> = ['same', 'valid', [[0, 0], [1, 2], [2, 0], [0, 0]]];
+    let cases = 0;
+    for (let i = 0; i < 40; i++) {
+      const x: [number, number, number, number] = [1 + rng.int(2), 1 + rng.int(9), 1 + rng.int(9), 4 * (1 + rng.int(4))];
+      const filter: [number, number, number, number] = [1 + rng.int(4), 1 + rng.int(4), x[3], 1 + rng.int(20)];
+      const strides: [number, number] = [1 + rng.int(3), 1 + rng.int(3)];
+      const pad = paddings[rng.int(paddings.length)]!;
+      const info = tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad, undefined, false, 'channelsLast');
+      if (info.outHeight < 1 || info.outWidth < 1) continue;
+      cases++;
+      const P = x[0] * info.outHeight * info.outWidth;
+      const xv = randomData(rng, x.reduce((a, b) => a * b, 1));
+      const wv = randomData(rng, filter.reduce((a, b) => a * b, 1));
+      const dyv = randomData(rng, P * filter[3]);
+      const attrs = { strides, pad, dataFormat: 'NHWC' as const };
+      const [yRef, dwRef] = await on('cpu', () =>
+        tf.tidy(() => {
+          const xt = tf.tensor4d(xv, x);
+          const y = tf.conv2d(xt, tf.tensor4d(wv, filter), strides, pad).dataSync().slice();
+          const dyShape = [x[0], info.outHeight, info.outWidth, filter[3]];
+          const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: tf.tensor(dyv, dyShape) }, { ...attrs, filterShape: filter }) as tf.Tensor;
+          return [y, dw.dataSync().slice()];
+        }),
+      );
+      const [y, dw] = await on('wasm', () => {
+        const scope = new KernelScope(tf.backend() as unknown as WasmBackendLike);
+        const [xt, wt, dyt] = [tf.tensor4d(xv, x), tf.tensor(wv), tf.tensor(dyv)];
+        try {
+          const read = (t: tf.TensorInfo | null) => (scope.backend.typedArrayFromHeap(t!) as Float32Array).slice();
+          return [read(scope.gemmImage(xt, info, true, wt, filter[3])), read(scope.gemmImage(xt, info, false, dyt, filter[3]))];
+        } finally {
+          scope.dispose();
+          tf.dispose([xt, wt, dyt]);
+        }
+      });
+      const what = JSON.stringify({ x, filter, strides, pad });
+      expect(relErr(y, yRef), `forward ${what}`).toBeLessThanOrEqual(1e-5);
+      expect(relErr(dw, dwRef), `weight gradient ${what}`).toBeLessThanOrEqual(1e-5);
+    }
+    expect(cases).toBeGreaterThan(20);
+    // Channels that are not a multiple of 4 are left to the im2col path.
+    const odd = tf.backend_util.computeConv2DInfo([1, 4, 4, 6], [2, 2, 6, 8], 1, 1, 'same');
+    const none = await on('wasm', () => {
+      const scope = new KernelScope(tf.backend() as unknown as WasmBackendLike);
+      const [xt, wt] = [tf.ones([1, 4, 4, 6]), tf.ones([24, 8])];
+      try {
+        return scope.gemmImage(xt, odd, true, wt, 8);
+      } finally {
+        scope.dispose();
+        tf.dispose([xt, wt]);
+      }
+    });
+    expect(none).toBeNull();
+  });
+
   it('lets the process exit by itself after its helper thread ran a product', async () => {
     await mkdir(dir, { recursive: true });
     await bundleWasmEntry(dir, ["export { helpersAvailable } from './gemm_threads.ts';", "export { backendMemory } from './wasm_module.ts';"]);

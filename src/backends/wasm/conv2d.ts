@@ -9,15 +9,17 @@
  * 1x1 to 16x16 pixels and whose arithmetic takes a few milliseconds. About a quarter of a 256x256
  * pix2pix step went to it (reproduced by `node bench/kernels.mjs --conv-methods`).
  *
- * The weight-GEMM path computes such a convolution as one matrix product,
- * `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)`: the input's im2col matrix (built
- * transposed, {@link im2colTransposed}) times the filter as it lies in memory, written straight into
- * the output, on our own GEMM ({@link KernelScope.gemm}), which packs the filter with a plain SIMD
- * copy. Exactly the convolution's flops.
+ * The weight-GEMM path computes a convolution as one matrix product,
+ * `y[p, co] = sum_r col[p, r] * W[r, co]` with `r = (kh, kw, ci)`: the input's im2col matrix times
+ * the filter as it lies in memory, written straight into the output, on our own GEMM
+ * ({@link KernelScope.gemmImage}: the input is packed for the microkernel straight from its pixels,
+ * and the filter with a plain SIMD copy). Where that cannot run, the im2col matrix is built first
+ * (transposed, {@link im2colTransposed}) and multiplied by {@link KernelScope.gemm}. Exactly the
+ * convolution's flops.
  *
- * A filter seen for the first time takes the weight-GEMM path where {@link preferWeightGemm} says it
- * pays; a filter seen before goes to XNNPACK, whose packed copy is then cached for every later call
- * (inference runs pack once, as before; a training step's filters are new every step).
+ * {@link preferWeightGemm} picks the path per call, from the geometry and from whether XNNPACK has
+ * seen the filter before (its packed copy is then cached: inference packs once; a training step's
+ * filters are new every step).
  *
  * @internal
  */
@@ -25,27 +27,43 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { noteConvolution } from '../frozen_weights.js';
 import { im2colScratchLength, im2colTransposed } from './im2col.js';
-import { KernelScope, runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
+import { KernelScope, ownGemmAvailable, runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
 
 /** Which algorithm {@link conv2dWasm} uses: chosen per call (`auto`), or forced (tests, benchmarks). */
 export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
 
 /**
- * Whether the weight-GEMM path is cheaper than XNNPACK for a filter XNNPACK has not packed yet: it
- * replaces packing the `R x Co` filter (`R = KH*KW*Ci`; XNNPACK's packing costs ~20 ns a value, our
- * GEMM's is a SIMD copy) by building the `R x P` im2col matrix (`P` output pixels), so it pays when
- * the output has few pixels for its channels. The constant was measured with
- * `node bench/kernels.mjs --conv-methods --threads 1` on the pix2pix 256x256 shapes (both paths, a new
- * filter per call): with our GEMM the PatchGAN's 31x31x512 layer (`Co / P` = 0.53) gains 1.5x; the
- * 32x32x256 layers (0.25) are even.
+ * Whether the weight-GEMM path beats XNNPACK for this geometry, for a filter XNNPACK has not packed
+ * yet (`firstUse`; in training every filter is new every step) or has. `own`: our own GEMM runs here
+ * ({@link ownGemmAvailable}).
+ *
+ * With our GEMM and an input of a multiple of 4 channels, the input is packed straight from its
+ * pixels (no im2col matrix, {@link KernelScope.gemmImage}), and the product beat XNNPACK's
+ * convolution on every pix2pix layer of at least {@link WEIGHT_GEMM_MIN_CHANNELS} output channels
+ * with a new filter (`node bench/kernels.mjs --conv-methods --only dw` on Node 24, 256x256 shapes:
+ * 24 against 36 ms at 64->32 128->256, 105 against 144 ms on the PatchGAN's 31x31x512 layer, 10
+ * against 75 ms on the 1x1 layers, where XNNPACK's packing of the new filter is nearly all its time).
+ * With a filter XNNPACK has packed, only products of at least {@link WEIGHT_GEMM_MIN_PIXELS} output
+ * pixels gain (32x32 and 31x31 outputs: 20-26 against 30-38 ms); on the small inner layers repacking
+ * the filter costs more than XNNPACK's whole convolution.
+ *
+ * Otherwise (no own GEMM, or 3 or 6 input channels: the first layers) the path builds an im2col
+ * matrix first, which pays only when the output has few pixels for its channels: a new filter and
+ * more than {@link WEIGHT_GEMM_CHANNEL_RATIO} output channels per output pixel (measured before the
+ * direct packing: the PatchGAN's 31x31x512 layer gained 1.5x, the 32x32x256 layers were even).
  */
-export function preferWeightGemm(info: tf.backend_util.Conv2DInfo): boolean {
+export function preferWeightGemm(info: tf.backend_util.Conv2DInfo, firstUse = true, own = true): boolean {
   const P = info.batchSize * info.outHeight * info.outWidth;
-  return info.outChannels > WEIGHT_GEMM_CHANNEL_RATIO * P;
+  if (own && info.inChannels % 4 === 0 && info.outChannels >= WEIGHT_GEMM_MIN_CHANNELS) return firstUse || P >= WEIGHT_GEMM_MIN_PIXELS;
+  return firstUse && info.outChannels > WEIGHT_GEMM_CHANNEL_RATIO * P;
 }
 
 /** See {@link preferWeightGemm}. */
 export const WEIGHT_GEMM_CHANNEL_RATIO = 0.5;
+/** See {@link preferWeightGemm}: below this many output channels (the PatchGAN's last layer has 1) XNNPACK stays. */
+export const WEIGHT_GEMM_MIN_CHANNELS = 8;
+/** See {@link preferWeightGemm}. */
+export const WEIGHT_GEMM_MIN_PIXELS = 256;
 
 /** Activations the weight-GEMM path applies itself; others go to XNNPACK's fused kernel. */
 const ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'leakyrelu']);
@@ -95,7 +113,7 @@ export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod 
     (bias == null || (bias.shape.length === 1 && bias.shape[0] === info.outChannels));
   const firstUse = !seen.has(filter.dataId);
   seen.add(filter.dataId);
-  if (eligible && (method === 'gemm' || (method === 'auto' && firstUse && preferWeightGemm(info)))) {
+  if (eligible && (method === 'gemm' || (method === 'auto' && preferWeightGemm(info, firstUse, ownGemmAvailable(args.backend))))) {
     return convByWeightGemm(args.backend as WasmBackendLike, x, filter, info, bias ?? null, activation, attrs.leakyreluAlpha ?? 0.2);
   }
   // XNNPACK's own "TensorFlow SAME" padding is wrong when the stride exceeds the filter size
@@ -135,6 +153,8 @@ function convByWeightGemm(
   }
   const scope = new KernelScope(backend);
   try {
+    // y[P, Co] = im2col(x)[P, R] · W[R, Co], packed straight from x where our GEMM can.
+    if (scope.gemmImage(x, info, true, filter, Co, y) !== null) return finish(backend, y, P, Co, bias, activation, alpha);
     const colT = scope.alloc([R, P]);
     const scratch = scope.alloc([im2colScratchLength(info)]);
     const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;

@@ -4,12 +4,13 @@
  * The weight gradient of a convolution is one matrix product:
  * `dW[(kh,kw,ci), co] = sum_p col[(kh,kw,ci), p] * dy[p, co]`, where `p` runs over the
  * `batch * outHeight * outWidth` output positions and `col` is the transposed im2col matrix of the
- * input (row `(kh,kw,ci)` holds `x[b, oh*sh + kh - padTop, ow*sw + kw - padLeft, ci]`). It is built
- * in JavaScript ({@link im2colTransposed}; tfjs-backend-wasm's generic `StridedSlice`, `Reverse` and
- * `Transpose` kernels were several times slower on these shapes), and the product runs on XNNPACK's
- * multithreaded GEMM ({@link KernelScope.gemm}) with `dy` as the packed operand, as is: exactly the
- * convolution's flops (no zero-dilated or padded waste). See `bench/kernels.mjs` for the alternatives
- * measured on pix2pix shapes.
+ * input (row `(kh,kw,ci)` holds `x[b, oh*sh + kh - padTop, ow*sw + kw - padLeft, ci]`). Our GEMM
+ * packs that matrix straight from the input's pixels where the input has a multiple of 4 channels
+ * ({@link KernelScope.gemmImage}: on the 256x256 step's weight gradients 510 against 828 ms with
+ * the matrix built first, `node bench/kernels.mjs --only dw` on Node 24); otherwise it is built in
+ * JavaScript ({@link im2colTransposed}) and multiplied by {@link KernelScope.gemm}. Exactly the
+ * convolution's flops (no zero-dilated or padded waste). See `bench/kernels.mjs` for the
+ * alternatives measured on pix2pix shapes.
  *
  * @internal
  */
@@ -43,8 +44,11 @@ export function conv2DBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
       return scope.keep(scope.run('Fill', {}, { shape: [KH, KW, Ci, Co], value: 0, dtype: 'float32' }));
     }
 
-    // Transposed im2col, rows ordered (kh, kw, ci) like the filter, columns p = (b, oh, ow).
+    // dW = col · dy, col the transposed im2col matrix (rows (kh, kw, ci) like the filter, columns
+    // p = (b, oh, ow)): packed straight from x where our GEMM can, else built first.
     const rows = KH * KW * Ci;
+    const direct = scope.gemmImage(xs, info, false, dys, Co);
+    if (direct !== null) return scope.keep(scope.reshape(direct, [KH, KW, Ci, Co]));
     const col = scope.alloc([rows, P]);
     const scratch = scope.alloc([im2colScratchLength(info)]);
     const heap = (t: tf.TensorInfo) => scope.backend.typedArrayFromHeap(t) as Float32Array;

@@ -6,15 +6,15 @@
  * step. This replacement has two algorithms, both on XNNPACK's multithreaded convolution and both
  * doing exactly the transposed convolution's flops; {@link preferGemm} picks one per geometry:
  *
- * - Phases (large spatial sizes, few channels): the rows `i = s*m + r` of `dx` only receive filter
+ * - Phases (the PatchGAN's 1-channel last layer): the rows `i = s*m + r` of `dx` only receive filter
  *   taps `k ≡ (r + pad) mod s`, so each of the `strideH * strideW` phases is an ordinary stride-1
  *   convolution of `dy` with a sub-filter (the flipped filter's taps `b0, b0+s, ...`, input and output
  *   channels swapped); for the pix2pix 4x4 stride-2 convolutions, four 2x2 convolutions. The phases
  *   are then interleaved into `dx`.
- * - Weight GEMM (small spatial sizes, many channels): one matrix product with the filter as the
- *   unpacked operand, then col2im ({@link dxByWeightGemm}). XNNPACK packs a convolution's filter on
- *   every call with a new filter (and a trained filter is new every step), at a cost that exceeds the
- *   multiplication itself when the filter is larger than the activations.
+ * - Weight GEMM (every other pix2pix layer): one matrix product on our own GEMM, then col2im
+ *   ({@link dxByWeightGemm}). XNNPACK packs a convolution's filter on every call with a new filter
+ *   (and a trained filter is new every step), and runs the phases' stride-1 convolutions slower than
+ *   our GEMM runs the product.
  *
  * For one dimension with filter size `K`, stride `s`, leading pad `p`, phase `r`:
  * `c = (r + p) mod s`, `J = ceil((K - c) / s)` taps, `q = floor((r + p) / s)`, and
@@ -130,24 +130,23 @@ export function conv2DBackpropInputWasm(args: KernelArgs, method: 'auto' | 'phas
 }
 
 /**
- * Whether {@link dxByWeightGemm} is cheaper than the phase convolutions for this geometry: when the
- * filter is large against the gradient it multiplies (small spatial size, many channels), packing it
- * for XNNPACK (which the phases do on every call, since weights change every step) costs more than
- * the multiplication itself; and when `dx` has at most {@link GEMM_MAX_CHANNELS} channels (the
- * U-Net's last layer, 128 to 3 channels at full size), which XNNPACK's phase convolutions run at ~1
- * GFLOP/s. Measured with `node bench/kernels.mjs --dx-methods --threads 1` on the pix2pix 256x256
- * shapes (both algorithms, a new filter per call): with our GEMM the 64->32 128->256 layers (ratio
- * 0.22) gain ~1.5x and the last layer ~2.7x; the 128x128 layers (ratio <= 0.05) lose ~20%.
+ * Whether {@link dxByWeightGemm} is cheaper than the phase convolutions for this geometry. With our
+ * own GEMM it is on every pix2pix layer whose GEMM depth (the convolution's output channels) is at
+ * least {@link GEMM_MIN_DEPTH}: XNNPACK packs the phases' sub-filters on every call (a trained filter
+ * is new every step) and runs their stride-1 convolutions at ~15-29 GFLOP/s, against ~31-48 for the
+ * GEMM plus col2im. Measured with `node bench/kernels.mjs --dx-methods --only fwd` on Node 24 (both
+ * algorithms, a new filter per call, 256x256 shapes): the 128x128 layers 34 against 64 ms (U-Net)
+ * and 34 against 38 ms (PatchGAN), the 32x32 PatchGAN layer 84 against 155 ms. Below that depth (the
+ * PatchGAN's last layer, 512 -> 1 channel: a `K = 1` product whose packing and col2im are all the
+ * work, 26 against 1.3 ms) the phases stay, except where `dx` has at most {@link GEMM_MAX_CHANNELS}
+ * channels (XNNPACK runs such phases at ~1-6 GFLOP/s).
  */
 export function preferGemm(info: tf.backend_util.Conv2DInfo): boolean {
-  const P = info.batchSize * info.outHeight * info.outWidth;
-  const R = info.filterHeight * info.filterWidth * info.inChannels;
-  const weights = R * info.outChannels;
-  return info.inChannels <= GEMM_MAX_CHANNELS || weights > GEMM_WEIGHT_RATIO * (P * info.outChannels + R * P);
+  return info.inChannels <= GEMM_MAX_CHANNELS || info.outChannels >= GEMM_MIN_DEPTH;
 }
 
 /** See {@link preferGemm}. */
-export const GEMM_WEIGHT_RATIO = 0.15;
+export const GEMM_MIN_DEPTH = 16;
 /** See {@link preferGemm}. */
 export const GEMM_MAX_CHANNELS = 3;
 

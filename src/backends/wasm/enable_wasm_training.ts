@@ -18,16 +18,17 @@ import { transposeWasmConfig } from './transpose.js';
 /**
  * The names of the kernels `enableWasmTraining()` installs on the wasm backend:
  * - `Conv2DBackpropFilter` (missing from tfjs-backend-wasm 4.22, tfjs issue #8474): the weight
- *   gradient of every convolution and transposed convolution, as im2col + one XNNPACK GEMM.
+ *   gradient of every convolution and transposed convolution, as one GEMM of ours that packs the
+ *   input straight from its pixels (or im2col first, then the GEMM).
  * - `Conv2DBackpropInput` (replaces the backend's scalar C++ loop): the input gradient of every
- *   convolution and the forward pass of every transposed convolution, as `stride²` XNNPACK
- *   stride-1 convolutions (large spatial sizes) or one XNNPACK GEMM with the filter unpacked plus
- *   col2im (small spatial sizes, many channels).
+ *   convolution and the forward pass of every transposed convolution, as one GEMM plus col2im, or
+ *   (a layer with very few output channels) `stride²` XNNPACK stride-1 convolutions.
  * - `Tile` (replaces the backend's per-element loop): tfjs' batch-norm gradient tiles per-channel
  *   vectors to full activation size several times per step; this one copies whole blocks.
- * - `Conv2D` and `FusedConv2D` (wrap XNNPACK's): a filter XNNPACK has not seen, on a layer with fewer
- *   output pixels than channels (the U-Net's inner layers in training, where weights are new every
- *   step), runs as one GEMM with the filter unpacked instead of paying XNNPACK's filter packing.
+ * - `Conv2D` and `FusedConv2D` (wrap XNNPACK's): where our GEMM beats XNNPACK (most pix2pix layers
+ *   with a new filter, as every filter is in training; large outputs with a filter XNNPACK has
+ *   packed), one GEMM that packs the input straight from its pixels, instead of XNNPACK's filter
+ *   packing and convolution.
  * - `Identity` (replaces a copy): shares the input's data, as the cpu and webgl backends do; tfjs
  *   clones every tensor a gradient saves, so the copies doubled a training step's saved activations.
  * - `Concat` and `SplitV` (replace a per-run `set` and a strided slice): the U-Net's channel

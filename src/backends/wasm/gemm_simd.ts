@@ -21,7 +21,7 @@
 
 import { I32, V128, backendMemory, functionsModule, get, i32const, leb, set, simd, type WasmFunction } from './wasm_module.js';
 import { transpose4x4 } from './transpose_simd.js';
-import { runGemmJob, runPackJob, type GemmExports, type GemmJob, type KernelFn, type PackFn, type PackTFn, type PackTask } from './gemm_threads.js';
+import { runGemmJob, runPackJob, type GatherFn, type GemmExports, type GemmJob, type KernelFn, type PackFn, type PackTFn, type PackTask } from './gemm_threads.js';
 
 /** Rows of the microkernel's tile of `C`. */
 export const MR = 4;
@@ -50,6 +50,10 @@ export interface GemmKernels extends GemmExports {
   readonly pack: PackFn;
   /** `packT(src, dst, K, p0, p1, width)`: the transposing pack of panels `p0..p1` ({@link packTFunction}). */
   readonly packT: PackTFn;
+  /** `gather(table, dst, K, channels, q0, q1, stride)`: panels `q0..q1` of a transposed im2col matrix ({@link gatherFunction}). */
+  readonly gather: GatherFn;
+  /** `gatherT(table, dst, K, channels, p0, p1, stride)`: panels `p0..p1` of an im2col matrix ({@link gatherTFunction}). */
+  readonly gatherT: GatherFn;
   /** The compiled module (helper threads instantiate it on the same memory) and that memory. */
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
@@ -72,7 +76,7 @@ const mem = (align: number, offset: number): number[] => [align, ...leb(offset)]
 
 /** The module's bytes: the microkernel (`fused`: relaxed SIMD; an `MR x nr` tile, depth loop unrolled `unroll` times) and the packing loop; `shared` must match the memory. */
 export function gemmModuleBytes(shared: boolean, fused: boolean, nr = NR, unroll = UNROLL): Uint8Array<ArrayBuffer> {
-  return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction(), packTFunction()]);
+  return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction(), packTFunction(), gatherFunction(), gatherTFunction()]);
 }
 
 /** The microkernel: params 0..9 as {@link KernelFn}; locals 10 jr, 11 ir, 12 k, 13 ap, 14 bp, 15 cp, 16 t; v128 from 17. */
@@ -222,6 +226,80 @@ function packTFunction(): WasmFunction {
   return { name: 'packT', params: Array<number>(6).fill(I32), locals: [[8, I32], [8, V128]], body };
 }
 
+/**
+ * The gathering pack of a transposed im2col matrix (`A` of a weight gradient: `M = taps * channels`
+ * rows `(tap, channel)`, `K = P` output pixels), straight from the convolution's NHWC input: params
+ * 0 table, 1 dst, 2 K, 3 channels, 4 q0, 5 q1, 6 stride (as {@link GatherFn}). `table[t * stride + p]`
+ * is the byte address of output pixel `p`'s input pixel at tap `t` (or of a run of zeros), so panel
+ * `q` (rows `4q..4q+3`: tap `t = 4q div channels`, channels `4q mod channels ..`; `channels` a
+ * multiple of 4) is one `v128` load and store per pixel. Locals 7 q, 8 channel byte offset, 9 table
+ * pointer, 10 its end, 11 d.
+ */
+function gatherFunction(): WasmFunction {
+  const [TABLE, DST, KK, CH, Q0, Q1, STRIDE] = [0, 1, 2, 3, 4, 5, 6];
+  const [Q, C4, TP, TEND, D] = [7, 8, 9, 10, 11];
+  const body: number[] = [];
+  body.push(...get(Q0), ...set(Q));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
+  body.push(...get(Q), ...get(Q1), 0x4e, 0x0d, 0x01); // br_if 1 (q >=s q1)
+  // tp = table + (4q div channels) * stride * 4; c4 = (4q mod channels) * 4; tend = tp + K*4; d = dst + q*K*16
+  body.push(...get(TABLE), ...get(Q), ...i32const(2), 0x74, ...get(CH), 0x6e, ...get(STRIDE), 0x6c, ...i32const(2), 0x74, 0x6a, ...set(TP));
+  body.push(...get(Q), ...i32const(2), 0x74, ...get(CH), 0x70, ...i32const(2), 0x74, ...set(C4));
+  body.push(...get(TP), ...get(KK), ...i32const(2), 0x74, 0x6a, ...set(TEND));
+  body.push(...get(DST), ...get(Q), ...get(KK), 0x6c, ...i32const(4), 0x74, 0x6a, ...set(D));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (pixels)
+  body.push(...get(TP), ...get(TEND), 0x4f, 0x0d, 0x01); // br_if 1 (tp >=u tend)
+  body.push(...get(D), ...get(TP), 0x28, ...mem(2, 0), ...get(C4), 0x6a, ...simd(LOAD), ...mem(2, 0), ...simd(STORE), ...mem(2, 0));
+  body.push(...get(TP), ...i32const(4), 0x6a, ...set(TP));
+  body.push(...get(D), ...i32const(16), 0x6a, ...set(D));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(Q), ...i32const(1), 0x6a, ...set(Q));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  return { name: 'gather', params: Array<number>(7).fill(I32), locals: [[5, I32]], body };
+}
+
+/**
+ * The gathering pack of an im2col matrix (`A` of a convolution: `M = P` output pixels, `K = taps *
+ * channels`), straight from the NHWC input through the table of {@link gatherFunction} (its rows
+ * padded to whole panels with addresses of zeros): params as {@link GatherFn}, panels `p0..p1` of 4
+ * pixels. For every tap the four pixels' addresses are read once, then each group of 4 channels is
+ * four `v128` loads, a 4x4 transpose and four stores. Locals 7 panel, 8 tap, 9 taps, 10 table
+ * pointer, 11 d, 12 channel byte offset, 13 channels * 4, 14..17 the four addresses; v128 18..21
+ * rows, 22..25 temporaries.
+ */
+function gatherTFunction(): WasmFunction {
+  const [TABLE, DST, KK, CH, P0, P1, STRIDE] = [0, 1, 2, 3, 4, 5, 6];
+  const [PP, T, TAPS, TP, D, C, CEND] = [7, 8, 9, 10, 11, 12, 13];
+  const addr = [14, 15, 16, 17];
+  const rows = [18, 19, 20, 21];
+  const body: number[] = [];
+  body.push(...get(KK), ...get(CH), 0x6e, ...set(TAPS));
+  body.push(...get(CH), ...i32const(2), 0x74, ...set(CEND));
+  body.push(...get(DST), ...get(P0), ...get(KK), 0x6c, ...i32const(4), 0x74, 0x6a, ...set(D));
+  body.push(...get(P0), ...set(PP));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
+  body.push(...get(PP), ...get(P1), 0x4e, 0x0d, 0x01);
+  body.push(...i32const(0), ...set(T));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (taps)
+  body.push(...get(T), ...get(TAPS), 0x4e, 0x0d, 0x01);
+  // tp = table + (t*stride + pp*4)*4
+  body.push(...get(TABLE), ...get(T), ...get(STRIDE), 0x6c, ...get(PP), ...i32const(2), 0x74, 0x6a, ...i32const(2), 0x74, 0x6a, ...set(TP));
+  addr.forEach((a, i) => body.push(...get(TP), 0x28, ...mem(2, 4 * i), ...set(a)));
+  body.push(...i32const(0), ...set(C));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (channels, 4 at a time)
+  body.push(...get(C), ...get(CEND), 0x4e, 0x0d, 0x01);
+  rows.forEach((r, i) => body.push(...get(addr[i]!), ...get(C), 0x6a, ...simd(LOAD), ...mem(2, 0), ...set(r)));
+  transpose4x4(rows, [22, 23, 24, 25], body).forEach((column, i) => body.push(...get(D), ...column, ...simd(STORE), ...mem(2, 16 * i)));
+  body.push(...get(D), ...i32const(64), 0x6a, ...set(D));
+  body.push(...get(C), ...i32const(16), 0x6a, ...set(C));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(T), ...i32const(1), 0x6a, ...set(T));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...get(PP), ...i32const(1), 0x6a, ...set(PP));
+  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  return { name: 'gatherT', params: Array<number>(7).fill(I32), locals: [[11, I32], [8, V128]], body };
+}
+
 /** Whether this engine validates relaxed SIMD (Node 22+, current Chrome and Edge; Node 20 only with a flag). */
 export function hasRelaxedSimd(): boolean {
   if (relaxed === undefined) relaxed = WebAssembly.validate(gemmModuleBytes(false, true));
@@ -249,7 +327,7 @@ export function gemmKernelsFor(memory: WebAssembly.Memory | undefined, fused = h
     const module = new WebAssembly.Module(gemmModuleBytes(shared, fused, nr, unroll));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const fn = <F>(name: string) => instance.exports[name] as F;
-    out = { kernel: fn<KernelFn>('kernel'), pack: fn<PackFn>('pack'), packT: fn<PackTFn>('packT'), fused, nr, module, memory };
+    out = { kernel: fn<KernelFn>('kernel'), pack: fn<PackFn>('pack'), packT: fn<PackTFn>('packT'), gather: fn<GatherFn>('gather'), gatherT: fn<GatherFn>('gatherT'), fused, nr, module, memory };
   } catch {
     out = null;
   }
@@ -267,6 +345,68 @@ export interface Operand {
   readonly transposed: boolean;
 }
 
+/**
+ * A convolution's input as the left operand, never written out as a matrix: its im2col matrix
+ * (`pixelsAsRows`: `M = P` output pixels by `K = taps * channels`, a forward convolution) or that
+ * matrix transposed (`M = taps * channels` by `K = P`, a weight gradient), packed straight from the
+ * input through a table of addresses ({@link convGatherTable}).
+ */
+export interface ImageOperand {
+  /** `table[t * stride + p]`: byte address of output pixel `p`'s input pixel at tap `t`, or of `channels` zeros. */
+  readonly table: Int32Array;
+  /** The table's row length: at least `P` rounded up to {@link MR} (the extra entries point at zeros). */
+  readonly stride: number;
+  /** Channels of the input: a multiple of 4. */
+  readonly channels: number;
+  /** See the interface. */
+  readonly pixelsAsRows: boolean;
+}
+
+/**
+ * Fills `table` (see {@link ImageOperand}) for the convolution geometry `info` whose NHWC input starts
+ * at byte `x` of the heap; `zero` is the byte address of `inChannels` zeros, read for taps that fall
+ * in the padding and for the rows past the last pixel.
+ */
+export function convGatherTable(info: ConvGeometry, x: number, zero: number, table: Int32Array, stride: number): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const P = B * OH * OW;
+  for (let kh = 0, t = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++, t++) {
+      let i = t * stride;
+      for (let b = 0; b < B; b++) {
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * sh + kh - top;
+          const rowOk = ih >= 0 && ih < H;
+          const row = x + 4 * Ci * (b * H + ih) * W;
+          for (let ow = 0; ow < OW; ow++, i++) {
+            const iw = ow * sw + kw - left;
+            table[i] = rowOk && iw >= 0 && iw < W ? row + 4 * Ci * iw : zero;
+          }
+        }
+      }
+      table.fill(zero, t * stride + P, (t + 1) * stride);
+    }
+  }
+}
+
+/** The parts of tfjs' `Conv2DInfo` {@link convGatherTable} reads. */
+export interface ConvGeometry {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padInfo: { top: number; left: number };
+}
+
 /** Floats of scratch {@link gemmHeap} needs: the packed `A` and `B` (and, for edges, a padded `C`). */
 export function gemmScratchLength(M: number, N: number, K: number, nr = NR): number {
   const Mp = roundUp(M, MR);
@@ -276,12 +416,13 @@ export function gemmScratchLength(M: number, N: number, K: number, nr = NR): num
 
 /**
  * `c = a · b` (`M x N`, row-major) with every array a view of `backend`'s wasm memory; `scratch` holds
- * at least {@link gemmScratchLength} floats. Returns `false` (nothing written) where the kernels
- * cannot run here (no wasm SIMD, or a view not on the heap).
+ * at least {@link gemmScratchLength} floats. `a` may be a convolution's input ({@link ImageOperand}).
+ * Returns `false` (nothing written) where the kernels cannot run here (no wasm SIMD, or a view not on
+ * the heap).
  */
 export function gemmHeap(
   backend: unknown,
-  a: Operand,
+  a: Operand | ImageOperand,
   b: Operand,
   c: Float32Array,
   M: number,
@@ -293,7 +434,8 @@ export function gemmHeap(
 ): boolean {
   const memory = backendMemory(backend);
   if (kernels === null || memory === undefined) return false;
-  for (const v of [a.data, b.data, c, scratch]) if (v.buffer !== memory.buffer) return false;
+  const image = 'table' in a ? a : null;
+  for (const v of [image?.table ?? (a as Operand).data, b.data, c, scratch]) if (v.buffer !== memory.buffer) return false;
   if (M === 0 || N === 0) return true;
   if (K === 0) {
     c.fill(0, 0, M * N);
@@ -304,7 +446,7 @@ export function gemmHeap(
   const Np = roundUp(N, nr);
   const pa = scratch.subarray(0, Mp * K);
   const pb = scratch.subarray(Mp * K, Mp * K + Np * K);
-  const packA = packEdges(a.data, !a.transposed, M, K, MR, pa);
+  const packA = image === null ? packEdges((a as Operand).data, !(a as Operand).transposed, M, K, MR, pa) : gatherTask(image, M, K, pa);
   const packB = packEdges(b.data, b.transposed, N, K, nr, pb);
   runPackJob(memory, kernels.module, kernels, threads, packA, packB);
   const padded = Mp !== M || Np !== N;
@@ -317,6 +459,16 @@ export function gemmHeap(
     }
   }
   return true;
+}
+
+/** The {@link PackTask} that packs a convolution's input as `A` (`M x K`) into `dst`. */
+function gatherTask(image: ImageOperand, M: number, K: number, dst: Float32Array): PackTask {
+  const { table, stride, channels, pixelsAsRows } = image;
+  if (channels % 4 !== 0 || (pixelsAsRows ? stride < roundUp(M, MR) || K % channels !== 0 : M % channels !== 0 || stride < K)) {
+    throw new Error(`gemm: an image operand of ${channels} channels, table stride ${stride}, cannot be a ${M} x ${K} matrix`);
+  }
+  const panels = roundUp(M, MR) / MR;
+  return { src: table.byteOffset, dst: dst.byteOffset, K, ld: channels, panels, width: MR, mode: pixelsAsRows ? 'gatherT' : 'gather', stride };
 }
 
 /** XNNPACK's thread count on `backend` (1 when it cannot tell). */
@@ -366,5 +518,5 @@ function packEdges(src: Float32Array, across: boolean, rows: number, K: number, 
       }
     }
   }
-  return { src: src.byteOffset, dst: dst.byteOffset, K, ld: rows, panels: full, width, across };
+  return { src: src.byteOffset, dst: dst.byteOffset, K, ld: rows, panels: full, width, mode: across ? 'transpose' : 'copy', stride: 0 };
 }

@@ -30,19 +30,27 @@ export type KernelFn = (pa: number, pb: number, pc: number, mBlocks: number, nPa
 export type PackFn = (src: number, dst: number, rows: number, ld: number, panels: number, width: number) => void;
 /** The transposing pack's signature (see gemm_simd.ts). */
 export type PackTFn = (src: number, dst: number, K: number, p0: number, p1: number, width: number) => void;
+/** The gathering packs' signature (see gemm_simd.ts): a table of addresses instead of a source matrix. */
+export type GatherFn = (table: number, dst: number, K: number, channels: number, p0: number, p1: number, stride: number) => void;
 
 /** The exports of one instance of the GEMM module. */
 export interface GemmExports {
   kernel: KernelFn;
   pack: PackFn;
   packT: PackTFn;
+  gather: GatherFn;
+  gatherT: GatherFn;
 }
 
 /**
- * Packing one operand into panels of `width`, for {@link runPackJob}: `across` (rows of the source run
- * across the panel: a transposing pack of a row-major `panels*width x K` source) or not (a copy from a
- * row-major `K x ld` source). Byte addresses.
+ * How {@link runPackJob} packs an operand: `copy` from a row-major `K x ld` source; `transpose` a
+ * row-major `panels*width x K` source (its rows run across the panel); `gather` and `gatherT` read a
+ * convolution's input through a table of addresses (`src`; `ld` is then the input's channel count and
+ * `stride` the table's row length) as the transposed im2col matrix and as the im2col matrix.
  */
+export const PACK_MODES = { copy: 0, transpose: 1, gather: 2, gatherT: 3 } as const;
+
+/** Packing one operand into panels of `width`, for {@link runPackJob}. Byte addresses. */
 export interface PackTask {
   src: number;
   dst: number;
@@ -50,7 +58,9 @@ export interface PackTask {
   ld: number;
   panels: number;
   width: number;
-  across: boolean;
+  mode: keyof typeof PACK_MODES;
+  /** The gathers' table row length (entries); 0 otherwise. */
+  stride: number;
 }
 
 /** One product for {@link runChunks}: byte addresses of the packed operands and of `C`, and its blocking. */
@@ -106,16 +116,18 @@ export function runChunks(fns: GemmExports, ctl: Int32Array, seq: number): void 
         }
       }
     } else {
-      // Operand t (0 or 1) in parts p(t) of its panels; its task at 2 + 7t.
+      // Operand t (0 or 1) in parts p(t) of its panels; its task at 2 + 8t (PackTask's fields in order).
       const t = c < p(0) ? 0 : 1;
       const part = t === 0 ? c : c - p(0);
-      const [src, dst, K, ld, panels, width, across] = [p(2 + 7 * t), p(3 + 7 * t), p(4 + 7 * t), p(5 + 7 * t), p(6 + 7 * t), p(7 + 7 * t), p(8 + 7 * t)];
-      const per = Math.ceil(panels / p(t));
+      const [src, dst, K, ld, panels, width, mode, stride] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => p(2 + 8 * t + i)) as number[];
+      const per = Math.ceil(panels! / p(t));
       const q0 = part * per;
-      const q1 = Math.min(panels, q0 + per);
+      const q1 = Math.min(panels!, q0 + per);
       if (q1 > q0) {
-        if (across) fns.packT(src, dst, K, q0, q1, width);
-        else fns.pack(src + 4 * q0 * width, dst + 4 * q0 * K * width, K, ld, q1 - q0, width);
+        if (mode === 0) fns.pack(src! + 4 * q0 * width!, dst! + 4 * q0 * K! * width!, K!, ld!, q1 - q0, width!);
+        else if (mode === 1) fns.packT(src!, dst!, K!, q0, q1, width!);
+        else if (mode === 2) fns.gather(src!, dst!, K!, ld!, q0, q1, stride!);
+        else fns.gatherT(src!, dst!, K!, ld!, q0, q1, stride!);
       }
     }
     Atomics.add(ctl, 2, 1);
@@ -172,11 +184,13 @@ export function helpersAvailable(memory: WebAssembly.Memory): boolean {
  * helpers cannot run (one thread, no shared memory, no `worker_threads`).
  */
 function poolFor(memory: WebAssembly.Memory, module: WebAssembly.Module, threads: number): Pool | null {
+  // A one-thread call needs no pool and must not settle the question for later calls with more.
+  if (threads <= 1) return null;
   const hit = pools.get(module);
   if (hit !== undefined) return hit;
   let pool: Pool | null = null;
   const Worker = workerClass();
-  if (threads > 1 && Worker !== undefined && helpersAvailable(memory)) {
+  if (Worker !== undefined && helpersAvailable(memory)) {
     try {
       const ctl = new Int32Array(new SharedArrayBuffer(4 * CONTROL_LENGTH));
       const src = HELPER.replace('__RUN__', runChunks.toString());
@@ -229,7 +243,7 @@ export function runGemmJob(memory: WebAssembly.Memory, module: WebAssembly.Modul
 /** Packs both operands ({@link PackTask}s) on `threads` threads, each cut into parts of whole panels. */
 export function runPackJob(memory: WebAssembly.Memory, module: WebAssembly.Module, fns: GemmExports, threads: number, a: PackTask, b: PackTask): void {
   const parts = (t: PackTask) => (t.panels === 0 ? 0 : Math.min(t.panels, threads > 1 ? 2 * threads : 1));
-  const task = (t: PackTask) => [t.src, t.dst, t.K, t.ld, t.panels, t.width, t.across ? 1 : 0];
+  const task = (t: PackTask) => [t.src, t.dst, t.K, t.ld, t.panels, t.width, PACK_MODES[t.mode], t.stride];
   const [pa, pb] = [parts(a), parts(b)];
   if (pa + pb === 0) return;
   runJob(memory, module, fns, threads, pa + pb, [1, pa, pb, ...task(a), ...task(b)]);

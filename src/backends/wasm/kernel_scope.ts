@@ -10,7 +10,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { backendThreads, gemmHeap, gemmKernelsFor, gemmScratchLength } from './gemm_simd.js';
+import { MR, backendThreads, convGatherTable, gemmHeap, gemmKernelsFor, gemmScratchLength, roundUp } from './gemm_simd.js';
 import { helpersAvailable } from './gemm_threads.js';
 import { backendMemory } from './wasm_module.js';
 
@@ -73,6 +73,15 @@ export type Attrs = tf.NamedAttrMap;
 
 /** See {@link KernelScope.gemm}. */
 export const MATMUL_MAX_ROWS = 2048;
+
+/**
+ * Whether our own GEMM runs on `backend` (see {@link KernelScope.gemm}): wasm SIMD, and either one
+ * thread or helper threads as many as XNNPACK's (Node's `worker_threads` on a shared memory).
+ */
+export function ownGemmAvailable(backend: tf.KernelBackend): boolean {
+  const memory = backendMemory(backend);
+  return memory !== undefined && gemmKernelsFor(memory) !== null && (backendThreads(backend) === 1 || helpersAvailable(memory));
+}
 
 /** Options of {@link KernelScope.gemm}. */
 export interface GemmOptions {
@@ -143,8 +152,7 @@ export class KernelScope {
    */
   gemm(a: tf.TensorInfo, b: tf.TensorInfo, M: number, K: number, N: number, options: GemmOptions = {}): tf.TensorInfo {
     const { transposeA = false, transposeB = false, engine = 'auto' } = options;
-    const memory = backendMemory(this.backend);
-    if (engine === 'auto' && memory !== undefined && gemmKernelsFor(memory) !== null && (backendThreads(this.backend) === 1 || helpersAvailable(memory))) {
+    if (engine === 'auto' && this.ownGemm()) {
       const out = options.out ?? this.alloc([M, N]);
       const scratch = this.alloc([gemmScratchLength(M, N, K)]);
       // Views are taken after the last allocation: a heap growth would detach earlier ones.
@@ -158,6 +166,44 @@ export class KernelScope {
     const heap = (t: tf.TensorInfo) => this.backend.typedArrayFromHeap(t) as Float32Array;
     heap(options.out).set(heap(prod).subarray(0, M * N));
     return options.out;
+  }
+
+  /** Whether {@link KernelScope.gemm} runs on our own kernels here ({@link ownGemmAvailable}). */
+  ownGemm(): boolean {
+    return ownGemmAvailable(this.backend);
+  }
+
+  /**
+   * The product of a convolution's NHWC float32 input `x` (geometry `info`), taken as its im2col
+   * matrix (`pixelsAsRows`: `P x R`, `P` output pixels, `R = KH*KW*Ci`) or as that matrix transposed
+   * (`R x P`), and the row-major `b` (`R x N` or `P x N`), on our own GEMM, which packs `x` straight
+   * from its pixels (an {@link ImageOperand}): no im2col matrix is written. `null` where that cannot
+   * run ({@link KernelScope.ownGemm} false, or `Ci` not a multiple of 4); the caller then builds the
+   * matrix and calls {@link KernelScope.gemm}. The result is tracked unless it is `out`.
+   */
+  gemmImage(x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, pixelsAsRows: boolean, b: tf.TensorInfo, N: number, out?: tf.TensorInfo): tf.TensorInfo | null {
+    const Ci = info.inChannels;
+    if (Ci % 4 !== 0 || Ci === 0 || !this.ownGemm()) return null;
+    const taps = info.filterHeight * info.filterWidth;
+    const P = info.batchSize * info.outHeight * info.outWidth;
+    const R = taps * Ci;
+    const [M, K] = pixelsAsRows ? [P, R] : [R, P];
+    const stride = roundUp(P, MR);
+    const table = this.alloc([taps * stride], 'int32');
+    const zero = this.alloc([Ci]);
+    const product = out ?? this.alloc([M, N]);
+    const scratch = this.alloc([gemmScratchLength(M, N, K)]);
+    // Views are taken after the last allocation: a heap growth would detach earlier ones.
+    const heap = (t: tf.TensorInfo) => this.backend.typedArrayFromHeap(t);
+    const zeros = heap(zero) as Float32Array;
+    zeros.fill(0);
+    const x0 = (heap(x) as Float32Array).byteOffset;
+    const tableView = heap(table) as Int32Array;
+    convGatherTable(info, x0, zeros.byteOffset, tableView, stride);
+    const image = { table: tableView, stride, channels: Ci, pixelsAsRows };
+    const ok = gemmHeap(this.backend, image, { data: heap(b) as Float32Array, transposed: false }, heap(product) as Float32Array, M, N, K, heap(scratch) as Float32Array);
+    if (!ok) throw new Error('gemmImage: the GEMM kernels refused operands on the heap');
+    return product;
   }
 
   /** {@link KernelScope.gemm} on XNNPACK. */
