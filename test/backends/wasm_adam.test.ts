@@ -3,20 +3,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
-import { ADAM_UPDATE_KERNEL } from '../../src/backends/wasm/adam_update.js';
+import { ADAM_THREADS_MIN, ADAM_UPDATE_KERNEL } from '../../src/backends/wasm/adam_update.js';
+import { helpersAvailable } from '../../src/backends/wasm/gemm_threads.js';
 import { adamSimdFor } from '../../src/backends/wasm/adam_simd.js';
 import { applyAdam, exportAdam } from '../../src/trainer/adam_state.js';
 
 beforeAll(async () => {
-  await initWasmBackend({ threads: 1 });
+  // Two threads: variables of ADAM_THREADS_MIN values or more are updated on the GEMM's helper thread too.
+  const info = await initWasmBackend({ threads: 2 });
+  expect(info.threads).toBe(2);
 });
 
 let serial = 0;
 
 function setup(prefix: string, lr: number) {
   const id = `${prefix}${serial++}`;
-  // Sizes that are not multiples of the SIMD width, and one large enough for several heap pages.
-  const shapes = [[4, 4, 3, 5], [7], [33, 65]];
+  // Sizes that are not multiples of the SIMD width, one large enough for several heap pages, and one
+  // large enough to be cut into parts for both threads (parts of whole cache lines, a ragged last one).
+  const shapes = [[4, 4, 3, 5], [7], [33, 65], [301, 303]];
   const vars = shapes.map((s, k) => tf.variable(tf.randomUniform(s, -1, 1, 'float32', 10 + k), true, `${id}/w${k}`));
   return { vars, opt: tf.train.adam(lr, 0.5, 0.999) };
 }
@@ -35,6 +39,8 @@ describe('fused Adam update on wasm', () => {
     const memory = wasm.wasmMemory ?? wasm.asm?.memory;
     expect(memory).toBeInstanceOf(WebAssembly.Memory);
     expect(typeof adamSimdFor(memory)).toBe('function');
+    expect(helpersAvailable(memory!)).toBe(true);
+    expect(301 * 303).toBeGreaterThanOrEqual(ADAM_THREADS_MIN);
   });
 
   for (const lr of [2e-4, 0.37]) {
@@ -51,7 +57,7 @@ describe('fused Adam update on wasm', () => {
         dispatched.push(...info.kernels.map((k) => k.name));
         tf.dispose([...a, ...b].map((g) => g.tensor).filter((t): t is tf.Tensor => t !== null));
       }
-      expect(dispatched.filter((n) => n === ADAM_UPDATE_KERNEL).length).toBe(3 * 6 - 3); // w1 has no gradient on 3 steps
+      expect(dispatched.filter((n) => n === ADAM_UPDATE_KERNEL).length).toBe(4 * 6 - 3); // w1 has no gradient on 3 steps
       expect(dispatched).not.toContain('Sqrt');
       ref.vars.forEach((v, k) => expect(Array.from(ours.vars[k]!.dataSync()), `variable ${k}`).toEqual(Array.from(v.dataSync())));
       // The update moved the weights (not a comparison of untouched values).

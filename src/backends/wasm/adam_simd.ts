@@ -10,7 +10,7 @@
  * @internal
  */
 
-import { F32, I32, V128, compileFor, get, i32const, set, simd, singleFunctionModule } from './wasm_module.js';
+import { F32, I32, V128, compileFor, functionsModule, get, i32const, set, simd, type WasmFunction } from './wasm_module.js';
 
 /** `update(m, v, w, g, mOut, vOut, wOut, byteLength, b1, c1, b2, c2, d1, d2, eps, negLr)`; pointers are byte offsets. */
 export type AdamSimd = (...args: number[]) => void;
@@ -23,8 +23,11 @@ const ADD = 0xe4;
 const MUL = 0xe6;
 const DIV = 0xe7;
 
-/** The module's bytes; `shared` must match the memory it will import. */
-function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+/**
+ * The update loop as a module function named `name` (also part of the GEMM module, whose helper
+ * threads run it on parts of a large variable: gemm_threads.ts).
+ */
+export function adamFunction(name = 'update'): WasmFunction {
   // Parameters: 0..7 i32 (m, v, w, g, mo, vo, wo, n), 8..15 f32 (b1, c1, b2, c2, d1, d2, eps, nlr).
   // Locals: 16 i32 i; 17..24 v128 splats of 8..15; 25 g, 26 m', 27 v'.
   const addr = (p: number) => [...get(p), ...get(16), 0x6a]; // p + i
@@ -49,7 +52,12 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   body.push(...get(16), ...i32const(16), 0x6a, ...set(16)); // i += 16 (i32.const 16 is a positive LEB)
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block
   const params = [...Array<number>(8).fill(I32), ...Array<number>(8).fill(F32)];
-  return singleFunctionModule(shared, 'update', params, [[1, I32], [11, V128]], body);
+  return { name, params, locals: [[1, I32], [11, V128]], body };
+}
+
+/** The module's bytes; `shared` must match the memory it will import. */
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return functionsModule(shared, [adamFunction()]);
 }
 
 const cache = new WeakMap<object, AdamSimd | null>();

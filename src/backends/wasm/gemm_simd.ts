@@ -20,6 +20,7 @@
  */
 
 import { I32, V128, backendMemory, functionsModule, get, i32const, leb, set, simd, type WasmFunction } from './wasm_module.js';
+import { adamFunction, type AdamSimd } from './adam_simd.js';
 import { transpose4x4 } from './transpose_simd.js';
 import { runGemmJob, runPackJob, type GatherFn, type GemmExports, type GemmJob, type KernelFn, type PackFn, type PackTFn, type PackTask } from './gemm_threads.js';
 
@@ -54,6 +55,8 @@ export interface GemmKernels extends GemmExports {
   readonly gather: GatherFn;
   /** `gatherT(table, dst, K, channels, p0, p1, stride)`: panels `p0..p1` of an im2col matrix ({@link gatherTFunction}). */
   readonly gatherT: GatherFn;
+  /** The fused Adam update's loop (adam_simd.ts), here so that the helper threads can run parts of it. */
+  readonly adam: AdamSimd;
   /** The compiled module (helper threads instantiate it on the same memory) and that memory. */
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
@@ -76,7 +79,7 @@ const mem = (align: number, offset: number): number[] => [align, ...leb(offset)]
 
 /** The module's bytes: the microkernel (`fused`: relaxed SIMD; an `MR x nr` tile, depth loop unrolled `unroll` times) and the packing loop; `shared` must match the memory. */
 export function gemmModuleBytes(shared: boolean, fused: boolean, nr = NR, unroll = UNROLL): Uint8Array<ArrayBuffer> {
-  return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction(), packTFunction(), gatherFunction(), gatherTFunction()]);
+  return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction(), packTFunction(), gatherFunction(), gatherTFunction(), adamFunction('adam')]);
 }
 
 /** The microkernel: params 0..9 as {@link KernelFn}; locals 10 jr, 11 ir, 12 k, 13 ap, 14 bp, 15 cp, 16 t; v128 from 17. */
@@ -327,7 +330,7 @@ export function gemmKernelsFor(memory: WebAssembly.Memory | undefined, fused = h
     const module = new WebAssembly.Module(gemmModuleBytes(shared, fused, nr, unroll));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const fn = <F>(name: string) => instance.exports[name] as F;
-    out = { kernel: fn<KernelFn>('kernel'), pack: fn<PackFn>('pack'), packT: fn<PackTFn>('packT'), gather: fn<GatherFn>('gather'), gatherT: fn<GatherFn>('gatherT'), fused, nr, module, memory };
+    out = { kernel: fn<KernelFn>('kernel'), pack: fn<PackFn>('pack'), packT: fn<PackTFn>('packT'), gather: fn<GatherFn>('gather'), gatherT: fn<GatherFn>('gatherT'), adam: fn<AdamSimd>('adam'), fused, nr, module, memory };
   } catch {
     out = null;
   }

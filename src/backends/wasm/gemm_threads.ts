@@ -35,6 +35,7 @@ export type GatherFn = (table: number, dst: number, K: number, channels: number,
 
 /** The exports of one instance of the GEMM module. */
 export interface GemmExports {
+  adam: (...args: number[]) => void;
   kernel: KernelFn;
   pack: PackFn;
   packT: PackTFn;
@@ -95,7 +96,7 @@ export interface GemmJob {
 export function runChunks(fns: GemmExports, ctl: Int32Array, seq: number): void {
   const p = (i: number): number => ctl[5 + i]!;
   const kind = ctl[4]!;
-  const chunks = kind === 0 ? p(13) : p(0) + p(1);
+  const chunks = kind === 0 ? p(13) : kind === 2 ? Math.ceil(p(7) / p(8)) : p(0) + p(1);
   const tag = (seq & 0x7fff) << 16;
   for (;;) {
     const v = Atomics.load(ctl, 1);
@@ -115,6 +116,13 @@ export function runChunks(fns: GemmExports, ctl: Int32Array, seq: number): void 
           fns.kernel(pa + 4 * (i * MR * K + k0 * MR), pb + 4 * (j0 * NR * K + k0 * NR), pc + 4 * (i * MR * ldc + j0 * NR), mb, j1 - j0, kc, 4 * ldc, k0 > 0 ? 1 : 0, 4 * MR * K, 4 * NR * K);
         }
       }
+    } else if (kind === 2) {
+      // A part of an Adam update: byte range c*p(8) .. of the 7 arrays at p(0..6), floats from p(9).
+      const f = new Float32Array(ctl.buffer, ctl.byteOffset, ctl.length);
+      const off = c * p(8);
+      const len = Math.min(p(8), p(7) - off);
+      const at = (i: number) => p(i) + off;
+      fns.adam(at(0), at(1), at(2), at(3), at(4), at(5), at(6), len, f[14]!, f[15]!, f[16]!, f[17]!, f[18]!, f[19]!, f[20]!, f[21]!);
     } else {
       // Operand t (0 or 1) in parts p(t) of its panels; its task at 2 + 8t (PackTask's fields in order).
       const t = c < p(0) ? 0 : 1;
@@ -247,4 +255,16 @@ export function runPackJob(memory: WebAssembly.Memory, module: WebAssembly.Modul
   const [pa, pb] = [parts(a), parts(b)];
   if (pa + pb === 0) return;
   runJob(memory, module, fns, threads, pa + pb, [1, pa, pb, ...task(a), ...task(b)]);
+}
+
+/**
+ * Runs the Adam update loop (adam_simd.ts) over `byteLength` bytes (a multiple of 16) of the seven
+ * arrays at byte addresses `pointers` (m, v, w, g, m', v', w') on `threads` threads, in parts of
+ * whole cache lines; `floats` are its eight float32 parameters. The result is the one-thread loop's,
+ * bit for bit (every element runs the same instructions).
+ */
+export function runAdamJob(memory: WebAssembly.Memory, module: WebAssembly.Module, fns: GemmExports, threads: number, pointers: number[], byteLength: number, floats: number[]): void {
+  const part = Math.max(64, Math.ceil(byteLength / (4 * threads) / 64) * 64);
+  const bits = new Int32Array(new Float32Array(floats).buffer);
+  runJob(memory, module, fns, threads, Math.ceil(byteLength / part), [2, ...pointers, byteLength, part, ...bits]);
 }
