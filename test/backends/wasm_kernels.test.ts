@@ -234,11 +234,11 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     }
   });
 
-  it('Conv2D through tf ops: the weight-GEMM path on a new filter, XNNPACK when it is used again', async () => {
+  it("Conv2D through tf ops: the weight-GEMM path for a training step's uses of a filter, XNNPACK after them", async () => {
     await tf.setBackend('wasm');
     // 4x4 stride 2 from 4x4x32 to 2x2x64: 4 output pixels, 64 channels, so a new filter takes the GEMM path.
     const info = tf.backend_util.computeConv2DInfo([1, 4, 4, 32], [4, 4, 32, 64], 2, 1, 'same');
-    expect(preferWeightGemm(info)).toBe(true);
+    expect([1, 2, 3, 4, 5].map((use) => preferWeightGemm(info, use))).toEqual([true, true, true, false, false]);
     const rng = new Rng(5);
     const x = randomData(rng, 4 * 4 * 32);
     const w = randomData(rng, 4 * 4 * 32 * 64);
@@ -247,12 +247,15 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
       tf.tidy(() => {
         const xt = tf.tensor4d(x, [1, 4, 4, 32]);
         const wt = tf.tensor4d(w, [4, 4, 32, 64]);
-        return [0, 1, 2].map(() => tf.conv2d(xt, wt, 2, 'same').dataSync().slice());
+        return [0, 1, 2, 3, 4].map(() => tf.conv2d(xt, wt, 2, 'same').dataSync().slice());
       }),
     );
     for (const g of got) expect(relErr(g, ref)).toBeLessThanOrEqual(1e-4);
     // The large-spatial layers keep XNNPACK: 64x64 output pixels, 8 channels.
-    expect(preferWeightGemm(tf.backend_util.computeConv2DInfo([1, 128, 128, 3], [4, 4, 3, 8], 2, 1, "same"))).toBe(false);
+    // Large outputs keep our GEMM; the first layers (3 channels) keep XNNPACK; so does a browser without our GEMM.
+    expect(preferWeightGemm(tf.backend_util.computeConv2DInfo([1, 64, 64, 8], [4, 4, 8, 16], 2, 1, 'same'), 10)).toBe(true);
+    expect(preferWeightGemm(tf.backend_util.computeConv2DInfo([1, 128, 128, 3], [4, 4, 3, 8], 2, 1, 'same'))).toBe(false);
+    expect(preferWeightGemm(tf.backend_util.computeConv2DInfo([1, 64, 64, 8], [4, 4, 8, 16], 2, 1, 'same'), 1, false)).toBe(false);
   });
 
   it('NCHW and dilated convolutions still go to the backend (same errors and results as before)', async () => {

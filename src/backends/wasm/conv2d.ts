@@ -33,29 +33,31 @@ import { KernelScope, ownGemmAvailable, runBaseKernel, type KernelArgs, type Was
 export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
 
 /**
- * Whether the weight-GEMM path beats XNNPACK for this geometry, for a filter XNNPACK has not packed
- * yet (`firstUse`; in training every filter is new every step) or has. `own`: our own GEMM runs here
- * ({@link ownGemmAvailable}).
+ * Whether the weight-GEMM path beats XNNPACK for this geometry, on the `use`-th convolution with this
+ * filter (in training every filter is new every step: the U-Net's run once, the PatchGAN's three
+ * times; in inference they stay). `own`: our own GEMM runs here ({@link ownGemmAvailable}).
  *
  * With our GEMM and an input of a multiple of 4 channels, the input is packed straight from its
  * pixels (no im2col matrix, {@link KernelScope.gemmImage}), and the product beat XNNPACK's
  * convolution on every pix2pix layer of at least {@link WEIGHT_GEMM_MIN_CHANNELS} output channels
- * with a new filter (`node bench/kernels.mjs --conv-methods --only dw` on Node 24, 256x256 shapes:
+ * with a filter XNNPACK had not packed (`node bench/kernels.mjs --conv-methods --only dw` on Node 24, 256x256 shapes:
  * 24 against 36 ms at 64->32 128->256, 105 against 144 ms on the PatchGAN's 31x31x512 layer, 10
  * against 75 ms on the 1x1 layers, where XNNPACK's packing of the new filter is nearly all its time).
- * With a filter XNNPACK has packed, only products of at least {@link WEIGHT_GEMM_MIN_PIXELS} output
- * pixels gain (32x32 and 31x31 outputs: 20-26 against 30-38 ms); on the small inner layers repacking
- * the filter costs more than XNNPACK's whole convolution.
+ * Against a filter XNNPACK has packed, only products of at least {@link WEIGHT_GEMM_MIN_PIXELS}
+ * output pixels gain (32x32 and 31x31 outputs: 20-26 against 30-38 ms); on the small inner layers
+ * repacking the filter costs more than XNNPACK's whole convolution. So a filter's first
+ * {@link WEIGHT_GEMM_NEW_USES} uses take our GEMM (a training step's), and later ones XNNPACK, which
+ * then packs it once for all the calls to come, unless the output is that large.
  *
  * Otherwise (no own GEMM, or 3 or 6 input channels: the first layers) the path builds an im2col
- * matrix first, which pays only when the output has few pixels for its channels: a new filter and
+ * matrix first, which pays only when the output has few pixels for its channels: a first use and
  * more than {@link WEIGHT_GEMM_CHANNEL_RATIO} output channels per output pixel (measured before the
  * direct packing: the PatchGAN's 31x31x512 layer gained 1.5x, the 32x32x256 layers were even).
  */
-export function preferWeightGemm(info: tf.backend_util.Conv2DInfo, firstUse = true, own = true): boolean {
+export function preferWeightGemm(info: tf.backend_util.Conv2DInfo, use = 1, own = true): boolean {
   const P = info.batchSize * info.outHeight * info.outWidth;
-  if (own && info.inChannels % 4 === 0 && info.outChannels >= WEIGHT_GEMM_MIN_CHANNELS) return firstUse || P >= WEIGHT_GEMM_MIN_PIXELS;
-  return firstUse && info.outChannels > WEIGHT_GEMM_CHANNEL_RATIO * P;
+  if (own && info.inChannels % 4 === 0 && info.outChannels >= WEIGHT_GEMM_MIN_CHANNELS) return use <= WEIGHT_GEMM_NEW_USES || P >= WEIGHT_GEMM_MIN_PIXELS;
+  return use === 1 && info.outChannels > WEIGHT_GEMM_CHANNEL_RATIO * P;
 }
 
 /** See {@link preferWeightGemm}. */
@@ -64,12 +66,14 @@ export const WEIGHT_GEMM_CHANNEL_RATIO = 0.5;
 export const WEIGHT_GEMM_MIN_CHANNELS = 8;
 /** See {@link preferWeightGemm}. */
 export const WEIGHT_GEMM_MIN_PIXELS = 256;
+/** See {@link preferWeightGemm}: a filter's uses within one training step (the PatchGAN's three). */
+export const WEIGHT_GEMM_NEW_USES = 3;
 
 /** Activations the weight-GEMM path applies itself; others go to XNNPACK's fused kernel. */
 const ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'leakyrelu']);
 
-/** Filters (by data id) a convolution has used: XNNPACK has packed (or will pack) them. */
-const seen = new WeakSet<object>();
+/** How many convolutions each filter (by data id) has run. */
+const uses = new WeakMap<object, number>();
 
 /** The convolution attributes both kernels share. */
 interface ConvAttrs {
@@ -111,9 +115,9 @@ export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod 
     preluActivationWeights == null &&
     ACTIVATIONS.has(activation) &&
     (bias == null || (bias.shape.length === 1 && bias.shape[0] === info.outChannels));
-  const firstUse = !seen.has(filter.dataId);
-  seen.add(filter.dataId);
-  if (eligible && (method === 'gemm' || (method === 'auto' && preferWeightGemm(info, firstUse, ownGemmAvailable(args.backend))))) {
+  const use = (uses.get(filter.dataId) ?? 0) + 1;
+  uses.set(filter.dataId, use);
+  if (eligible && (method === 'gemm' || (method === 'auto' && preferWeightGemm(info, use, ownGemmAvailable(args.backend))))) {
     return convByWeightGemm(args.backend as WasmBackendLike, x, filter, info, bias ?? null, activation, attrs.leakyreluAlpha ?? 0.2);
   }
   // XNNPACK's own "TensorFlow SAME" padding is wrong when the stride exceeds the filter size
