@@ -391,6 +391,14 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     const big = Array.from(randomData(rng, 64 * 64 * 32));
     const sums = (b: string) => on(b, () => tf.tidy(() => Array.from(tf.sum(tf.tensor(big, [1, 64, 64, 32]), [0, 1, 2]).dataSync())));
     expect(relErr(await sums('wasm'), await sums('cpu'))).toBeLessThanOrEqual(1e-6);
+    // Whole-tensor sums and means (the finiteness markers), a SIMD body and a tail; an empty tensor sums
+    // to 0 (the backend's own kernel read uninitialised memory for it).
+    const flat = Array.from(randomData(rng, 10_003));
+    const whole = (b: string) =>
+      on(b, () => tf.tidy(() => [tf.sum(tf.tensor(flat, [7, 1429])), tf.mean(tf.tensor(flat)), tf.sum(tf.zeros([0, 3]))].map((t) => t.dataSync()[0] ?? NaN)));
+    const [w, c] = [await whole('wasm'), await whole('cpu')];
+    expect(relErr(w.slice(0, 2), c.slice(0, 2))).toBeLessThanOrEqual(1e-6);
+    expect(w[2]).toBe(0);
   });
 
   it('LeakyRelu, Greater (against a scalar) and Select: SIMD loops and tails equal cpu, NaN and -0 included', async () => {

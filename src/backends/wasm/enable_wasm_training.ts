@@ -34,8 +34,9 @@ import { transposeWasmConfig } from './transpose.js';
  * - `Concat` and `SplitV` (replace a per-run `set` and a strided slice): the U-Net's channel
  *   concatenations and their gradients copy short runs in a loop.
  * - `Transpose` (replaces an element-by-element loop): axis rotations as SIMD 2D transposes.
- * - `Sum` and `Mean` over leading axes (the batch-norm gradient's per-channel sums), as one pass over
- *   rows instead of the backend's transpose first.
+ * - `Sum` and `Mean` over leading axes (the batch-norm gradient's per-channel sums) or all axes (the
+ *   Trainer's finiteness markers), as SIMD passes with float64 sums instead of the backend's
+ *   transpose first or its scalar float32 loop.
  * - `LeakyRelu`, and `Greater` against a scalar and `Select` (its gradient): branch-free SIMD loops.
  * - `Pix2pixAdamUpdate` (new): one variable's whole Adam update in one pass over the heap, bit for
  *   bit the op sequence's result; the Trainer's Adam update uses it when the backend has it.
