@@ -17,7 +17,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
-import { I32, V128, backendMemory, functionsModule, get, i32const, set, simd, type WasmFunction } from './wasm_module.js';
+import { I32, V128, backendMemory, functionsModule, get, i32const, instantiateFor, set, simd, type WasmFunction } from './wasm_module.js';
 
 /**
  * The number of leading axes `axis` reduces when it is exactly `[0, .., k-1]` with `0 < k <= rank`
@@ -94,20 +94,8 @@ const cache = new WeakMap<object, ReduceSimd | null>();
 
 /** The SIMD reductions bound to `memory`, or `null` where this engine cannot compile them; once per memory. */
 export function reduceSimdFor(memory: WebAssembly.Memory | undefined): ReduceSimd | null {
-  if (memory === undefined) return null;
-  const hit = cache.get(memory);
-  if (hit !== undefined) return hit;
-  let out: ReduceSimd | null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(functionsModule(shared, [colsFunction(), allFunction()]));
-    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ReduceSimd;
-    out = { cols: exports.cols, all: exports.all };
-  } catch {
-    out = null;
-  }
-  cache.set(memory, out);
-  return out;
+  const bytes = (shared: boolean) => functionsModule(shared, [colsFunction(), allFunction()]);
+  return instantiateFor(cache, memory, bytes, (e) => ({ cols: e.cols as ReduceSimd['cols'], all: e.all as ReduceSimd['all'] }));
 }
 
 function reduceLeading(args: KernelArgs, kernel: typeof tf.Sum | typeof tf.Mean): tf.TensorInfo {

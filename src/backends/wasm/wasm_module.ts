@@ -84,23 +84,28 @@ export function singleFunctionModule(shared: boolean, name: string, params: numb
 }
 
 /**
- * Compiles `bytes(shared)` against `memory` and returns its export `name`, once per memory (cached in
- * `cache`), or `null` where this engine cannot (no wasm SIMD).
+ * Compiles `bytes(shared)` against `memory` and returns `pick` of its exports, once per memory
+ * (cached in `cache`), or `null` where this engine cannot (no wasm SIMD).
  */
-export function compileFor<F>(cache: WeakMap<object, F | null>, memory: WebAssembly.Memory | undefined, name: string, bytes: (shared: boolean) => Uint8Array<ArrayBuffer>): F | null {
+export function instantiateFor<T>(cache: WeakMap<object, T | null>, memory: WebAssembly.Memory | undefined, bytes: (shared: boolean) => Uint8Array<ArrayBuffer>, pick: (exports: WebAssembly.Exports) => T): T | null {
   if (memory === undefined) return null;
   const hit = cache.get(memory);
   if (hit !== undefined) return hit;
-  let fn: F | null = null;
+  let out: T | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes(shared)), { env: { memory } });
-    fn = instance.exports[name] as F;
+    out = pick(instance.exports);
   } catch {
-    fn = null;
+    out = null;
   }
-  cache.set(memory, fn);
-  return fn;
+  cache.set(memory, out);
+  return out;
+}
+
+/** {@link instantiateFor} of the one export `name`. */
+export function compileFor<F>(cache: WeakMap<object, F | null>, memory: WebAssembly.Memory | undefined, name: string, bytes: (shared: boolean) => Uint8Array<ArrayBuffer>): F | null {
+  return instantiateFor(cache, memory, bytes, (exports) => exports[name] as F);
 }
 
 /** The `WebAssembly.Memory` of a tfjs wasm backend, or undefined. */
