@@ -10,7 +10,7 @@ import v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initWasmBackend } from '../../src/backends/wasm/index.js';
-import { gemmHeap, gemmKernelsFor, gemmScratchLength, hasRelaxedSimd, KC, MC, type GemmKernels } from '../../src/backends/wasm/gemm_simd.js';
+import { gemmHeap, gemmKernelsFor, gemmScratchLength, hasRelaxedSimd, IN_PLACE_B_MAX_ROWS, KC, MC, type GemmKernels } from '../../src/backends/wasm/gemm_simd.js';
 import { KernelScope, type WasmBackendLike } from '../../src/backends/wasm/kernel_scope.js';
 import { backendMemory } from '../../src/backends/wasm/wasm_module.js';
 import { Rng } from '../../src/util/random.js';
@@ -93,6 +93,9 @@ describe('our wasm GEMM equals the cpu backend', () => {
       cases.push({ M: MC + 21, N: 70, K: 33, transposeA: true, transposeB: false });
       cases.push({ M: MC + 5, N: 45, K: 2 * KC + 3, transposeA: false, transposeB: false });
       cases.push({ M: 64, N: 1, K: 100, transposeA: true, transposeB: true });
+      // Few rows: B read where it lies (IN_PLACE_B_MAX_ROWS), across K blocks, panels split between threads.
+      cases.push({ M: 5, N: 48, K: 2 * KC + 9, transposeA: false, transposeB: false });
+      cases.push({ M: IN_PLACE_B_MAX_ROWS, N: 8, K: 31, transposeA: true, transposeB: false });
       for (const c of cases) {
         const a = randomData(rng, c.M * c.K);
         const b = randomData(rng, c.K * c.N);

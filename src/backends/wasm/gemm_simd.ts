@@ -30,6 +30,13 @@ export const MR = 4;
 export const NR = 8;
 /** Depth steps per iteration of the microkernel's inner loop by default. */
 export const UNROLL = 1;
+/**
+ * Products with at most this many rows read `B` where it lies (a row-major `K x N` operand whose `N`
+ * is a multiple of the tile width) instead of packing it: each panel is read about once then, so the
+ * copy would cost more than it saves. See {@link gemmHeap}.
+ */
+export const IN_PLACE_B_MAX_ROWS = 16;
+
 /** Depth of one pass over the packed panels (a `KC x NR` panel of `B` is 8 KiB). */
 export const KC = 256;
 /** Rows of `A` per pass (an `MC x KC` block of `A` is 128 KiB). */
@@ -64,6 +71,8 @@ export interface GemmKernels extends GemmExports {
   readonly fused: boolean;
   /** Columns of its tile (the width of `B`'s panels). */
   readonly nr: number;
+  /** Depth steps per iteration of its inner loop. */
+  readonly unroll: number;
 }
 
 const LOAD = 0x00;
@@ -82,15 +91,19 @@ export function gemmModuleBytes(shared: boolean, fused: boolean, nr = NR, unroll
   return functionsModule(shared, [kernelFunction(fused, nr, unroll), packFunction(), packTFunction(), gatherFunction(), gatherTFunction(), adamFunction('adam')]);
 }
 
-/** The microkernel: params 0..9 as {@link KernelFn}; locals 10 jr, 11 ir, 12 k, 13 ap, 14 bp, 15 cp, 16 t; v128 from 17. */
+/**
+ * The microkernel: params 0..10 as {@link KernelFn} (10: bytes from one depth step of a `B` panel to
+ * the next: `4 * nr` packed, `4 * N` for a row-major `B` read in place; the unrolled loop assumes
+ * packed panels); locals 11 jr, 12 ir, 13 k, 14 ap, 15 bp, 16 cp, 17 t; v128 from 18.
+ */
 function kernelFunction(fused: boolean, nr: number, unroll: number): WasmFunction {
   const mr = MR;
   const nv = nr / 4;
-  const [PA, PB, PC, MB, NP, KCP, LDC, ACC, PAS, PBS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [JR, IR, K, AP, BP, CP, T] = [10, 11, 12, 13, 14, 15, 16];
-  const acc = (r: number, h: number) => 17 + nv * r + h;
-  const Bv = (h: number) => 17 + nv * mr + h;
-  const A = 17 + nv * mr + nv;
+  const [PA, PB, PC, MB, NP, KCP, LDC, ACC, PAS, PBS, BK] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [JR, IR, K, AP, BP, CP, T] = [11, 12, 13, 14, 15, 16, 17];
+  const acc = (r: number, h: number) => 18 + nv * r + h;
+  const Bv = (h: number) => 18 + nv * mr + h;
+  const A = 18 + nv * mr + nv;
   const body: number[] = [];
   body.push(...i32const(0), ...set(JR));
   body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
@@ -129,7 +142,7 @@ function kernelFunction(fused: boolean, nr: number, unroll: number): WasmFunctio
   };
   const advance = (u: number): number[] => [
     ...get(AP), ...i32const(4 * mr * u), 0x6a, ...set(AP),
-    ...get(BP), ...i32const(4 * nr * u), 0x6a, ...set(BP),
+    ...get(BP), ...(u === 1 ? get(BK) : i32const(4 * nr * u)), 0x6a, ...set(BP),
     ...get(K), ...i32const(u), 0x6b, ...set(K),
   ];
   body.push(...get(KCP), ...set(K));
@@ -153,7 +166,7 @@ function kernelFunction(fused: boolean, nr: number, unroll: number): WasmFunctio
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (row blocks)
   body.push(...get(JR), ...i32const(1), 0x6a, ...set(JR));
   body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (panels)
-  return { name: 'kernel', params: Array<number>(10).fill(I32), locals: [[7, I32], [nv * mr + nv + 1, V128]], body };
+  return { name: 'kernel', params: Array<number>(11).fill(I32), locals: [[7, I32], [nv * mr + nv + 1, V128]], body };
 }
 
 /** The packing loop: params 0..5 as {@link PackFn}; locals 6 p, 7 r, 8 s, 9 d, 10 row end. */
@@ -330,7 +343,7 @@ export function gemmKernelsFor(memory: WebAssembly.Memory | undefined, fused = h
     const module = new WebAssembly.Module(gemmModuleBytes(shared, fused, nr, unroll));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const fn = <F>(name: string) => instance.exports[name] as F;
-    out = { kernel: fn<KernelFn>('kernel'), pack: fn<PackFn>('pack'), packT: fn<PackTFn>('packT'), gather: fn<GatherFn>('gather'), gatherT: fn<GatherFn>('gatherT'), adam: fn<AdamSimd>('adam'), fused, nr, module, memory };
+    out = { kernel: fn<KernelFn>('kernel'), pack: fn<PackFn>('pack'), packT: fn<PackTFn>('packT'), gather: fn<GatherFn>('gather'), gatherT: fn<GatherFn>('gatherT'), adam: fn<AdamSimd>('adam'), fused, nr, unroll, module, memory };
   } catch {
     out = null;
   }
@@ -434,6 +447,7 @@ export function gemmHeap(
   scratch: Float32Array,
   kernels = gemmKernelsFor(backendMemory(backend)),
   threads = backendThreads(backend),
+  inPlaceRows = IN_PLACE_B_MAX_ROWS,
 ): boolean {
   const memory = backendMemory(backend);
   if (kernels === null || memory === undefined) return false;
@@ -449,12 +463,15 @@ export function gemmHeap(
   const Np = roundUp(N, nr);
   const pa = scratch.subarray(0, Mp * K);
   const pb = scratch.subarray(Mp * K, Mp * K + Np * K);
+  // Few rows of A: B's panels are read where B lies, each about once, instead of copied first.
+  const inPlace = M <= inPlaceRows && !b.transposed && N % nr === 0 && kernels.unroll === 1;
   const packA = image === null ? packEdges((a as Operand).data, !(a as Operand).transposed, M, K, MR, pa) : gatherTask(image, M, K, pa);
-  const packB = packEdges(b.data, b.transposed, N, K, nr, pb);
+  const packB = inPlace ? { ...packEdges(b.data, false, 0, K, nr, pb), panels: 0 } : packEdges(b.data, b.transposed, N, K, nr, pb);
   runPackJob(memory, kernels.module, kernels, threads, packA, packB);
   const padded = Mp !== M || Np !== N;
   const out = padded ? scratch.subarray(Mp * K + Np * K, Mp * K + Np * K + Mp * Np) : c;
-  runGemmJob(memory, kernels.module, kernels, threads, blocking(pa.byteOffset, pb.byteOffset, out.byteOffset, Mp / MR, Np / nr, nr, K, threads));
+  const job = blocking(pa.byteOffset, inPlace ? b.data.byteOffset : pb.byteOffset, out.byteOffset, Mp / MR, Np / nr, nr, K, threads);
+  runGemmJob(memory, kernels.module, kernels, threads, { ...job, ldb: inPlace ? N : 0 });
   if (padded) {
     for (let i = 0; i < M; i++) {
       if (N >= 16) c.set(out.subarray(i * Np, i * Np + N), i * N);
@@ -485,7 +502,7 @@ export function backendThreads(backend: unknown): number {
  * (so a descheduled thread costs little), along the panels of `B` when there are enough of them.
  */
 function blocking(pa: number, pb: number, pc: number, mBlocks: number, nPanels: number, nr: number, K: number, threads: number): GemmJob {
-  const base = { pa, pb, pc, K, mBlocks, nPanels, MR, NR: nr, KC, mcBlocks: MC / MR, ldc: nPanels * nr };
+  const base = { pa, pb, pc, K, mBlocks, nPanels, MR, NR: nr, KC, mcBlocks: MC / MR, ldc: nPanels * nr, ldb: 0 };
   const want = threads > 1 ? 4 * threads : 1;
   if (threads > 1 && nPanels < 2 * threads && mBlocks >= 2 * threads) {
     const chunk = Math.ceil(mBlocks / want);

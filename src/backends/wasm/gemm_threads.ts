@@ -25,7 +25,7 @@ const PARAMS = 4;
 const CONTROL_LENGTH = 32;
 
 /** The microkernel's signature (see gemm_simd.ts). */
-export type KernelFn = (pa: number, pb: number, pc: number, mBlocks: number, nPanels: number, kc: number, ldc: number, accumulate: number, paStride: number, pbStride: number) => void;
+export type KernelFn = (pa: number, pb: number, pc: number, mBlocks: number, nPanels: number, kc: number, ldc: number, accumulate: number, paStride: number, pbStride: number, bStep: number) => void;
 /** The copying pack's signature (see gemm_simd.ts). */
 export type PackFn = (src: number, dst: number, rows: number, ld: number, panels: number, width: number) => void;
 /** The transposing pack's signature (see gemm_simd.ts). */
@@ -83,6 +83,8 @@ export interface GemmJob {
   ldc: number;
   /** 0: chunks are groups of panels; 1: groups of row blocks. */
   axis: 0 | 1;
+  /** `B`'s row stride in floats when it is read in place (row-major `K x N`, no packing); 0: packed panels. */
+  ldb: number;
   /** Panels or row blocks per chunk, and the number of chunks. */
   chunk: number;
   chunks: number;
@@ -104,7 +106,10 @@ export function runChunks(fns: GemmExports, ctl: Int32Array, seq: number): void 
     if (Atomics.compareExchange(ctl, 1, v, v + 1) !== v) continue;
     const c = v & 0xffff;
     if (kind === 0) {
-      const [pa, pb, pc, K, mBlocks, nPanels, MR, NR, KC, mcBlocks, ldc, axis, chunk] = [p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10), p(11), p(12)];
+      const [pa, pb, pc, K, mBlocks, nPanels, MR, NR, KC, mcBlocks, ldc, axis, chunk, ldb] = [p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10), p(11), p(12), p(14)];
+      // A panel of B: packed ([K][NR] after the previous panels) or read in place (NR columns of a K x ldb matrix).
+      const panel = ldb === 0 ? 4 * NR * K : 4 * NR;
+      const bStep = ldb === 0 ? 4 * NR : 4 * ldb;
       const j0 = axis === 0 ? c * chunk : 0;
       const j1 = axis === 0 ? Math.min(nPanels, j0 + chunk) : nPanels;
       const i0 = axis === 1 ? c * chunk : 0;
@@ -113,7 +118,7 @@ export function runChunks(fns: GemmExports, ctl: Int32Array, seq: number): void 
         const kc = Math.min(KC, K - k0);
         for (let i = i0; i < i1; i += mcBlocks) {
           const mb = Math.min(mcBlocks, i1 - i);
-          fns.kernel(pa + 4 * (i * MR * K + k0 * MR), pb + 4 * (j0 * NR * K + k0 * NR), pc + 4 * (i * MR * ldc + j0 * NR), mb, j1 - j0, kc, 4 * ldc, k0 > 0 ? 1 : 0, 4 * MR * K, 4 * NR * K);
+          fns.kernel(pa + 4 * (i * MR * K + k0 * MR), pb + j0 * panel + k0 * bStep, pc + 4 * (i * MR * ldc + j0 * NR), mb, j1 - j0, kc, 4 * ldc, k0 > 0 ? 1 : 0, 4 * MR * K, panel, bStep);
         }
       }
     } else if (kind === 2) {
@@ -244,7 +249,7 @@ function runJob(memory: WebAssembly.Memory, module: WebAssembly.Module, fns: Gem
  * included; returns when every chunk is done.
  */
 export function runGemmJob(memory: WebAssembly.Memory, module: WebAssembly.Module, fns: GemmExports, threads: number, job: GemmJob): void {
-  const params = [0, job.pa, job.pb, job.pc, job.K, job.mBlocks, job.nPanels, job.MR, job.NR, job.KC, job.mcBlocks, job.ldc, job.axis, job.chunk, job.chunks];
+  const params = [0, job.pa, job.pb, job.pc, job.K, job.mBlocks, job.nPanels, job.MR, job.NR, job.KC, job.mcBlocks, job.ldc, job.axis, job.chunk, job.chunks, job.ldb];
   runJob(memory, module, fns, threads, job.chunks, params);
 }
 
