@@ -1,20 +1,20 @@
 /**
- * `Conv2DBackpropInput` for the wasm backend, through XNNPACK's `Conv2D`.
+ * `Conv2DBackpropInput` for the wasm backend.
  *
  * tfjs' own wasm kernel is a scalar C++ loop; it is both the input gradient of every convolution and
  * the forward pass of every transposed convolution (the U-Net decoder), so it dominates a pix2pix
- * step. This replacement has two algorithms, both on XNNPACK's multithreaded convolution and both
- * doing exactly the transposed convolution's flops; {@link preferGemm} picks one per geometry:
+ * step. This replacement has two algorithms, both multithreaded and both doing exactly the
+ * transposed convolution's flops; {@link preferGemm} picks one per geometry:
  *
- * - Phases (the PatchGAN's 1-channel last layer): the rows `i = s*m + r` of `dx` only receive filter
- *   taps `k ≡ (r + pad) mod s`, so each of the `strideH * strideW` phases is an ordinary stride-1
- *   convolution of `dy` with a sub-filter (the flipped filter's taps `b0, b0+s, ...`, input and output
- *   channels swapped); for the pix2pix 4x4 stride-2 convolutions, four 2x2 convolutions. The phases
- *   are then interleaved into `dx`.
- * - Weight GEMM (every other pix2pix layer): one matrix product on our own GEMM, then col2im
- *   ({@link dxByWeightGemm}). XNNPACK packs a convolution's filter on every call with a new filter
- *   (and a trained filter is new every step), and runs the phases' stride-1 convolutions slower than
- *   our GEMM runs the product.
+ * - Phases on XNNPACK's `Conv2D` (the PatchGAN's 1-channel last layer): the rows `i = s*m + r` of
+ *   `dx` only receive filter taps `k ≡ (r + pad) mod s`, so each of the `strideH * strideW` phases is
+ *   an ordinary stride-1 convolution of `dy` with a sub-filter (the flipped filter's taps
+ *   `b0, b0+s, ...`, input and output channels swapped); for the pix2pix 4x4 stride-2 convolutions,
+ *   four 2x2 convolutions. The phases are then interleaved into `dx`.
+ * - Weight GEMM (every other pix2pix layer): one matrix product ({@link KernelScope.gemm}: our own
+ *   GEMM where it runs, else XNNPACK's), then col2im ({@link dxByWeightGemm}). XNNPACK packs a
+ *   convolution's filter on every call with a new filter (and a trained filter is new every step),
+ *   and runs the phases' stride-1 convolutions slower than our GEMM runs the product.
  *
  * For one dimension with filter size `K`, stride `s`, leading pad `p`, phase `r`:
  * `c = (r + p) mod s`, `J = ceil((K - c) / s)` taps, `q = floor((r + p) / s)`, and
