@@ -25,7 +25,6 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelScope, channelsLastConvInfo, toChannelsLast, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
-import { MR, convGatherTable, roundUp } from './gemm_simd.js';
 import { col2imFor } from './im2col.js';
 import { heapTranspose } from './transpose_simd.js';
 import { backendMemory } from './wasm_module.js';
@@ -176,14 +175,10 @@ function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.Tensor
   const cols = scope.gemm(dy, filter, P, Co, R, { transposeB: true });
   const scatter = Ci % 4 === 0 ? col2imFor(backendMemory(backend)) : null;
   if (scatter !== null) {
-    // col2im in SIMD through the convolution's gather table (taps in the padding land in `spill`).
-    const stride = roundUp(P, MR);
-    const table = scope.alloc([KH * KW * stride], 'int32');
-    const spill = scope.alloc([Ci]);
+    // col2im in SIMD through the convolution's gather table (taps in the padding land in its zero run).
+    const { table, stride } = scope.gatherTable(dx, info);
     const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
-    const out = heap(dx) as Float32Array;
-    out.fill(0);
-    convGatherTable(info, out.byteOffset, heap(spill).byteOffset, heap(table) as Int32Array, stride);
+    (heap(dx) as Float32Array).fill(0);
     scatter(heap(table).byteOffset, stride, heap(cols).byteOffset, P, KH * KW, 4 * Ci);
     return dx;
   }

@@ -365,7 +365,7 @@ export interface Operand {
  * A convolution's input as the left operand, never written out as a matrix: its im2col matrix
  * (`pixelsAsRows`: `M = P` output pixels by `K = taps * channels`, a forward convolution) or that
  * matrix transposed (`M = taps * channels` by `K = P`, a weight gradient), packed straight from the
- * input through a table of addresses ({@link convGatherTable}).
+ * input through a table of addresses (im2col.ts: `convGatherTable`, `KernelScope.gatherTable`).
  */
 export interface ImageOperand {
   /** `table[t * stride + p]`: byte address of output pixel `p`'s input pixel at tap `t`, or of `channels` zeros. */
@@ -376,51 +376,6 @@ export interface ImageOperand {
   readonly channels: number;
   /** See the interface. */
   readonly pixelsAsRows: boolean;
-}
-
-/**
- * Fills `table` (see {@link ImageOperand}) for the convolution geometry `info` whose NHWC input starts
- * at byte `x` of the heap; `zero` is the byte address of `inChannels` zeros, read for taps that fall
- * in the padding and for the rows past the last pixel.
- */
-export function convGatherTable(info: ConvGeometry, x: number, zero: number, table: Int32Array, stride: number): void {
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const P = B * OH * OW;
-  for (let kh = 0, t = 0; kh < KH; kh++) {
-    for (let kw = 0; kw < KW; kw++, t++) {
-      let i = t * stride;
-      for (let b = 0; b < B; b++) {
-        for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * sh + kh - top;
-          const rowOk = ih >= 0 && ih < H;
-          const row = x + 4 * Ci * (b * H + ih) * W;
-          for (let ow = 0; ow < OW; ow++, i++) {
-            const iw = ow * sw + kw - left;
-            table[i] = rowOk && iw >= 0 && iw < W ? row + 4 * Ci * iw : zero;
-          }
-        }
-      }
-      table.fill(zero, t * stride + P, (t + 1) * stride);
-    }
-  }
-}
-
-/** The parts of tfjs' `Conv2DInfo` {@link convGatherTable} reads. */
-export interface ConvGeometry {
-  batchSize: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padInfo: { top: number; left: number };
 }
 
 /** Floats of scratch {@link gemmHeap} needs: the packed `A` and `B` (and, for edges, a padded `C`). */
@@ -466,7 +421,8 @@ export function gemmHeap(
   // Few rows of A: B's panels are read where B lies, each about once, instead of copied first.
   const inPlace = M <= inPlaceRows && !b.transposed && N % nr === 0 && kernels.unroll === 1;
   const packA = image === null ? packEdges((a as Operand).data, !(a as Operand).transposed, M, K, MR, pa) : gatherTask(image, M, K, pa);
-  const packB = inPlace ? { ...packEdges(b.data, false, 0, K, nr, pb), panels: 0 } : packEdges(b.data, b.transposed, N, K, nr, pb);
+  // In place, B has no panels to pack (a task of 0 rows).
+  const packB = packEdges(b.data, b.transposed, inPlace ? 0 : N, K, nr, pb);
   runPackJob(memory, kernels.module, kernels, threads, packA, packB);
   const padded = Mp !== M || Np !== N;
   const out = padded ? scratch.subarray(Mp * K + Np * K, Mp * K + Np * K + Mp * Np) : c;

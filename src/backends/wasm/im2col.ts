@@ -90,6 +90,36 @@ function splitByStride(backend: unknown, x: Float32Array, rows: number, W: numbe
 }
 
 /**
+ * Fills `table` (see gemm_simd.ts's `ImageOperand`) for the convolution geometry `info` whose NHWC input starts
+ * at byte `x` of the heap; `zero` is the byte address of `inChannels` zeros, read for taps that fall
+ * in the padding and for the rows past the last pixel.
+ */
+export function convGatherTable(info: tf.backend_util.Conv2DInfo, x: number, zero: number, table: Int32Array, stride: number): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const P = B * OH * OW;
+  for (let kh = 0, t = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++, t++) {
+      let i = t * stride;
+      for (let b = 0; b < B; b++) {
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * sh + kh - top;
+          const rowOk = ih >= 0 && ih < H;
+          const row = x + 4 * Ci * (b * H + ih) * W;
+          for (let ow = 0; ow < OW; ow++, i++) {
+            const iw = ow * sw + kw - left;
+            table[i] = rowOk && iw >= 0 && iw < W ? row + 4 * Ci * iw : zero;
+          }
+        }
+      }
+      table.fill(zero, t * stride + P, (t + 1) * stride);
+    }
+  }
+}
+
+/**
  * `scatter(table, stride, cols, P, taps, channelBytes)`: col2im as a SIMD loop. For every output pixel
  * `p < P` and tap `t < taps` it adds the `channels` floats of row `p` of `cols` (a `P x (taps *
  * channels)` row-major matrix at byte `cols`) at tap `t` into the input pixel at byte address

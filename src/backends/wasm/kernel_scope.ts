@@ -10,7 +10,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { MR, backendThreads, convGatherTable, gemmHeap, gemmKernelsFor, gemmScratchLength, roundUp } from './gemm_simd.js';
+import { MR, backendThreads, gemmHeap, gemmKernelsFor, gemmScratchLength, roundUp } from './gemm_simd.js';
+import { convGatherTable } from './im2col.js';
 import { helpersAvailable } from './gemm_threads.js';
 import { backendMemory } from './wasm_module.js';
 
@@ -188,22 +189,33 @@ export class KernelScope {
     const P = info.batchSize * info.outHeight * info.outWidth;
     const R = taps * Ci;
     const [M, K] = pixelsAsRows ? [P, R] : [R, P];
-    const stride = roundUp(P, MR);
-    const table = this.alloc([taps * stride], 'int32');
-    const zero = this.alloc([Ci]);
+    const { table, stride } = this.gatherTable(x, info);
     const product = out ?? this.alloc([M, N]);
     const scratch = this.alloc([gemmScratchLength(M, N, K)]);
     // Views are taken after the last allocation: a heap growth would detach earlier ones.
     const heap = (t: tf.TensorInfo) => this.backend.typedArrayFromHeap(t);
-    const zeros = heap(zero) as Float32Array;
-    zeros.fill(0);
-    const x0 = (heap(x) as Float32Array).byteOffset;
     const tableView = heap(table) as Int32Array;
-    convGatherTable(info, x0, zeros.byteOffset, tableView, stride);
     const image = { table: tableView, stride, channels: Ci, pixelsAsRows };
     const ok = gemmHeap(this.backend, image, { data: heap(b) as Float32Array, transposed: false }, heap(product) as Float32Array, M, N, K, heap(scratch) as Float32Array);
     if (!ok) throw new Error('gemmImage: the GEMM kernels refused operands on the heap');
     return product;
+  }
+
+  /**
+   * A tracked table of the heap addresses a convolution of geometry `info` reads from the NHWC tensor
+   * `x` ({@link convGatherTable}: `table[t * stride + p]` for tap `t` and output pixel `p`, rows padded
+   * to whole panels of {@link MR}), its taps in the padding pointing at a tracked run of `inChannels`
+   * zeros: what the GEMM's gathering packs read, and where col2im's padding taps land.
+   */
+  gatherTable(x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): { table: tf.TensorInfo; stride: number } {
+    const stride = roundUp(info.batchSize * info.outHeight * info.outWidth, MR);
+    const table = this.alloc([info.filterHeight * info.filterWidth * stride], 'int32');
+    const zero = this.alloc([info.inChannels]);
+    const heap = (t: tf.TensorInfo) => this.backend.typedArrayFromHeap(t);
+    const zeros = heap(zero) as Float32Array;
+    zeros.fill(0);
+    convGatherTable(info, heap(x).byteOffset, zeros.byteOffset, heap(table) as Int32Array, stride);
+    return { table, stride };
   }
 
   /** {@link KernelScope.gemm} on XNNPACK. */
