@@ -6,6 +6,7 @@ import { enableWasmTraining, initWasmBackend, WASM_TRAINING_KERNELS } from '../.
 import { conv2DBackpropInputWasm, planPhase } from '../../src/backends/wasm/conv2d_backprop_input.js';
 import { conv2dWasm, preferWeightGemm, type ConvMethod } from '../../src/backends/wasm/conv2d.js';
 import { withFrozenWeights } from '../../src/backends/frozen_weights.js';
+import { packedWeightsFor } from '../../src/backends/wasm/packed_weights.js';
 import { transposeInto, type WasmBackendLike } from '../../src/backends/wasm/kernel_scope.js';
 import { heapTranspose } from '../../src/backends/wasm/transpose_simd.js';
 import { i32const } from '../../src/backends/wasm/wasm_module.js';
@@ -234,26 +235,49 @@ describe('wasm backprop kernels equal the cpu kernels', () => {
     }
   });
 
-  it("Conv2D through tf ops: the weight-GEMM path for a training step's uses of a filter, XNNPACK after them", async () => {
+  it('Conv2D and conv2dTranspose through tf ops: panels kept from a filter\'s second use, right on every use, freed with the filter', async () => {
     await tf.setBackend('wasm');
-    // 4x4 stride 2 from 4x4x32 to 2x2x64: 4 output pixels, 64 channels, so a new filter takes the GEMM path.
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const kept = packedWeightsFor(tf.backend());
+    // 4x4 stride 2 from 4x4x32 to 2x2x64 (4 output pixels, 64 channels): our GEMM on every use.
     const info = tf.backend_util.computeConv2DInfo([1, 4, 4, 32], [4, 4, 32, 64], 2, 1, 'same');
-    expect([1, 2, 3, 4, 5].map((use) => preferWeightGemm(info, use))).toEqual([true, true, true, false, false]);
+    expect([1, 2, 3, 4, 5].map((use) => preferWeightGemm(info, use))).toEqual([true, true, true, true, true]);
     const rng = new Rng(5);
+    // 68 output channels: the forward GEMM's last 8-column panel of B is a partial one (zero padded).
     const x = randomData(rng, 4 * 4 * 32);
-    const w = randomData(rng, 4 * 4 * 32 * 64);
-    const ref = await on('cpu', () => tf.tidy(() => tf.conv2d(tf.tensor4d(x, [1, 4, 4, 32]), tf.tensor4d(w, [4, 4, 32, 64]), 2, 'same').dataSync().slice()));
-    const got = await on('wasm', () =>
+    const w = randomData(rng, 4 * 4 * 32 * 68);
+    const dy = randomData(rng, 2 * 2 * 68);
+    const ref = await on('cpu', () =>
       tf.tidy(() => {
-        const xt = tf.tensor4d(x, [1, 4, 4, 32]);
-        const wt = tf.tensor4d(w, [4, 4, 32, 64]);
-        return [0, 1, 2, 3, 4].map(() => tf.conv2d(xt, wt, 2, 'same').dataSync().slice());
+        const wt = tf.tensor4d(w, [4, 4, 32, 68]);
+        return [tf.conv2d(tf.tensor4d(x, [1, 4, 4, 32]), wt, 2, 'same').dataSync().slice(), tf.conv2dTranspose(tf.tensor4d(dy, [1, 2, 2, 68]), wt, [1, 4, 4, 32], 2, 'same').dataSync().slice()];
       }),
     );
-    for (const g of got) expect(relErr(g, ref)).toBeLessThanOrEqual(1e-4);
-    // The large-spatial layers keep XNNPACK: 64x64 output pixels, 8 channels.
-    // Large outputs keep our GEMM; the first layers (3 channels) keep XNNPACK; so does a browser without our GEMM.
-    expect(preferWeightGemm(tf.backend_util.computeConv2DInfo([1, 64, 64, 8], [4, 4, 8, 16], 2, 1, 'same'), 10)).toBe(true);
+    const got = await on('wasm', () => {
+      const before = backend.numDataIds();
+      const xt = tf.tensor4d(x, [1, 4, 4, 32]);
+      const wt = tf.tensor4d(w, [4, 4, 32, 68]);
+      const dyt = tf.tensor4d(dy, [1, 2, 2, 68]);
+      const outs: Float32Array[][] = [];
+      const bytes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        outs.push(tf.tidy(() => [tf.conv2d(xt, wt, 2, 'same').dataSync().slice(), tf.conv2dTranspose(dyt, wt, [1, 4, 4, 32], 2, 'same').dataSync().slice()]) as Float32Array[]);
+        bytes.push(kept.bytes);
+      }
+      // Kept from the second use on, one panel set per orientation: the forward product's B is the filter
+      // as 512 x 68 (columns rounded up to 72), the input gradient's its transpose, 68 x 512.
+      const both = (72 * 512 + 512 * 68) * 4;
+      expect(bytes).toEqual([0, both, both, both]);
+      tf.dispose([xt, wt, dyt]);
+      expect(kept.bytes).toBe(0);
+      expect(backend.numDataIds()).toBe(before);
+      return outs;
+    });
+    for (const [y, dx] of got) {
+      expect(relErr(y!, ref[0]!)).toBeLessThanOrEqual(1e-4);
+      expect(relErr(dx!, ref[1]!)).toBeLessThanOrEqual(1e-4);
+    }
+    // The first layers (3 channels) keep XNNPACK; so does a browser without our GEMM.
     expect(preferWeightGemm(tf.backend_util.computeConv2DInfo([1, 128, 128, 3], [4, 4, 3, 8], 2, 1, 'same'))).toBe(false);
     expect(preferWeightGemm(tf.backend_util.computeConv2DInfo([1, 64, 64, 8], [4, 4, 8, 16], 2, 1, 'same'), 1, false)).toBe(false);
   });

@@ -17,9 +17,9 @@
  * (transposed, {@link im2colTransposed}) and multiplied by {@link KernelScope.gemm}. Exactly the
  * convolution's flops.
  *
- * {@link preferWeightGemm} picks the path per call, from the geometry and from whether XNNPACK has
- * seen the filter before (its packed copy is then cached: inference packs once; a training step's
- * filters are new every step).
+ * {@link preferWeightGemm} picks the path per call. From a filter's second convolution on, our GEMM
+ * keeps the filter's packed panels while the filter lives (packed_weights.ts), as XNNPACK keeps its
+ * packed copy: inference packs once; a training step's filters are new every step.
  *
  * @internal
  */
@@ -39,15 +39,14 @@ export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
  *
  * With our GEMM and an input of a multiple of 4 channels, the input is packed straight from its
  * pixels (no im2col matrix, {@link KernelScope.gemmImage}), and the product beat XNNPACK's
- * convolution on every pix2pix layer of at least {@link WEIGHT_GEMM_MIN_CHANNELS} output channels
- * with a filter XNNPACK had not packed (`node bench/kernels.mjs --conv-methods --only dw` on Node 24, 256x256 shapes:
+ * convolution on every pix2pix layer of at least {@link WEIGHT_GEMM_MIN_CHANNELS} output channels,
+ * with a new filter (`node bench/kernels.mjs --conv-methods --only dw` on Node 24, 256x256 shapes:
  * 24 against 36 ms at 64->32 128->256, 105 against 144 ms on the PatchGAN's 31x31x512 layer, 10
- * against 75 ms on the 1x1 layers, where XNNPACK's packing of the new filter is nearly all its time).
- * Against a filter XNNPACK has packed, only products of at least {@link WEIGHT_GEMM_MIN_PIXELS}
- * output pixels gain (32x32 and 31x31 outputs: 20-26 against 30-38 ms); on the small inner layers
- * repacking the filter costs more than XNNPACK's whole convolution. So a filter's first
- * {@link WEIGHT_GEMM_NEW_USES} uses take our GEMM (a training step's), and later ones XNNPACK, which
- * then packs it once for all the calls to come, unless the output is that large.
+ * against 75 ms on the 1x1 layers, where XNNPACK's packing of the new filter is nearly all its time)
+ * and with a filter both have packed before (inference, panels kept from {@link KEEP_PANELS_FROM_USE}
+ * on; `printf 'infer\ninfer\ninfer\nprofile-infer-calls\nfinish\n' | node bench/side.mjs wasm 256`
+ * on Node 24: the 16x16x512 layer 9-12 against 19-27 ms, 8x8x512 3 against 5 ms, the 4x4 and 2x2
+ * ones even). So every such layer takes our GEMM.
  *
  * Otherwise (no own GEMM, or 3 or 6 input channels: the first layers) the path builds an im2col
  * matrix first, which pays only when the output has few pixels for its channels: a first use and
@@ -55,8 +54,8 @@ export type ConvMethod = 'auto' | 'xnnpack' | 'gemm';
  * direct packing: the PatchGAN's 31x31x512 layer gained 1.5x, the 32x32x256 layers were even).
  */
 export function preferWeightGemm(info: tf.backend_util.Conv2DInfo, use = 1, own = true): boolean {
+  if (own && info.inChannels % 4 === 0 && info.outChannels >= WEIGHT_GEMM_MIN_CHANNELS) return true;
   const P = info.batchSize * info.outHeight * info.outWidth;
-  if (own && info.inChannels % 4 === 0 && info.outChannels >= WEIGHT_GEMM_MIN_CHANNELS) return use <= WEIGHT_GEMM_NEW_USES || P >= WEIGHT_GEMM_MIN_PIXELS;
   return use === 1 && info.outChannels > WEIGHT_GEMM_CHANNEL_RATIO * P;
 }
 
@@ -64,10 +63,11 @@ export function preferWeightGemm(info: tf.backend_util.Conv2DInfo, use = 1, own 
 export const WEIGHT_GEMM_CHANNEL_RATIO = 0.5;
 /** See {@link preferWeightGemm}: below this many output channels (the PatchGAN's last layer has 1) XNNPACK stays. */
 export const WEIGHT_GEMM_MIN_CHANNELS = 8;
-/** See {@link preferWeightGemm}. */
-export const WEIGHT_GEMM_MIN_PIXELS = 256;
-/** See {@link preferWeightGemm}: a filter's uses within one training step (the PatchGAN's three). */
-export const WEIGHT_GEMM_NEW_USES = 3;
+/**
+ * From a filter's second convolution on, our GEMM keeps its packed panels while the filter lives
+ * (packed_weights.ts): in training only the PatchGAN's filters run more than once (three times a step).
+ */
+export const KEEP_PANELS_FROM_USE = 2;
 
 /** Activations the weight-GEMM path applies itself; others go to XNNPACK's fused kernel. */
 const ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'leakyrelu']);
@@ -118,7 +118,7 @@ export function conv2dWasm(args: KernelArgs, fused: boolean, method: ConvMethod 
   const use = (uses.get(filter.dataId) ?? 0) + 1;
   uses.set(filter.dataId, use);
   if (eligible && (method === 'gemm' || (method === 'auto' && preferWeightGemm(info, use, ownGemmAvailable(args.backend))))) {
-    return convByWeightGemm(args.backend as WasmBackendLike, x, filter, info, bias ?? null, activation, attrs.leakyreluAlpha ?? 0.2);
+    return convByWeightGemm(args.backend as WasmBackendLike, x, filter, info, bias ?? null, activation, attrs.leakyreluAlpha ?? 0.2, use >= KEEP_PANELS_FROM_USE);
   }
   // XNNPACK's own "TensorFlow SAME" padding is wrong when the stride exceeds the filter size
   // (tfjs-backend-wasm 4.22: a 1x5 filter with stride 3 on 9x8 misplaces every output); the paddings
@@ -145,6 +145,7 @@ function convByWeightGemm(
   bias: tf.TensorInfo | null,
   activation: string,
   alpha: number,
+  keepB: boolean,
 ): tf.TensorInfo {
   const { batchSize: B, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
   const R = info.filterHeight * info.filterWidth * Ci;
@@ -158,13 +159,13 @@ function convByWeightGemm(
   const scope = new KernelScope(backend);
   try {
     // y[P, Co] = im2col(x)[P, R] · W[R, Co], packed straight from x where our GEMM can.
-    if (scope.gemmImage(x, info, true, filter, Co, y) !== null) return finish(backend, y, P, Co, bias, activation, alpha);
+    if (scope.gemmImage(x, info, true, filter, Co, y, keepB) !== null) return finish(backend, y, P, Co, bias, activation, alpha);
     const colT = scope.alloc([R, P]);
     const scratch = scope.alloc([im2colScratchLength(info)]);
     const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
     im2colTransposed(backend, heap(x), info, heap(colT), heap(scratch));
     // y[P, Co] = col[P, R] · W[R, Co], with col given transposed.
-    scope.gemm(colT, filter, P, R, Co, { transposeA: true, out: y });
+    scope.gemm(colT, filter, P, R, Co, { transposeA: true, out: y, keepB });
   } catch (e) {
     backend.disposeData(y.dataId);
     throw e;

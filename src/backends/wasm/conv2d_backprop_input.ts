@@ -69,8 +69,10 @@ export function conv2DBackpropInputWasm(args: KernelArgs, method: 'auto' | 'phas
     const info = channelsLastConvInfo(nhwcIn, filter.shape as [number, number, number, number], attrs, dataFormat);
     const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+    const use = (uses.get(filter.dataId) ?? 0) + 1;
+    uses.set(filter.dataId, use);
     if (method === 'gemm' || (method === 'auto' && preferGemm(info))) {
-      const dx = dxByWeightGemm(scope, dys, filter, info);
+      const dx = dxByWeightGemm(scope, dys, filter, info, use >= KEEP_PANELS_FROM_USE);
       return scope.keep(dataFormat === 'NCHW' ? scope.transpose(dx, [0, 3, 1, 2]) : dx);
     }
 
@@ -149,6 +151,18 @@ export function preferGemm(info: tf.backend_util.Conv2DInfo): boolean {
 
 /** See {@link preferGemm}. */
 export const GEMM_MIN_DEPTH = 16;
+
+/**
+ * From a filter's second input gradient on, the GEMM keeps its packed panels while the filter lives
+ * (packed_weights.ts): a transposed convolution's filter in inference runs image after image, while
+ * in training a filter runs here at most twice before the optimizer replaces it (the PatchGAN's, on
+ * the real and the generated pair). `node bench/kernels.mjs --dx-methods` (Node 24, 256x256 decoder):
+ * see the README's Performance section.
+ */
+export const KEEP_PANELS_FROM_USE = 2;
+
+/** How many input gradients each filter (by data id) has run. */
+const uses = new WeakMap<object, number>();
 /** See {@link preferGemm}. */
 export const GEMM_MAX_CHANNELS = 3;
 
@@ -159,7 +173,7 @@ export const GEMM_MAX_CHANNELS = 3;
  * Each row `p` is then added into `dx`, `Ci` contiguous values a tap, at the input pixels the output
  * pixel `p` reads (the other orientation added one value at a time, `Ci` values apart).
  */
-function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, keepB = false): tf.TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
@@ -172,7 +186,7 @@ function dxByWeightGemm(scope: KernelScope, dy: tf.TensorInfo, filter: tf.Tensor
     (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
     return dx;
   }
-  const cols = scope.gemm(dy, filter, P, Co, R, { transposeB: true });
+  const cols = scope.gemm(dy, filter, P, Co, R, { transposeB: true, keepB });
   const scatter = Ci % 4 === 0 ? col2imFor(backendMemory(backend)) : null;
   if (scatter !== null) {
     // col2im in SIMD through the convolution's gather table (taps in the padding land in its zero run).

@@ -359,6 +359,16 @@ export interface Operand {
   readonly data: Float32Array;
   /** `false`: `A` as `M x K` (`B` as `K x N`); `true`: `AT` as `K x M` (`BT` as `N x K`). */
   readonly transposed: boolean;
+  /**
+   * `B` only: where its panels are kept between calls (packed_weights.ts; {@link gemmPanelsLength}
+   * floats). `filled` panels are read instead of packing `data`; otherwise `data` is packed into them.
+   */
+  readonly panels?: { readonly view: Float32Array; readonly filled: boolean };
+}
+
+/** Floats of `B`'s panels for a product of depth `K` and `N` columns (see {@link Operand.panels}). */
+export function gemmPanelsLength(N: number, K: number, nr = NR): number {
+  return roundUp(N, nr) * K;
 }
 
 /**
@@ -378,11 +388,14 @@ export interface ImageOperand {
   readonly pixelsAsRows: boolean;
 }
 
-/** Floats of scratch {@link gemmHeap} needs: the packed `A` and `B` (and, for edges, a padded `C`). */
-export function gemmScratchLength(M: number, N: number, K: number, nr = NR): number {
+/**
+ * Floats of scratch {@link gemmHeap} needs: the packed `A` and `B` (and, for edges, a padded `C`);
+ * `keptB`: without `B`'s panels (the operand brings its own, {@link Operand.panels}).
+ */
+export function gemmScratchLength(M: number, N: number, K: number, nr = NR, keptB = false): number {
   const Mp = roundUp(M, MR);
   const Np = roundUp(N, nr);
-  return Mp * K + Np * K + (Mp !== M || Np !== N ? Mp * Np : 0);
+  return Mp * K + (keptB ? 0 : Np * K) + (Mp !== M || Np !== N ? Mp * Np : 0);
 }
 
 /**
@@ -416,16 +429,18 @@ export function gemmHeap(
   const nr = kernels.nr;
   const Mp = roundUp(M, MR);
   const Np = roundUp(N, nr);
+  if (b.panels !== undefined && (b.panels.view.buffer !== memory.buffer || b.panels.view.length < Np * K)) return false;
   const pa = scratch.subarray(0, Mp * K);
-  const pb = scratch.subarray(Mp * K, Mp * K + Np * K);
+  const pbEnd = b.panels === undefined ? Mp * K + Np * K : Mp * K;
+  const pb = b.panels?.view.subarray(0, Np * K) ?? scratch.subarray(Mp * K, pbEnd);
   // Few rows of A: B's panels are read where B lies, each about once, instead of copied first.
-  const inPlace = M <= inPlaceRows && !b.transposed && N % nr === 0 && kernels.unroll === 1;
+  const inPlace = b.panels === undefined && M <= inPlaceRows && !b.transposed && N % nr === 0 && kernels.unroll === 1;
   const packA = image === null ? packEdges((a as Operand).data, !(a as Operand).transposed, M, K, MR, pa) : gatherTask(image, M, K, pa);
-  // In place, B has no panels to pack (a task of 0 rows).
-  const packB = packEdges(b.data, b.transposed, inPlace ? 0 : N, K, nr, pb);
+  // In place, or with panels kept from an earlier call, B has nothing to pack (a task of 0 rows).
+  const packB = packEdges(b.data, b.transposed, inPlace || b.panels?.filled === true ? 0 : N, K, nr, pb);
   runPackJob(memory, kernels.module, kernels, threads, packA, packB);
   const padded = Mp !== M || Np !== N;
-  const out = padded ? scratch.subarray(Mp * K + Np * K, Mp * K + Np * K + Mp * Np) : c;
+  const out = padded ? scratch.subarray(pbEnd, pbEnd + Mp * Np) : c;
   const job = blocking(pa.byteOffset, inPlace ? b.data.byteOffset : pb.byteOffset, out.byteOffset, Mp / MR, Np / nr, nr, K, threads);
   runGemmJob(memory, kernels.module, kernels, threads, { ...job, ldb: inPlace ? N : 0 });
   if (padded) {

@@ -10,7 +10,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { MR, backendThreads, gemmHeap, gemmKernelsFor, gemmScratchLength, roundUp } from './gemm_simd.js';
+import { MR, NR, backendThreads, gemmHeap, gemmKernelsFor, gemmPanelsLength, gemmScratchLength, roundUp, type Operand } from './gemm_simd.js';
+import { packedWeightsFor } from './packed_weights.js';
 import { convGatherTable } from './im2col.js';
 import { helpersAvailable } from './gemm_threads.js';
 import { backendMemory } from './wasm_module.js';
@@ -84,6 +85,13 @@ export function ownGemmAvailable(backend: tf.KernelBackend): boolean {
   return memory !== undefined && gemmKernelsFor(memory) !== null && (backendThreads(backend) === 1 || helpersAvailable(memory));
 }
 
+/** Panels kept for a right operand ({@link KernelScope.gemm}'s `keepB`). */
+interface KeptPanels {
+  readonly kept: { readonly panels: tf.TensorInfo; filled: boolean };
+  readonly variant: string;
+  readonly dataId: object;
+}
+
 /** Options of {@link KernelScope.gemm}. */
 export interface GemmOptions {
   /** `a` holds the left operand transposed (`K x M`). Default `false`. */
@@ -94,6 +102,12 @@ export interface GemmOptions {
   engine?: 'auto' | 'xnnpack';
   /** A float32 tensor of `M * N` values to write the product into (returned); default: a new one. */
   out?: tf.TensorInfo;
+  /**
+   * `b` is a weight tensor that will be multiplied again: our GEMM keeps its packed panels while `b`
+   * lives (packed_weights.ts, within a budget) and later calls with `keepB` read them instead of
+   * packing `b`. Default `false`.
+   */
+  keepB?: boolean;
 }
 
 /**
@@ -155,12 +169,16 @@ export class KernelScope {
     const { transposeA = false, transposeB = false, engine = 'auto' } = options;
     if (engine === 'auto' && this.ownGemm()) {
       const out = options.out ?? this.alloc([M, N]);
-      const scratch = this.alloc([gemmScratchLength(M, N, K)]);
+      const kept = options.keepB === true && M > 0 ? this.keptPanels(b, K, N, transposeB) : null;
+      const scratch = this.alloc([gemmScratchLength(M, N, K, NR, kept !== null)]);
       // Views are taken after the last allocation: a heap growth would detach earlier ones.
       const heap = (t: tf.TensorInfo) => this.backend.typedArrayFromHeap(t) as Float32Array;
-      if (gemmHeap(this.backend, { data: heap(a), transposed: transposeA }, { data: heap(b), transposed: transposeB }, heap(out), M, N, K, heap(scratch))) {
+      const right = this.rightOperand(heap(b), transposeB, kept);
+      if (gemmHeap(this.backend, { data: heap(a), transposed: transposeA }, right, heap(out), M, N, K, heap(scratch))) {
+        this.panelsPacked(kept);
         return out;
       }
+      this.panelsPacked(kept, false);
     }
     const prod = this.xnnpackGemm(a, b, M, K, N, transposeA, transposeB);
     if (options.out === undefined) return prod;
@@ -182,7 +200,7 @@ export class KernelScope {
    * run ({@link KernelScope.ownGemm} false, or `Ci` not a multiple of 4); the caller then builds the
    * matrix and calls {@link KernelScope.gemm}. The result is tracked unless it is `out`.
    */
-  gemmImage(x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, pixelsAsRows: boolean, b: tf.TensorInfo, N: number, out?: tf.TensorInfo): tf.TensorInfo | null {
+  gemmImage(x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, pixelsAsRows: boolean, b: tf.TensorInfo, N: number, out?: tf.TensorInfo, keepB = false): tf.TensorInfo | null {
     const Ci = info.inChannels;
     if (Ci % 4 !== 0 || Ci === 0 || !this.ownGemm()) return null;
     const taps = info.filterHeight * info.filterWidth;
@@ -191,14 +209,43 @@ export class KernelScope {
     const [M, K] = pixelsAsRows ? [P, R] : [R, P];
     const { table, stride } = this.gatherTable(x, info);
     const product = out ?? this.alloc([M, N]);
-    const scratch = this.alloc([gemmScratchLength(M, N, K)]);
+    const kept = keepB && M > 0 ? this.keptPanels(b, K, N, false) : null;
+    const scratch = this.alloc([gemmScratchLength(M, N, K, NR, kept !== null)]);
     // Views are taken after the last allocation: a heap growth would detach earlier ones.
     const heap = (t: tf.TensorInfo) => this.backend.typedArrayFromHeap(t);
     const tableView = heap(table) as Int32Array;
     const image = { table: tableView, stride, channels: Ci, pixelsAsRows };
-    const ok = gemmHeap(this.backend, image, { data: heap(b) as Float32Array, transposed: false }, heap(product) as Float32Array, M, N, K, heap(scratch) as Float32Array);
+    const right = this.rightOperand(heap(b) as Float32Array, false, kept);
+    const ok = gemmHeap(this.backend, image, right, heap(product) as Float32Array, M, N, K, heap(scratch) as Float32Array);
+    this.panelsPacked(kept, ok);
     if (!ok) throw new Error('gemmImage: the GEMM kernels refused operands on the heap');
     return product;
+  }
+
+  /**
+   * `b`'s kept panels for a `K x N` right operand ({@link GemmOptions.keepB}): filled ones from an
+   * earlier call, or new ones this call packs into (so only for a product with rows: `gemmHeap`
+   * returns before packing anything when `M` is 0); `null` past the budget.
+   */
+  private keptPanels(b: tf.TensorInfo, K: number, N: number, transposed: boolean): KeptPanels | null {
+    const cache = packedWeightsFor(this.backend);
+    const variant = `${transposed ? 'T' : 'N'}${NR}:${K}x${N}`;
+    const kept = cache.get(b.dataId, variant) ?? cache.reserve(b.dataId, variant, gemmPanelsLength(N, K, NR));
+    return kept === null ? null : { kept, variant, dataId: b.dataId };
+  }
+
+  /** The GEMM's right operand: `data`, with its kept panels if any (views taken by the caller). */
+  private rightOperand(data: Float32Array, transposed: boolean, kept: KeptPanels | null): Operand {
+    if (kept === null) return { data, transposed };
+    const view = this.backend.typedArrayFromHeap(kept.kept.panels) as Float32Array;
+    return { data, transposed, panels: { view, filled: kept.kept.filled } };
+  }
+
+  /** After a product with kept panels: they hold the packing now (`ok`), or are freed if never filled. */
+  private panelsPacked(kept: KeptPanels | null, ok = true): void {
+    if (kept === null || kept.kept.filled) return;
+    if (ok) kept.kept.filled = true;
+    else packedWeightsFor(this.backend).forget(kept.dataId, kept.variant);
   }
 
   /**
