@@ -4,7 +4,7 @@
 // the same process, interleaved, so their ratios are comparable on a noisy machine.
 //
 //   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
-//                          [--dx-methods] [--conv-methods] [--transpose] [--gemm] [--own-gemm [--tiles]]
+//                          [--dx-methods] [--conv-methods] [--transpose] [--gemm] [--own-gemm [--tiles] [--mkn M,K,N;...]]
 //
 // --torch also times each layer's forward pass in PyTorch CPU (bench/torch_layers.py, 2 threads, with
 // /usr/bin/python3) and prints the ratio of the wasm forward (XNNPACK conv for convolutions, our
@@ -25,7 +25,7 @@
 // --own-gemm times the same products on our own packed SIMD GEMM (gemm_simd.ts: fused multiply-add
 // where the engine has relaxed SIMD, mul+add otherwise, both where it has) against KernelScope.gemm()
 // on XNNPACK, interleaved, and prints the largest relative difference between them; with --tiles,
-// the microkernel's tile shapes and depth unrolling instead, on one thread.
+// the microkernel's tile shapes and depth unrolling instead, on one thread; --mkn picks the products.
 //
 // --transpose times an 8192x1024 float32 transpose: the backend's Transpose kernel against the blocked
 // JavaScript transposeInto() the kernels use, at several block sizes.
@@ -127,7 +127,8 @@ if (args.includes('--own-gemm')) {
   const tiles = [[8, 1], [8, 2], [8, 4], [12, 1], [12, 2]].map(([nr, u]) => [`${fma ? 'fma' : 'mul+add'} 4x${nr} unroll ${u}`, internals.gemmKernelsFor(memory, fma !== null, nr, u), 1]);
   const variants = (args.includes('--tiles') ? tiles : [[`mul+add x${T}`, mul, T], ['fma x1', fma, 1], [`fma x${T}`, fma, T]]).filter(([, k]) => k);
   console.log(`relaxed SIMD: ${internals.hasRelaxedSimd()}`);
-  for (const [M, K, N] of [[48, 16384, 128], [96, 16384, 64], [1024, 4096, 128], [2048, 1024, 256], [1024, 8192, 64], [4096, 512, 961], [8192, 1024, 64], [961, 4096, 512], [4096, 1024, 128], [256, 4096, 512]]) {
+  const products = opt('mkn', null)?.split(';').map((s) => s.split(',').map(Number)) ?? [[48, 16384, 128], [96, 16384, 64], [1024, 4096, 128], [2048, 1024, 256], [1024, 8192, 64], [4096, 512, 961], [8192, 1024, 64], [961, 4096, 512], [4096, 1024, 128], [256, 4096, 512]];
+  for (const [M, K, N] of products) {
     const a = tf.randomNormal([M, K]);
     const times = { xnnpack: [], ...Object.fromEntries(variants.map(([n]) => [n, []])) };
     let maxRel = 0;

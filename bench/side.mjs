@@ -4,7 +4,7 @@
 // then answers each stdin line: `infer` and `step` with `@@MS <ms>` (one timed repetition), `profile` with
 // `@@PROFILE [...]` (one profiled step), `profile-calls` with one profiled step's kernels grouped by name
 // and input shapes, slowest first, a line each (`printf 'step\nprofile-calls\nfinish\n' | node
-// bench/side.mjs wasm 256`: where a step's time goes), `finish` with `@@DONE {...}` (memory, leaks) and exits.
+// bench/side.mjs wasm 256`: where a step's time goes), `profile-infer-calls` the same for one inference, `finish` with `@@DONE {...}` (memory, leaks) and exits.
 //
 //   node bench/side.mjs <wasm|cpu|tensorflow|onnxruntime> <size> [--warmup 1] [--threads N] [--dist DIR]
 //                       [--gan vanilla] [--norm batch]
@@ -125,12 +125,13 @@ async function main() {
       await fn();
       out(`@@MS ${performance.now() - t0}`);
       if (cmd === 'step') steps++;
-    } else if (cmd === 'profile' || cmd === 'profile-calls') {
+    } else if (cmd === 'profile' || cmd === 'profile-calls' || cmd === 'profile-infer-calls') {
       // By kernel name, or (profile-calls) by kernel name and input shapes; an op's time also shows as its kernel's.
-      const prof = step ? await tf.profile(step) : { kernels: [] };
+      const fn = cmd === 'profile-infer-calls' ? infer : step;
+      const prof = fn ? await tf.profile(fn) : { kernels: [] };
       const byKernel = new Map();
       for (const k of prof.kernels) {
-        if (cmd === 'profile-calls' && k.name.endsWith('__op')) continue;
+        if (cmd !== 'profile' && k.name.endsWith('__op')) continue;
         const key = cmd === 'profile' ? k.name : `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(' ')}`;
         const t = await k.kernelTimeMs;
         const e = byKernel.get(key) ?? { ms: 0, calls: 0 };
