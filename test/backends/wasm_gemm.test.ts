@@ -24,7 +24,16 @@ const dir = join(root, 'node_modules', '.cache', `pix2pix-wasm-gemm-${process.pi
 beforeAll(async () => {
   if (!relaxedWithoutFlag) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   const info = await initWasmBackend({ threads: 2 });
+  // Our GEMM on 2 threads; XNNPACK's own pool left at 1 (the Node default with the training kernels).
   expect(info.threads).toBe(2);
+  expect(info.xnnpackThreads).toBe(1);
+  expect((tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } }).wasm.tfjs.getThreadsCount()).toBe(1);
+});
+
+it('initWasmBackend refuses thread counts outside [1, 8], naming the option', async () => {
+  await expect(initWasmBackend({ threads: 0 })).rejects.toThrow(/threads/);
+  await expect(initWasmBackend({ xnnpackThreads: 9 })).rejects.toThrow(/xnnpackThreads/);
+  await expect(initWasmBackend({ xnnpackThreads: 1.5 })).rejects.toThrow(/xnnpackThreads/);
 });
 
 afterAll(async () => {

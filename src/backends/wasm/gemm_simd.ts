@@ -462,10 +462,23 @@ function gatherTask(image: ImageOperand, M: number, K: number, dst: Float32Array
   return { src: table.byteOffset, dst: dst.byteOffset, K, ld: channels, panels, width: MR, mode: pixelsAsRows ? 'gatherT' : 'gather', stride };
 }
 
-/** XNNPACK's thread count on `backend` (1 when it cannot tell). */
+/**
+ * The threads our kernels (GEMM, Adam) use on `backend`: the caller and helpers. What
+ * `initWasmBackend` set ({@link setKernelThreads}), else XNNPACK's thread count (a backend set up
+ * without it), else 1.
+ */
 export function backendThreads(backend: unknown): number {
+  const set = kernelThreads.get(backend as object);
+  if (set !== undefined) return set;
   const tfjs = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs;
   return tfjs?.getThreadsCount?.() ?? 1;
+}
+
+const kernelThreads = new WeakMap<object, number>();
+
+/** Sets {@link backendThreads} for `backend` (`initWasmBackend`: our kernels' threads apart from XNNPACK's). */
+export function setKernelThreads(backend: object, threads: number): void {
+  kernelThreads.set(backend, threads);
 }
 
 /**

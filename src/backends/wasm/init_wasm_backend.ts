@@ -7,16 +7,29 @@ import { check } from '../../util/validate.js';
 import { enableWasmTraining } from './enable_wasm_training.js';
 import { guardAllocations, unrefWorkers, withXnnFailureHook } from './failure_guard.js';
 import { availableCores, withNodeThreads } from './node_threads.js';
+import { backendThreads, setKernelThreads } from './gemm_simd.js';
+import { helpersAvailable } from './gemm_threads.js';
+import { backendMemory } from './wasm_module.js';
 
 /** Options of {@link initWasmBackend}. */
 export interface WasmBackendOptions {
   /**
-   * XNNPACK threads. Default: the number of logical CPUs (capped at 8, tfjs' pool size). In Node,
-   * more than 1 loads tfjs' threaded SIMD binary through `worker_threads` (tfjs itself never does
-   * there); in browsers tfjs picks threads on its own when the page is cross-origin isolated and this
-   * value is passed to its `setThreadsCount`. `1` keeps the single-threaded SIMD binary.
+   * Threads. Default: the number of logical CPUs (capped at 8, tfjs' pool size). In Node, more than 1
+   * loads tfjs' threaded SIMD binary through `worker_threads` (tfjs itself never does there) and runs
+   * the training kernels' matrix products and Adam updates on this many threads (the caller and
+   * helper workers); in browsers tfjs picks threads on its own when the page is cross-origin isolated
+   * and this value is passed to its `setThreadsCount` (XNNPACK's pool). `1` keeps the single-threaded
+   * SIMD binary.
    */
   threads?: number;
+  /**
+   * XNNPACK's own thread pool (tfjs' `setThreadsCount`). Default: 1 in Node when `threads > 1` and
+   * `training` is on, `threads` otherwise. With the training kernels, every convolution of 8+ output
+   * channels runs on our multithreaded GEMM; what XNNPACK still runs (element-wise ops, batch norm,
+   * the 3- and 6-channel first layers) made steps faster on one thread than on a pool of two
+   * (`node bench/ab.mjs`, see the README's Performance section).
+   */
+  xnnpackThreads?: number;
   /**
    * Directory or URL prefix (ending in `/`) holding tfjs-backend-wasm's `.wasm` files, passed to its
    * `setWasmPaths`. Default: tfjs' own lookup (in Node, the installed package's `dist/`).
@@ -28,8 +41,13 @@ export interface WasmBackendOptions {
 
 /** What {@link initWasmBackend} set up. */
 export interface WasmBackendInfo {
-  /** Threads XNNPACK uses (as reported by the backend). */
+  /**
+   * Threads the training kernels' matrix products and Adam updates use: `threads` where their helper
+   * workers run (Node), else XNNPACK's count.
+   */
   readonly threads: number;
+  /** Threads XNNPACK uses (as reported by the backend). */
+  readonly xnnpackThreads: number;
   /** Whether the SIMD binary is in use. */
   readonly simd: boolean;
   /** Whether the training kernels are registered. */
@@ -60,26 +78,33 @@ export interface WasmBackendInfo {
  *
  * // Sets the wasm backend up for training (threads, SIMD, the training kernels) and selects it.
  * const info = await initWasmBackend({ threads: 2 });
- * console.log(info.threads, info.simd, info.training);
+ * console.log(info.threads, info.xnnpackThreads, info.simd, info.training);
  * ```
  */
 export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
   const threads = options.threads ?? Math.min(8, availableCores());
   check(Number.isInteger(threads) && threads >= 1 && threads <= 8, 'threads', 'an integer in [1, 8]', options.threads);
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const training = options.training ?? true;
+  const isNode = tf.env().getBool('IS_NODE');
+  const xnnpackThreads = options.xnnpackThreads ?? (isNode && threads > 1 && training ? 1 : threads);
+  check(Number.isInteger(xnnpackThreads) && xnnpackThreads >= 1 && xnnpackThreads <= 8, 'xnnpackThreads', 'an integer in [1, 8]', options.xnnpackThreads);
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (training) enableWasmTraining();
   const alreadyUp = tf.engine().registry['wasm'] !== undefined;
   if (!alreadyUp) {
     if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
-    wasm.setThreadsCount(threads);
+    wasm.setThreadsCount(xnnpackThreads);
     const init = async (): Promise<void> => {
       if (!(await tf.setBackend('wasm'))) throw new Error('initWasmBackend: the wasm backend failed to initialise');
     };
-    const isNode = tf.env().getBool('IS_NODE');
     await withXnnFailureHook(async () => {
-      if (!(isNode && threads > 1 && (await withNodeThreads(threads, init)))) await init();
+      const threaded = isNode && Math.max(threads, xnnpackThreads) > 1 && (await withNodeThreads(Math.max(threads, xnnpackThreads), init));
+      if (!threaded) await init();
     });
+    // Our kernels' threads, where their helpers can run (the threaded binary's shared memory and
+    // worker_threads); elsewhere they follow XNNPACK's (a browser: our GEMM steps aside for XNNPACK's pool).
+    const memory = backendMemory(tf.backend());
+    if (memory !== undefined && helpersAvailable(memory)) setKernelThreads(tf.backend(), threads);
   } else if (!(await tf.setBackend('wasm'))) {
     throw new Error('initWasmBackend: the wasm backend failed to initialise');
   }
@@ -88,7 +113,8 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   unrefWorkers(tf.backend());
   const backend = tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } };
   return {
-    threads: backend.wasm.tfjs.getThreadsCount(),
+    threads: backendThreads(backend),
+    xnnpackThreads: backend.wasm.tfjs.getThreadsCount(),
     simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean,
     training,
   };
