@@ -3,7 +3,7 @@
 // tfjs' own kernels against the ones enableWasmTraining() registers. Alternatives are measured in
 // the same process, interleaved, so their ratios are comparable on a noisy machine.
 //
-//   node bench/kernels.mjs [--dist DIR] [--threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
+//   node bench/kernels.mjs [--dist DIR] [--threads N] [--xnnpack-threads N] [--reps 3] [--size 256] [--only dx|dw|fwd] [--torch]
 //                          [--dx-methods] [--conv-methods] [--transpose] [--gemm] [--own-gemm [--tiles] [--mkn M,K,N;...]]
 //
 // --torch also times each layer's forward pass in PyTorch CPU (bench/torch_layers.py, 2 threads, with
@@ -30,6 +30,7 @@
 // --transpose times an 8192x1024 float32 transpose: the backend's Transpose kernel against the blocked
 // JavaScript transposeInto() the kernels use, at several block sizes.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -81,9 +82,13 @@ await import('@tensorflow/tfjs-backend-wasm');
 original.Conv2DBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
 // The bundled internals are a second copy of the module: tell it which kernels are the backend's own.
 if (internals) for (const name of ['Conv2D', 'FusedConv2D']) internals.rememberBaseKernel(tf.getKernel(name, 'wasm'));
-const info = await initWasmBackend(threads ? { threads: Number(threads) } : {});
+// XNNPACK on as many threads as our kernels (--xnnpack-threads N: another count), so that every row
+// compares engines with equal threads; training runs XNNPACK on one (initWasmBackend's Node default).
+const xnnpackThreads = opt('xnnpack-threads', null);
+const T = threads ? Number(threads) : undefined;
+const info = await initWasmBackend({ threads: T, xnnpackThreads: xnnpackThreads ? Number(xnnpackThreads) : T ?? Math.min(8, os.cpus().length) });
 const ours = { Conv2DBackpropInput: tf.getKernel('Conv2DBackpropInput', 'wasm'), Conv2DBackpropFilter: tf.getKernel('Conv2DBackpropFilter', 'wasm') };
-console.log(`wasm threads=${info.threads} simd=${info.simd}`);
+console.log(`wasm threads=${info.threads} xnnpack threads=${info.xnnpackThreads} simd=${info.simd}`);
 
 if (args.includes('--transpose')) {
   const [R, C] = [8192, 1024];

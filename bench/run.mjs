@@ -27,13 +27,13 @@
 // PyTorch rows are refused (`apt-get install -y libopenblas0-pthread` fixes it), or, with
 // --allow-reference-blas, kept and marked. --gan / --norm change the networks of the JS rows only
 // (the PyTorch rows stay vanilla + batch norm; their ratios are then marked).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { machineLoad, QUIET_MAX_LOAD, quietGate, ratioRefusal } from './quiet.mjs';
+import { startSide } from './side_client.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -159,34 +159,6 @@ async function sidesFor(o, size, probe) {
   return { sides, torchRefusal: refusal };
 }
 
-/** Starts a side's server; `ask(cmd)` sends one command and resolves with the payload of its `@@` answer. */
-function startSide(side, load) {
-  const child = spawn(side.command, side.args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-  load.ownPids.add(child.pid);
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const waiting = [];
-  let exited = null;
-  const fail = () => new Error(`${side.name}: exited (${exited}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    if (line.startsWith('@@')) waiting.shift()?.resolve(line.slice(line.indexOf(' ') + 1));
-  });
-  child.on('exit', (code, signal) => {
-    exited = signal ?? code;
-    for (const w of waiting.splice(0)) w.reject(fail());
-  });
-  const next = () => new Promise((resolve, reject) => (exited !== null ? reject(fail()) : waiting.push({ resolve, reject })));
-  const ready = next().then((s) => JSON.parse(s));
-  return {
-    ready,
-    ask(cmd) {
-      const answer = next();
-      child.stdin.write(`${cmd}\n`);
-      return answer;
-    },
-  };
-}
-
 /** Runs every side of one size, interleaved; returns their results (with the load before each repetition). */
 async function runSize(o, size, probe, load, log) {
   const gate = quietGate({ read: () => load.read(), max: o.maxLoad, waitMs: o.quietWait * 1000, log });
@@ -197,7 +169,7 @@ async function runSize(o, size, probe, load, log) {
   const running = [];
   for (const side of sides) {
     log(`${side.name} ${size}: setting up and warming up ...`);
-    const server = startSide(side, load);
+    const server = startSide(side, load, root);
     try {
       const meta = await server.ready;
       running.push({ side, server, meta, r: { backend: side.name, size, threads: meta.threads, note: side.torch ? `torch ${meta.torch}, BLAS ${meta.blas.kind}` : meta.note, flops: meta.flops, blas: meta.blas, inferMs: [], stepMs: [], inferLoad: [], stepLoad: [] } });

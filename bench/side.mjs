@@ -6,7 +6,7 @@
 // and input shapes, slowest first, a line each (`printf 'step\nprofile-calls\nfinish\n' | node
 // bench/side.mjs wasm 256`: where a step's time goes), `profile-infer-calls` the same for one inference, `finish` with `@@DONE {...}` (memory, leaks) and exits.
 //
-//   node bench/side.mjs <wasm|cpu|tensorflow|onnxruntime> <size> [--warmup 1] [--threads N] [--dist DIR]
+//   node bench/side.mjs <wasm|cpu|tensorflow|onnxruntime> <size> [--warmup 1] [--threads N] [--xnnpack-threads N] [--dist DIR]
 //                       [--gan vanilla] [--norm batch]
 // `onnxruntime` runs the generator's ONNX export in onnxruntime-node (inference only; `step` answers
 // `@@MS null`). Uses the BUILT package (dist/).
@@ -18,12 +18,13 @@ import { performance } from 'node:perf_hooks';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const o = { engine: argv[0], size: Number(argv[1]), warmup: 1, threads: null, dist: path.join(here, '..', 'dist'), gan: 'vanilla', norm: 'batch' };
+  const o = { engine: argv[0], size: Number(argv[1]), warmup: 1, threads: null, xnnpackThreads: null, dist: path.join(here, '..', 'dist'), gan: 'vanilla', norm: 'batch' };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
     if (a === '--warmup') o.warmup = Number(next());
     else if (a === '--threads') o.threads = Number(next());
+    else if (a === '--xnnpack-threads') o.xnnpackThreads = Number(next());
     else if (a === '--dist') o.dist = path.resolve(next());
     else if (a === '--gan') o.gan = next();
     else if (a === '--norm') o.norm = next();
@@ -58,7 +59,7 @@ export function forwardFlops(model, size) {
 async function setBackend(tf, o) {
   if (o.engine === 'wasm') {
     const { initWasmBackend } = await import(pathToFileURL(path.join(o.dist, 'wasm.js')).href);
-    const info = await initWasmBackend(o.threads ? { threads: o.threads } : {});
+    const info = await initWasmBackend({ ...(o.threads ? { threads: o.threads } : {}), ...(o.xnnpackThreads ? { xnnpackThreads: o.xnnpackThreads } : {}) });
     return { threads: info.threads, note: `simd=${info.simd}` };
   }
   if (o.engine === 'cpu' || o.engine === 'onnxruntime') {
