@@ -162,7 +162,7 @@ describe.skipIf(skip)('backends in headless Chromium', () => {
     await page.close();
     console.info(`[browser wasm] ${JSON.stringify(report.info)}; G losses wasm ${report.wasm.g.map((v) => v.toFixed(4)).join(', ')}`);
     expect(report.backendUsed).toBe('wasm');
-    expect(report.info).toEqual({ threads: 1, simd: true, training: true });
+    expect(report.info).toEqual({ threads: 1, xnnpackThreads: 1, simd: true, training: true });
     for (let i = 0; i < report.cpu.g.length; i++) {
       const tol = (v: number) => 1e-3 * Math.max(1, Math.abs(v));
       expect(Math.abs(report.wasm.d[i]! - report.cpu.d[i]!), `D loss step ${i + 1}`).toBeLessThanOrEqual(tol(report.cpu.d[i]!));
