@@ -13,8 +13,10 @@
  * while every row block of `A` passes it) and row blocks of `MC` rows (an `MC x KC` block of `A` stays
  * in L2), the classic Goto blocking.
  *
- * Unlike XNNPACK's products, nothing is cached between calls: a training step's weights are new
- * every step, so packing both operands on every call is what XNNPACK does there too.
+ * A training step's weights are new every step, so both operands are packed on every call (XNNPACK
+ * packs its operand on every call there too). A right operand may bring panels kept from an earlier
+ * call ({@link Operand.panels}, packed_weights.ts): a filter's second and later products, as in
+ * inference, then skip packing it.
  *
  * @internal
  */
