@@ -486,8 +486,8 @@ export function setKernelThreads(backend: object, threads: number): void {
 /**
  * How a product of `mBlocks x nPanels` tiles is cut for `threads` threads: about four chunks a thread
  * (so a descheduled thread costs little). A chunk reads all of the operand it is not cut along, so
- * the cut goes along the larger one: row blocks of `A` when `A` has more rows than `B` has columns
- * (and there are enough of them), else panels of `B` (and row blocks when `B` has too few panels).
+ * the cut goes along the larger one: row blocks of `A` (given two a thread) when `A` has more rows
+ * than `B` has columns or `B` has too few panels, else panels of `B`.
  * Cutting along panels only, the 4096 x 1024 x 128 product (a 128x128 layer of the 256 step) read its
  * 16 MB `A` once per chunk and ran at one thread's speed: 42.7 ms against 21.1 cut along rows
  * (`node bench/kernels.mjs --own-gemm --mkn 4096,1024,128`, Node 24, same run; 961 x 4096 x 512 92 -> 79 ms).
@@ -495,7 +495,7 @@ export function setKernelThreads(backend: object, threads: number): void {
 function blocking(pa: number, pb: number, pc: number, mBlocks: number, nPanels: number, nr: number, K: number, threads: number): GemmJob {
   const base = { pa, pb, pc, K, mBlocks, nPanels, MR, NR: nr, KC, mcBlocks: MC / MR, ldc: nPanels * nr, ldb: 0 };
   const want = threads > 1 ? 4 * threads : 1;
-  const alongRows = mBlocks * MR > nPanels * nr ? mBlocks >= want : nPanels < 2 * threads && mBlocks >= 2 * threads;
+  const alongRows = mBlocks >= 2 * threads && (nPanels < 2 * threads || mBlocks * MR > nPanels * nr);
   if (threads > 1 && alongRows) {
     const chunk = Math.ceil(mBlocks / want);
     return { ...base, axis: 1, chunk, chunks: Math.ceil(mBlocks / chunk) };

@@ -221,8 +221,10 @@ export class KernelScope {
    * matrix (`pixelsAsRows`: `P x R`, `P` output pixels, `R = KH*KW*Ci`) or as that matrix transposed
    * (`R x P`), and the row-major `b` (`R x N` or `P x N`), on our own GEMM, which packs `x` straight
    * from its pixels (an {@link ImageOperand}): no im2col matrix is written. `null` where that cannot
-   * run ({@link KernelScope.ownGemm} false, or `Ci` not a multiple of 4); the caller then builds the
-   * matrix and calls {@link KernelScope.gemm}. The result is tracked unless it is `out`.
+   * run ({@link KernelScope.ownGemm} false, or `Ci` not a multiple of 4, except a weight gradient's
+   * `Ci` that {@link gatherableChannels} pads); the caller then builds the matrix and calls
+   * {@link KernelScope.gemm}. `keepB`: as {@link GemmOptions.keepB} (forward: `b` is the filter). The
+   * result is tracked unless it is `out`.
    */
   gemmImage(x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, pixelsAsRows: boolean, b: tf.TensorInfo, N: number, out?: tf.TensorInfo, keepB = false): tf.TensorInfo | null {
     const Ci = info.inChannels;
