@@ -14,7 +14,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
-import { F32, I32, V128, backendMemory, compileFor, get, i32const, leb, set, simd, singleFunctionModule } from './wasm_module.js';
+import { F32, I32, I32_GT_U, V128, addTo, backendMemory, compileFor, get, i32const, leb, loop, set, simd, singleFunctionModule } from './wasm_module.js';
 
 const OP = {
   load: 0x00,
@@ -35,16 +35,9 @@ const OP = {
 } as const;
 const memarg = [0x00, 0x00]; // align 1 (a hint), offset 0
 
-/** `loop` over `i` (local `iLocal`) from 0 by `step` while `i + step <= n` (local `nLocal`), running `body`. */
-function loop(iLocal: number, nLocal: number, step: number, body: number[]): number[] {
-  return [
-    ...i32const(0), ...set(iLocal), // i = 0
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(iLocal), ...i32const(step), 0x6a, ...get(nLocal), 0x4b, 0x0d, 0x01, // br_if 1 (i + step >u n)
-    ...body,
-    ...get(iLocal), ...i32const(step), 0x6a, ...set(iLocal), // i += step
-    0x0c, 0x00, 0x0b, 0x0b, // br 0, end loop, end block
-  ];
+/** Loops over `i` (local `iLocal`) from 0 by `step` while `i + step <= n` (local `nLocal`), running `body`. */
+function stepLoop(iLocal: number, nLocal: number, step: number, body: number[]): number[] {
+  return [...i32const(0), ...set(iLocal), ...loop([...get(iLocal), ...i32const(step), 0x6a, ...get(nLocal), I32_GT_U], [...body, ...addTo(iLocal, step)])];
 }
 
 /** `leaky(x, out, n, alpha)`: n floats (a multiple of 4); out = x < 0 ? x * alpha : x. */
@@ -52,7 +45,7 @@ function leakyBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // Params 0 x, 1 out, 2 n (bytes), 3 alpha. Locals: 4 i, 5 alpha splat, 6 zero, 7 v.
   const body = [
     ...get(3), ...simd(OP.f32x4Splat), ...set(5),
-    ...loop(4, 2, 16, [
+    ...stepLoop(4, 2, 16, [
       ...get(0), ...get(4), 0x6a, ...simd(OP.load), ...memarg, ...set(7),
       ...get(1), ...get(4), 0x6a, // store address
       ...get(7), ...get(5), ...simd(OP.f32x4Mul), // x * alpha
@@ -71,7 +64,7 @@ function greaterBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const body = [
     ...get(3), ...simd(OP.f32x4Splat), ...set(5),
     ...i32const(1), ...simd(OP.i8x16Splat), ...set(6),
-    ...loop(4, 2, 64, [
+    ...stepLoop(4, 2, 64, [
       ...get(1), ...get(4), ...i32const(2), 0x76, 0x6a, // out + i/4
       ...cmp(0), ...cmp(1), ...simd(OP.i16x8NarrowS),
       ...cmp(2), ...cmp(3), ...simd(OP.i16x8NarrowS),
@@ -92,7 +85,7 @@ function selectBytes(shared: boolean): Uint8Array<ArrayBuffer> {
     ...get(6), ...simd(extend), ...get(7), ...simd(OP.i32x4Ne),
     ...simd(OP.bitselect), ...simd(OP.store), 0x00, ...leb(at),
   ];
-  const body = loop(5, 4, 32, [
+  const body = stepLoop(5, 4, 32, [
     ...get(0), ...get(5), ...i32const(2), 0x76, 0x6a, ...simd(OP.load8x8U), ...memarg, ...set(6), // 8 bytes -> 8 u16
     ...half(OP.i32x4ExtendLowU, 0),
     ...half(OP.i32x4ExtendHighU, 16),

@@ -10,7 +10,7 @@
  * @internal
  */
 
-import { F32, I32, V128, compileFor, functionsModule, get, i32const, set, simd, type WasmFunction } from './wasm_module.js';
+import { F32, I32, I32_GE_U, V128, addTo, compileFor, functionsModule, get, loop, set, simd, type WasmFunction } from './wasm_module.js';
 
 /** `update(m, v, w, g, mOut, vOut, wOut, byteLength, b1, c1, b2, c2, d1, d2, eps, negLr)`; pointers are byte offsets. */
 export type AdamSimd = (...args: number[]) => void;
@@ -34,23 +34,21 @@ export function adamFunction(name = 'update'): WasmFunction {
   const load = (p: number) => [...addr(p), ...simd(LOAD), 0x04, 0x00]; // align 2^4, offset 0
   const body: number[] = [];
   for (let k = 0; k < 8; k++) body.push(...get(8 + k), ...simd(SPLAT), ...set(17 + k));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop
-  body.push(...get(16), ...get(7), 0x4f, 0x0d, 0x01); // br_if 1 (i >=u n)
-  body.push(...load(3), ...set(25)); // g
+  const step: number[] = [];
+  step.push(...load(3), ...set(25)); // g
   // m' = m*b1 + g*c1
-  body.push(...load(0), ...get(17), ...simd(MUL), ...get(25), ...get(18), ...simd(MUL), ...simd(ADD), ...set(26));
+  step.push(...load(0), ...get(17), ...simd(MUL), ...get(25), ...get(18), ...simd(MUL), ...simd(ADD), ...set(26));
   // v' = v*b2 + (g*g)*c2
-  body.push(...load(1), ...get(19), ...simd(MUL), ...get(25), ...get(25), ...simd(MUL), ...get(20), ...simd(MUL), ...simd(ADD), ...set(27));
-  body.push(...addr(4), ...get(26), ...simd(STORE), 0x04, 0x00);
-  body.push(...addr(5), ...get(27), ...simd(STORE), 0x04, 0x00);
+  step.push(...load(1), ...get(19), ...simd(MUL), ...get(25), ...get(25), ...simd(MUL), ...get(20), ...simd(MUL), ...simd(ADD), ...set(27));
+  step.push(...addr(4), ...get(26), ...simd(STORE), 0x04, 0x00);
+  step.push(...addr(5), ...get(27), ...simd(STORE), 0x04, 0x00);
   // w' = ((m'/d1) / (sqrt(v'/d2) + eps)) * nlr + w
-  body.push(...addr(6));
-  body.push(...get(26), ...get(21), ...simd(DIV));
-  body.push(...get(27), ...get(22), ...simd(DIV), ...simd(SQRT), ...get(23), ...simd(ADD));
-  body.push(...simd(DIV), ...get(24), ...simd(MUL), ...load(2), ...simd(ADD));
-  body.push(...simd(STORE), 0x04, 0x00);
-  body.push(...get(16), ...i32const(16), 0x6a, ...set(16)); // i += 16 (i32.const 16 is a positive LEB)
-  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block
+  step.push(...addr(6));
+  step.push(...get(26), ...get(21), ...simd(DIV));
+  step.push(...get(27), ...get(22), ...simd(DIV), ...simd(SQRT), ...get(23), ...simd(ADD));
+  step.push(...simd(DIV), ...get(24), ...simd(MUL), ...load(2), ...simd(ADD));
+  step.push(...simd(STORE), 0x04, 0x00);
+  body.push(...loop([...get(16), ...get(7), I32_GE_U], [...step, ...addTo(16, 16)])); // until i >=u n, 16 bytes a step
   const params = [...Array<number>(8).fill(I32), ...Array<number>(8).fill(F32)];
   return { name, params, locals: [[1, I32], [11, V128]], body };
 }

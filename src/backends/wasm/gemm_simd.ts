@@ -21,7 +21,7 @@
  * @internal
  */
 
-import { I32, V128, backendMemory, functionsModule, get, i32const, leb, set, simd, type WasmFunction } from './wasm_module.js';
+import { I32, I32_EQZ, I32_GE_S, I32_GE_U, I32_LT_S, V128, addTo, backendMemory, functionsModule, get, i32const, leb, loop, set, simd, type WasmFunction } from './wasm_module.js';
 import { adamFunction, type AdamSimd } from './adam_simd.js';
 import { transpose4x4 } from './transpose_simd.js';
 import { runGemmJob, runPackJob, type GatherFn, type GemmExports, type GemmJob, type KernelFn, type PackFn, type PackTFn, type PackTask } from './gemm_threads.js';
@@ -106,29 +106,6 @@ function kernelFunction(fused: boolean, nr: number, unroll: number): WasmFunctio
   const acc = (r: number, h: number) => 18 + nv * r + h;
   const Bv = (h: number) => 18 + nv * mr + h;
   const A = 18 + nv * mr + nv;
-  const body: number[] = [];
-  body.push(...i32const(0), ...set(JR));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
-  body.push(...get(JR), ...get(NP), 0x4e, 0x0d, 0x01); // br_if 1 (jr >=s nPanels)
-  body.push(...i32const(0), ...set(IR));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (row blocks)
-  body.push(...get(IR), ...get(MB), 0x4e, 0x0d, 0x01); // br_if 1 (ir >=s mBlocks)
-  body.push(...get(PA), ...get(IR), ...get(PAS), 0x6c, 0x6a, ...set(AP)); // ap = pa + ir*paStride
-  body.push(...get(PB), ...get(JR), ...get(PBS), 0x6c, 0x6a, ...set(BP)); // bp = pb + jr*pbStride
-  // cp = pc + ir*mr*ldc + jr*nr*4
-  body.push(...get(PC), ...get(IR), ...i32const(mr), 0x6c, ...get(LDC), 0x6c, 0x6a, ...get(JR), ...i32const(nr * 4), 0x6c, 0x6a, ...set(CP));
-  // Accumulators: the tile of C (accumulate) or zeros.
-  body.push(...get(ACC), 0x04, 0x40); // if
-  body.push(...get(CP), ...set(T));
-  for (let r = 0; r < mr; r++) {
-    for (let h = 0; h < nv; h++) body.push(...get(T), ...simd(LOAD), ...mem(2, 16 * h), ...set(acc(r, h)));
-    body.push(...get(T), ...get(LDC), 0x6a, ...set(T));
-  }
-  body.push(0x05); // else
-  for (let r = 0; r < mr; r++) {
-    for (let h = 0; h < nv; h++) body.push(...simd(V128_CONST), ...Array<number>(16).fill(0), ...set(acc(r, h)));
-  }
-  body.push(0x0b); // end if
   // One step of depth at element offset `u` of both panels.
   const step = (u: number): number[] => {
     const out: number[] = [];
@@ -147,27 +124,34 @@ function kernelFunction(fused: boolean, nr: number, unroll: number): WasmFunctio
     ...get(BP), ...(u === 1 ? get(BK) : i32const(4 * nr * u)), 0x6a, ...set(BP),
     ...get(K), ...i32const(u), 0x6b, ...set(K),
   ];
-  body.push(...get(KCP), ...set(K));
-  if (unroll > 1) {
-    body.push(0x02, 0x40, 0x03, 0x40); // block, loop (depth, unrolled)
-    body.push(...get(K), ...i32const(unroll), 0x48, 0x0d, 0x01); // br_if 1 (k <s unroll)
-    for (let u = 0; u < unroll; u++) body.push(...step(u));
-    body.push(...advance(unroll));
-    body.push(0x0c, 0x00, 0x0b, 0x0b);
-  }
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (depth, the rest)
-  body.push(...get(K), 0x45, 0x0d, 0x01); // br_if 1 (k == 0)
-  body.push(...step(0), ...advance(1));
-  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (depth)
-  body.push(...get(CP), ...set(T));
+  // One tile: ap = pa + ir*paStride; bp = pb + jr*pbStride; cp = pc + ir*mr*ldc + jr*nr*4.
+  const tile: number[] = [];
+  tile.push(...get(PA), ...get(IR), ...get(PAS), 0x6c, 0x6a, ...set(AP));
+  tile.push(...get(PB), ...get(JR), ...get(PBS), 0x6c, 0x6a, ...set(BP));
+  tile.push(...get(PC), ...get(IR), ...i32const(mr), 0x6c, ...get(LDC), 0x6c, 0x6a, ...get(JR), ...i32const(nr * 4), 0x6c, 0x6a, ...set(CP));
+  // Accumulators: the tile of C (accumulate) or zeros.
+  tile.push(...get(ACC), 0x04, 0x40); // if
+  tile.push(...get(CP), ...set(T));
   for (let r = 0; r < mr; r++) {
-    for (let h = 0; h < nv; h++) body.push(...get(T), ...get(acc(r, h)), ...simd(STORE), ...mem(2, 16 * h));
-    body.push(...get(T), ...get(LDC), 0x6a, ...set(T));
+    for (let h = 0; h < nv; h++) tile.push(...get(T), ...simd(LOAD), ...mem(2, 16 * h), ...set(acc(r, h)));
+    tile.push(...get(T), ...get(LDC), 0x6a, ...set(T));
   }
-  body.push(...get(IR), ...i32const(1), 0x6a, ...set(IR));
-  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (row blocks)
-  body.push(...get(JR), ...i32const(1), 0x6a, ...set(JR));
-  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (panels)
+  tile.push(0x05); // else
+  for (let r = 0; r < mr; r++) {
+    for (let h = 0; h < nv; h++) tile.push(...simd(V128_CONST), ...Array<number>(16).fill(0), ...set(acc(r, h)));
+  }
+  tile.push(0x0b); // end if
+  tile.push(...get(KCP), ...set(K));
+  // Depth: unrolled while k >= unroll, then one step at a time until k == 0.
+  if (unroll > 1) tile.push(...loop([...get(K), ...i32const(unroll), I32_LT_S], [...Array.from({ length: unroll }, (_, u) => step(u)).flat(), ...advance(unroll)]));
+  tile.push(...loop([...get(K), I32_EQZ], [...step(0), ...advance(1)]));
+  tile.push(...get(CP), ...set(T));
+  for (let r = 0; r < mr; r++) {
+    for (let h = 0; h < nv; h++) tile.push(...get(T), ...get(acc(r, h)), ...simd(STORE), ...mem(2, 16 * h));
+    tile.push(...get(T), ...get(LDC), 0x6a, ...set(T));
+  }
+  const rowBlocks = loop([...get(IR), ...get(MB), I32_GE_S], [...tile, ...addTo(IR, 1)]);
+  const body = [...i32const(0), ...set(JR), ...loop([...get(JR), ...get(NP), I32_GE_S], [...i32const(0), ...set(IR), ...rowBlocks, ...addTo(JR, 1)])];
   return { name: 'kernel', params: Array<number>(11).fill(I32), locals: [[7, I32], [nv * mr + nv + 1, V128]], body };
 }
 
@@ -175,27 +159,20 @@ function kernelFunction(fused: boolean, nr: number, unroll: number): WasmFunctio
 function packFunction(): WasmFunction {
   const [SRC, DST, ROWS, LD, PANELS, WIDTH] = [0, 1, 2, 3, 4, 5];
   const [P, R, S, D, END] = [6, 7, 8, 9, 10];
-  const body: number[] = [];
-  body.push(...get(DST), ...set(D));
-  body.push(...i32const(0), ...set(P));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
-  body.push(...get(P), ...get(PANELS), 0x4e, 0x0d, 0x01);
-  body.push(...i32const(0), ...set(R));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (rows)
-  body.push(...get(R), ...get(ROWS), 0x4e, 0x0d, 0x01);
   // s = src + (r*ld + p*width)*4; copy width floats, 4 at a time
-  body.push(...get(SRC), ...get(R), ...get(LD), 0x6c, ...get(P), ...get(WIDTH), 0x6c, 0x6a, ...i32const(2), 0x74, 0x6a, ...set(S));
-  body.push(...get(S), ...get(WIDTH), ...i32const(2), 0x74, 0x6a, ...set(END));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (vectors)
-  body.push(...get(S), ...get(END), 0x4f, 0x0d, 0x01); // br_if 1 (s >=u end)
-  body.push(...get(D), ...get(S), ...simd(LOAD), ...mem(2, 0), ...simd(STORE), ...mem(2, 0));
-  body.push(...get(S), ...i32const(16), 0x6a, ...set(S));
-  body.push(...get(D), ...i32const(16), 0x6a, ...set(D));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(R), ...i32const(1), 0x6a, ...set(R));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(P), ...i32const(1), 0x6a, ...set(P));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  const vectors = loop([...get(S), ...get(END), I32_GE_U], [
+    ...get(D), ...get(S), ...simd(LOAD), ...mem(2, 0), ...simd(STORE), ...mem(2, 0),
+    ...addTo(S, 16), ...addTo(D, 16),
+  ]);
+  const rows = loop([...get(R), ...get(ROWS), I32_GE_S], [
+    ...get(SRC), ...get(R), ...get(LD), 0x6c, ...get(P), ...get(WIDTH), 0x6c, 0x6a, ...i32const(2), 0x74, 0x6a, ...set(S),
+    ...get(S), ...get(WIDTH), ...i32const(2), 0x74, 0x6a, ...set(END),
+    ...vectors, ...addTo(R, 1),
+  ]);
+  const body = [
+    ...get(DST), ...set(D), ...i32const(0), ...set(P),
+    ...loop([...get(P), ...get(PANELS), I32_GE_S], [...i32const(0), ...set(R), ...rows, ...addTo(P, 1)]),
+  ];
   return { name: 'pack', params: Array<number>(6).fill(I32), locals: [[5, I32]], body };
 }
 
@@ -213,34 +190,24 @@ function packTFunction(): WasmFunction {
   body.push(...get(KK), ...i32const(2), 0x74, ...set(KB));
   body.push(...get(W), ...i32const(2), 0x74, ...set(WB));
   body.push(...get(KK), ...i32const(-4), 0x71, ...set(K4));
-  body.push(...get(P0), ...set(P));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
-  body.push(...get(P), ...get(P1), 0x4e, 0x0d, 0x01);
-  body.push(...i32const(0), ...set(G));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (groups of 4 rows)
-  body.push(...get(G), ...get(W), 0x4e, 0x0d, 0x01);
-  body.push(...i32const(0), ...set(K));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (columns, 4 at a time)
-  body.push(...get(K), ...get(K4), 0x4e, 0x0d, 0x01);
-  // s = src + ((p*width + g)*K + k)*4; d = dst + ((p*K + k)*width + g)*4
-  body.push(...get(SRC), ...get(P), ...get(W), 0x6c, ...get(G), 0x6a, ...get(KK), 0x6c, ...get(K), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(S));
-  body.push(...get(DST), ...get(P), ...get(KK), 0x6c, ...get(K), 0x6a, ...get(W), 0x6c, ...get(G), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(D));
+  // One 4x4 block: s = src + ((p*width + g)*K + k)*4; d = dst + ((p*K + k)*width + g)*4
+  const block: number[] = [];
+  block.push(...get(SRC), ...get(P), ...get(W), 0x6c, ...get(G), 0x6a, ...get(KK), 0x6c, ...get(K), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(S));
+  block.push(...get(DST), ...get(P), ...get(KK), 0x6c, ...get(K), 0x6a, ...get(W), 0x6c, ...get(G), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(D));
   rows.forEach((r, i) => {
-    body.push(...get(S));
-    for (let j = 0; j < i; j++) body.push(...get(KB), 0x6a);
-    body.push(...simd(LOAD), ...mem(2, 0), ...set(r));
+    block.push(...get(S));
+    for (let j = 0; j < i; j++) block.push(...get(KB), 0x6a);
+    block.push(...simd(LOAD), ...mem(2, 0), ...set(r));
   });
-  transpose4x4(rows, [18, 19, 20, 21], body).forEach((column, i) => {
-    body.push(...get(D));
-    for (let j = 0; j < i; j++) body.push(...get(WB), 0x6a);
-    body.push(...column, ...simd(STORE), ...mem(2, 0));
+  transpose4x4(rows, [18, 19, 20, 21], block).forEach((column, i) => {
+    block.push(...get(D));
+    for (let j = 0; j < i; j++) block.push(...get(WB), 0x6a);
+    block.push(...column, ...simd(STORE), ...mem(2, 0));
   });
-  body.push(...get(K), ...i32const(4), 0x6a, ...set(K));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(G), ...i32const(4), 0x6a, ...set(G));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(P), ...i32const(1), 0x6a, ...set(P));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  const columns = loop([...get(K), ...get(K4), I32_GE_S], [...block, ...addTo(K, 4)]); // 4 at a time
+  const groups = loop([...get(G), ...get(W), I32_GE_S], [...i32const(0), ...set(K), ...columns, ...addTo(G, 4)]); // of 4 rows
+  body.push(...get(P0), ...set(P));
+  body.push(...loop([...get(P), ...get(P1), I32_GE_S], [...i32const(0), ...set(G), ...groups, ...addTo(P, 1)]));
   return { name: 'packT', params: Array<number>(6).fill(I32), locals: [[8, I32], [8, V128]], body };
 }
 
@@ -256,23 +223,19 @@ function packTFunction(): WasmFunction {
 function gatherFunction(): WasmFunction {
   const [TABLE, DST, KK, CH, Q0, Q1, STRIDE] = [0, 1, 2, 3, 4, 5, 6];
   const [Q, C4, TP, TEND, D] = [7, 8, 9, 10, 11];
-  const body: number[] = [];
-  body.push(...get(Q0), ...set(Q));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
-  body.push(...get(Q), ...get(Q1), 0x4e, 0x0d, 0x01); // br_if 1 (q >=s q1)
-  // tp = table + (4q div channels) * stride * 4; c4 = (4q mod channels) * 4; tend = tp + K*4; d = dst + q*K*16
-  body.push(...get(TABLE), ...get(Q), ...i32const(2), 0x74, ...get(CH), 0x6e, ...get(STRIDE), 0x6c, ...i32const(2), 0x74, 0x6a, ...set(TP));
-  body.push(...get(Q), ...i32const(2), 0x74, ...get(CH), 0x70, ...i32const(2), 0x74, ...set(C4));
-  body.push(...get(TP), ...get(KK), ...i32const(2), 0x74, 0x6a, ...set(TEND));
-  body.push(...get(DST), ...get(Q), ...get(KK), 0x6c, ...i32const(4), 0x74, 0x6a, ...set(D));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (pixels)
-  body.push(...get(TP), ...get(TEND), 0x4f, 0x0d, 0x01); // br_if 1 (tp >=u tend)
-  body.push(...get(D), ...get(TP), 0x28, ...mem(2, 0), ...get(C4), 0x6a, ...simd(LOAD), ...mem(2, 0), ...simd(STORE), ...mem(2, 0));
-  body.push(...get(TP), ...i32const(4), 0x6a, ...set(TP));
-  body.push(...get(D), ...i32const(16), 0x6a, ...set(D));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(Q), ...i32const(1), 0x6a, ...set(Q));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  const pixels = loop([...get(TP), ...get(TEND), I32_GE_U], [
+    ...get(D), ...get(TP), 0x28, ...mem(2, 0), ...get(C4), 0x6a, ...simd(LOAD), ...mem(2, 0), ...simd(STORE), ...mem(2, 0),
+    ...addTo(TP, 4), ...addTo(D, 16),
+  ]);
+  const panel = [
+    // tp = table + (4q div channels) * stride * 4; c4 = (4q mod channels) * 4; tend = tp + K*4; d = dst + q*K*16
+    ...get(TABLE), ...get(Q), ...i32const(2), 0x74, ...get(CH), 0x6e, ...get(STRIDE), 0x6c, ...i32const(2), 0x74, 0x6a, ...set(TP),
+    ...get(Q), ...i32const(2), 0x74, ...get(CH), 0x70, ...i32const(2), 0x74, ...set(C4),
+    ...get(TP), ...get(KK), ...i32const(2), 0x74, 0x6a, ...set(TEND),
+    ...get(DST), ...get(Q), ...get(KK), 0x6c, ...i32const(4), 0x74, 0x6a, ...set(D),
+    ...pixels, ...addTo(Q, 1),
+  ];
+  const body = [...get(Q0), ...set(Q), ...loop([...get(Q), ...get(Q1), I32_GE_S], panel)];
   return { name: 'gather', params: Array<number>(7).fill(I32), locals: [[5, I32]], body };
 }
 
@@ -294,27 +257,20 @@ function gatherTFunction(): WasmFunction {
   body.push(...get(KK), ...get(CH), 0x6e, ...set(TAPS));
   body.push(...get(CH), ...i32const(2), 0x74, ...set(CEND));
   body.push(...get(DST), ...get(P0), ...get(KK), 0x6c, ...i32const(4), 0x74, 0x6a, ...set(D));
+  // Four channels of the four pixels: loads, a 4x4 transpose, stores.
+  const block: number[] = [];
+  rows.forEach((r, i) => block.push(...get(addr[i]!), ...get(C), 0x6a, ...simd(LOAD), ...mem(2, 0), ...set(r)));
+  transpose4x4(rows, [22, 23, 24, 25], block).forEach((column, i) => block.push(...get(D), ...column, ...simd(STORE), ...mem(2, 16 * i)));
+  const channels = loop([...get(C), ...get(CEND), I32_GE_S], [...block, ...addTo(D, 64), ...addTo(C, 16)]); // 4 at a time
+  const tap = [
+    // tp = table + (t*stride + pp*4)*4
+    ...get(TABLE), ...get(T), ...get(STRIDE), 0x6c, ...get(PP), ...i32const(2), 0x74, 0x6a, ...i32const(2), 0x74, 0x6a, ...set(TP),
+    ...addr.flatMap((a, i) => [...get(TP), 0x28, ...mem(2, 4 * i), ...set(a)]),
+    ...i32const(0), ...set(C), ...channels, ...addTo(T, 1),
+  ];
+  const taps = loop([...get(T), ...get(TAPS), I32_GE_S], tap);
   body.push(...get(P0), ...set(PP));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (panels)
-  body.push(...get(PP), ...get(P1), 0x4e, 0x0d, 0x01);
-  body.push(...i32const(0), ...set(T));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (taps)
-  body.push(...get(T), ...get(TAPS), 0x4e, 0x0d, 0x01);
-  // tp = table + (t*stride + pp*4)*4
-  body.push(...get(TABLE), ...get(T), ...get(STRIDE), 0x6c, ...get(PP), ...i32const(2), 0x74, 0x6a, ...i32const(2), 0x74, 0x6a, ...set(TP));
-  addr.forEach((a, i) => body.push(...get(TP), 0x28, ...mem(2, 4 * i), ...set(a)));
-  body.push(...i32const(0), ...set(C));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (channels, 4 at a time)
-  body.push(...get(C), ...get(CEND), 0x4e, 0x0d, 0x01);
-  rows.forEach((r, i) => body.push(...get(addr[i]!), ...get(C), 0x6a, ...simd(LOAD), ...mem(2, 0), ...set(r)));
-  transpose4x4(rows, [22, 23, 24, 25], body).forEach((column, i) => body.push(...get(D), ...column, ...simd(STORE), ...mem(2, 16 * i)));
-  body.push(...get(D), ...i32const(64), 0x6a, ...set(D));
-  body.push(...get(C), ...i32const(16), 0x6a, ...set(C));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(T), ...i32const(1), 0x6a, ...set(T));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(PP), ...i32const(1), 0x6a, ...set(PP));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...loop([...get(PP), ...get(P1), I32_GE_S], [...i32const(0), ...set(T), ...taps, ...addTo(PP, 1)]));
   return { name: 'gatherT', params: Array<number>(7).fill(I32), locals: [[11, I32], [8, V128]], body };
 }
 

@@ -7,7 +7,7 @@
 
 import type * as tf from '@tensorflow/tfjs-core';
 import { heapTranspose } from './transpose_simd.js';
-import { I32, functionsModule, get, i32const, instantiateFor, set, simd } from './wasm_module.js';
+import { I32, I32_GE_S, addTo, functionsModule, get, i32const, instantiateFor, loop, set, simd } from './wasm_module.js';
 
 /**
  * Writes the `(KH*KW*Ci) x P` matrix `col[(kh, kw, ci), p] = x[b, oh*sh + kh - top, ow*sw + kw - left, ci]`
@@ -140,25 +140,15 @@ function col2imBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // Params 0 table, 1 stride, 2 cols, 3 P, 4 taps, 5 channelBytes; locals 6 p, 7 t, 8 d, 9 c, 10 src.
   const [TABLE, STRIDE, COLS, PP, TAPS, CB, P, T, D, C, SRC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const m = [0x02, 0x00];
-  const body: number[] = [];
-  body.push(...get(COLS), ...set(SRC), ...i32const(0), ...set(P));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (pixels)
-  body.push(...get(P), ...get(PP), 0x4e, 0x0d, 0x01);
-  body.push(...i32const(0), ...set(T));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (taps)
-  body.push(...get(T), ...get(TAPS), 0x4e, 0x0d, 0x01);
-  // d = table[t*stride + p]
-  body.push(...get(TABLE), ...get(T), ...get(STRIDE), 0x6c, ...get(P), 0x6a, ...i32const(2), 0x74, 0x6a, 0x28, 0x02, 0x00, ...set(D));
-  body.push(...i32const(0), ...set(C));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (channels, 4 a step)
-  body.push(...get(C), ...get(CB), 0x4e, 0x0d, 0x01);
-  body.push(...get(D), ...get(C), 0x6a, ...get(D), ...get(C), 0x6a, ...simd(0x00), ...m, ...get(SRC), ...simd(0x00), ...m, ...simd(0xe4), ...simd(0x0b), ...m);
-  body.push(...get(SRC), ...i32const(16), 0x6a, ...set(SRC));
-  body.push(...get(C), ...i32const(16), 0x6a, ...set(C));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(T), ...i32const(1), 0x6a, ...set(T));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(P), ...i32const(1), 0x6a, ...set(P));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  const channels = loop([...get(C), ...get(CB), I32_GE_S], [ // 4 a step
+    ...get(D), ...get(C), 0x6a, ...get(D), ...get(C), 0x6a, ...simd(0x00), ...m, ...get(SRC), ...simd(0x00), ...m, ...simd(0xe4), ...simd(0x0b), ...m,
+    ...addTo(SRC, 16), ...addTo(C, 16),
+  ]);
+  const taps = loop([...get(T), ...get(TAPS), I32_GE_S], [
+    // d = table[t*stride + p]
+    ...get(TABLE), ...get(T), ...get(STRIDE), 0x6c, ...get(P), 0x6a, ...i32const(2), 0x74, 0x6a, 0x28, 0x02, 0x00, ...set(D),
+    ...i32const(0), ...set(C), ...channels, ...addTo(T, 1),
+  ]);
+  const body = [...get(COLS), ...set(SRC), ...i32const(0), ...set(P), ...loop([...get(P), ...get(PP), I32_GE_S], [...i32const(0), ...set(T), ...taps, ...addTo(P, 1)])];
   return functionsModule(shared, [{ name: 'scatter', params: Array<number>(6).fill(I32), locals: [[5, I32]], body }]);
 }

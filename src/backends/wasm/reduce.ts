@@ -17,7 +17,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { runBaseKernel, type KernelArgs, type WasmBackendLike } from './kernel_scope.js';
-import { I32, V128, backendMemory, functionsModule, get, i32const, instantiateFor, set, simd, type WasmFunction } from './wasm_module.js';
+import { I32, I32_GE_S, I32_GE_U, V128, addTo, backendMemory, functionsModule, get, i32const, instantiateFor, loop, set, simd, type WasmFunction } from './wasm_module.js';
 
 /**
  * The number of leading axes `axis` reduces when it is exactly `[0, .., k-1]` with `0 < k <= rank`
@@ -51,22 +51,17 @@ const m = (offset: number): number[] => [0x03, offset]; // align 8, small offset
  */
 function colsFunction(): WasmFunction {
   const [SRC, ROWS, IB, ACC, P, R, Q, QEND, V] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const body: number[] = [];
-  body.push(...get(SRC), ...set(P), ...i32const(0), ...set(R));
-  body.push(...get(ACC), ...get(IB), ...i32const(1), 0x74, 0x6a, ...set(QEND));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (rows)
-  body.push(...get(R), ...get(ROWS), 0x4e, 0x0d, 0x01);
-  body.push(...get(ACC), ...set(Q));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (columns, 4 a step)
-  body.push(...get(Q), ...get(QEND), 0x4f, 0x0d, 0x01);
-  body.push(...get(P), ...simd(LOAD), ...m(0), ...set(V));
-  body.push(...get(Q), ...get(Q), ...simd(LOAD), ...m(0), ...get(V), ...simd(PROMOTE_LOW), ...simd(F64X2_ADD), ...simd(STORE), ...m(0));
-  body.push(...get(Q), ...get(Q), ...simd(LOAD), ...m(16), ...get(V), ...get(V), ...simd(SHUFFLE), ...HIGH_HALF, ...simd(PROMOTE_LOW), ...simd(F64X2_ADD), ...simd(STORE), ...m(16));
-  body.push(...get(P), ...i32const(16), 0x6a, ...set(P));
-  body.push(...get(Q), ...i32const(32), 0x6a, ...set(Q));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(...get(R), ...i32const(1), 0x6a, ...set(R));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  const columns = loop([...get(Q), ...get(QEND), I32_GE_U], [ // 4 a step
+    ...get(P), ...simd(LOAD), ...m(0), ...set(V),
+    ...get(Q), ...get(Q), ...simd(LOAD), ...m(0), ...get(V), ...simd(PROMOTE_LOW), ...simd(F64X2_ADD), ...simd(STORE), ...m(0),
+    ...get(Q), ...get(Q), ...simd(LOAD), ...m(16), ...get(V), ...get(V), ...simd(SHUFFLE), ...HIGH_HALF, ...simd(PROMOTE_LOW), ...simd(F64X2_ADD), ...simd(STORE), ...m(16),
+    ...addTo(P, 16), ...addTo(Q, 32),
+  ]);
+  const body = [
+    ...get(SRC), ...set(P), ...i32const(0), ...set(R),
+    ...get(ACC), ...get(IB), ...i32const(1), 0x74, 0x6a, ...set(QEND),
+    ...loop([...get(R), ...get(ROWS), I32_GE_S], [...get(ACC), ...set(Q), ...columns, ...addTo(R, 1)]),
+  ];
   return { name: 'cols', params: [I32, I32, I32, I32], locals: [[4, I32], [1, V128]], body };
 }
 
@@ -88,16 +83,8 @@ function allFunction(): WasmFunction {
   const body: number[] = [];
   body.push(...get(SRC), ...set(P), ...get(SRC), ...get(BYTES), 0x6a, ...set(END));
   body.push(...get(SRC), ...get(BYTES), ...i32const(-64), 0x71, 0x6a, ...set(END64)); // src + (bytes & ~63)
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (64 bytes a step)
-  body.push(...get(P), ...get(END64), 0x4f, 0x0d, 0x01); // br_if 1 (p >=u end64)
-  for (let u = 0; u < 4; u++) body.push(...add(u, 16 * u));
-  body.push(...get(P), ...i32const(64), 0x6a, ...set(P));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (16 bytes a step)
-  body.push(...get(P), ...get(END), 0x4f, 0x0d, 0x01);
-  body.push(...add(0, 0));
-  body.push(...get(P), ...i32const(16), 0x6a, ...set(P));
-  body.push(0x0c, 0x00, 0x0b, 0x0b);
+  body.push(...loop([...get(P), ...get(END64), I32_GE_U], [...[0, 1, 2, 3].flatMap((u) => add(u, 16 * u)), ...addTo(P, 64)])); // 64 bytes a step
+  body.push(...loop([...get(P), ...get(END), I32_GE_U], [...add(0, 0), ...addTo(P, 16)])); // 16 bytes a step
   for (const part of [lo, hi]) {
     body.push(...get(part(0)), ...get(part(1)), ...simd(F64X2_ADD), ...get(part(2)), ...get(part(3)), ...simd(F64X2_ADD), ...simd(F64X2_ADD), ...set(part(0)));
   }

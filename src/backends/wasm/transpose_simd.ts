@@ -13,7 +13,7 @@
  */
 
 import { transposeInto } from './kernel_scope.js';
-import { I32, V128, backendMemory, compileFor, get, i32const, set, simd, singleFunctionModule } from './wasm_module.js';
+import { I32, I32_GE_S, V128, addTo, backendMemory, compileFor, get, i32const, loop, set, simd, singleFunctionModule } from './wasm_module.js';
 
 /** `tile(src, dst, rows, cols, r0, r1, c0, c1)`: byte offsets and element counts; multiples of 4. */
 type TileFn = (src: number, dst: number, rows: number, cols: number, r0: number, r1: number, c0: number, c1: number) => void;
@@ -50,30 +50,24 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const body: number[] = [];
   body.push(...get(3), ...i32const(2), 0x74, ...set(12)); // cols << 2
   body.push(...get(2), ...i32const(2), 0x74, ...set(13)); // rows << 2
-  body.push(...get(4), ...set(8)); // r = r0
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (rows)
-  body.push(...get(8), ...get(5), 0x4e, 0x0d, 0x01); // br_if 1 (r >=s r1)
-  body.push(...get(6), ...set(9)); // c = c0
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop (cols)
-  body.push(...get(9), ...get(7), 0x4e, 0x0d, 0x01); // br_if 1 (c >=s c1)
-  // s = src + (r*cols + c)*4; d = dst + (c*rows + r)*4
-  body.push(...get(0), ...get(8), ...get(3), 0x6c, ...get(9), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(10));
-  body.push(...get(1), ...get(9), ...get(2), 0x6c, ...get(8), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(11));
+  // One 4x4 block: s = src + (r*cols + c)*4; d = dst + (c*rows + r)*4
+  const block: number[] = [];
+  block.push(...get(0), ...get(8), ...get(3), 0x6c, ...get(9), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(10));
+  block.push(...get(1), ...get(9), ...get(2), 0x6c, ...get(8), 0x6a, ...i32const(2), 0x74, 0x6a, ...set(11));
   for (let k = 0; k < 4; k++) {
-    body.push(...get(10)); // s + k*stride
-    for (let j = 0; j < k; j++) body.push(...get(12), 0x6a);
-    body.push(...simd(LOAD), ...memarg, ...set(14 + k));
+    block.push(...get(10)); // s + k*stride
+    for (let j = 0; j < k; j++) block.push(...get(12), 0x6a);
+    block.push(...simd(LOAD), ...memarg, ...set(14 + k));
   }
-  const columns = transpose4x4([14, 15, 16, 17], [18, 19, 20, 21], body);
+  const columns = transpose4x4([14, 15, 16, 17], [18, 19, 20, 21], block);
   columns.forEach((column, k) => {
-    body.push(...get(11));
-    for (let j = 0; j < k; j++) body.push(...get(13), 0x6a);
-    body.push(...column, ...simd(STORE), ...memarg);
+    block.push(...get(11));
+    for (let j = 0; j < k; j++) block.push(...get(13), 0x6a);
+    block.push(...column, ...simd(STORE), ...memarg);
   });
-  body.push(...get(9), ...i32const(4), 0x6a, ...set(9)); // c += 4
-  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (cols)
-  body.push(...get(8), ...i32const(4), 0x6a, ...set(8)); // r += 4
-  body.push(0x0c, 0x00, 0x0b, 0x0b); // br 0, end loop, end block (rows)
+  const cols = loop([...get(9), ...get(7), I32_GE_S], [...block, ...addTo(9, 4)]); // c from c0 to c1, 4 a step
+  body.push(...get(4), ...set(8)); // r = r0
+  body.push(...loop([...get(8), ...get(5), I32_GE_S], [...get(6), ...set(9), ...cols, ...addTo(8, 4)])); // r to r1, 4 a step
   return singleFunctionModule(shared, 'tile', Array<number>(8).fill(I32), [[6, I32], [8, V128]], body);
 }
 

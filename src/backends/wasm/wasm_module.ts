@@ -51,6 +51,27 @@ export const simd = (op: number): number[] => [0xfd, ...leb(op)];
 export const get = (i: number): number[] => [0x20, ...leb(i)];
 export const set = (i: number): number[] => [0x21, ...leb(i)];
 
+/** `i32.lt_s`, `i32.ge_s`, `i32.ge_u`, `i32.gt_u`, `i32.eqz`: the comparisons the loops exit on. */
+export const I32_LT_S = 0x48;
+export const I32_GE_S = 0x4e;
+export const I32_GE_U = 0x4f;
+export const I32_GT_U = 0x4b;
+export const I32_EQZ = 0x45;
+
+/**
+ * A loop that leaves when `exit` (instructions leaving an i32 on the stack) is true, else runs `body`
+ * and starts over: `block`, `loop`, `exit`, `br_if 1`, `body`, `br 0`, `end`, `end`. Every loop of the
+ * hand-assembled kernels has this shape.
+ */
+export function loop(exit: number[], body: number[]): number[] {
+  return [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 0x01, ...body, 0x0c, 0x00, 0x0b, 0x0b];
+}
+
+/** `local += n` (i32). */
+export function addTo(local: number, n: number): number[] {
+  return [...get(local), ...i32const(n), 0x6a, ...set(local)];
+}
+
 /** One exported function: its name, parameter types (no results), locals (`[count, type]` groups) and body (without the final `end`). */
 export interface WasmFunction {
   readonly name: string;
