@@ -25,10 +25,10 @@ import { transposeWasmConfig } from './transpose.js';
  *   (a layer with very few output channels) `stride²` XNNPACK stride-1 convolutions.
  * - `Tile` (replaces the backend's per-element loop): tfjs' batch-norm gradient tiles per-channel
  *   vectors to full activation size several times per step; this one copies whole blocks.
- * - `Conv2D` and `FusedConv2D` (wrap XNNPACK's): where our GEMM beats XNNPACK (most pix2pix layers
- *   with a new filter, as every filter is in training; large outputs with a filter XNNPACK has
- *   packed), one GEMM that packs the input straight from its pixels, instead of XNNPACK's filter
- *   packing and convolution.
+ * - `Conv2D` and `FusedConv2D` (wrap XNNPACK's): where our GEMM beats XNNPACK (every layer with 8+
+ *   output channels and a multiple of 4 input channels, with a new filter as in training or with the
+ *   filter's panels kept from an earlier call as in inference), one GEMM that packs the input straight
+ *   from its pixels, instead of XNNPACK's filter packing and convolution.
  * - `Identity` (replaces a copy): shares the input's data, as the cpu and webgl backends do; tfjs
  *   clones every tensor a gradient saves, so the copies doubled a training step's saved activations.
  * - `Concat` and `SplitV` (replace a per-run `set` and a strided slice): the U-Net's channel

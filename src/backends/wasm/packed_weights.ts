@@ -64,21 +64,15 @@ export class PackedWeights {
 
   /** Frees the panels kept for `dataId` (called when its data is freed). */
   drop(dataId: object): void {
-    const variants = this.byId.get(dataId);
-    if (variants === undefined) return;
+    for (const variant of [...(this.byId.get(dataId)?.keys() ?? [])]) this.forget(dataId, variant);
     this.byId.delete(dataId);
-    for (const { panels } of variants.values()) {
-      this.bytes -= 4 * panels.shape[0]!;
-      this.backend.disposeData(panels.dataId, true);
-    }
   }
 
-  /** Frees a variant whose packing failed before it was filled. */
+  /** Frees the panels kept for `dataId` under `variant` (also: a packing that failed before filling them). */
   forget(dataId: object, variant: string): void {
-    const variants = this.byId.get(dataId);
-    const kept = variants?.get(variant);
-    if (variants === undefined || kept === undefined) return;
-    variants.delete(variant);
+    const kept = this.byId.get(dataId)?.get(variant);
+    if (kept === undefined) return;
+    this.byId.get(dataId)!.delete(variant);
     this.bytes -= 4 * kept.panels.shape[0]!;
     this.backend.disposeData(kept.panels.dataId, true);
   }
